@@ -1,0 +1,52 @@
+import type { Command } from "commander";
+import type { CatalogueKind } from "../../repo/catalogue.js";
+import { globalOptions } from "../context.js";
+import { printJson, printLine, printTable } from "../render.js";
+
+const kinds: Record<CatalogueKind, string> = {
+  entities: "entities",
+  "feature-views": "feature views",
+  "feature-services": "feature services",
+  sources: "data sources",
+};
+
+/** Columns of the `list` table per kind, from the object's public shape. */
+const columns: Record<CatalogueKind, string[]> = {
+  entities: ["name", "join_keys", "value_type", "description"],
+  "feature-views": ["name", "entities", "source", "ttl", "online", "materialized_until"],
+  "feature-services": ["name", "features"],
+  sources: ["name", "type", "timestamp_field"],
+};
+
+const cell = (v: unknown) => (typeof v === "string" ? v : v === null || v === undefined ? "" : Array.isArray(v) ? v.map((x) => (typeof x === "string" ? x : JSON.stringify(x))).join(", ") : JSON.stringify(v));
+
+export function register(program: Command): void {
+  for (const [kind, label] of Object.entries(kinds) as [CatalogueKind, string][]) {
+    const group = program.command(kind).description(`list or describe the registered ${label}`);
+    group
+      .command("list")
+      .description(`list the registered ${label}`)
+      .action(async (_o: object, command: Command) => {
+        const g = globalOptions(command);
+        const { appliedRegistry, openRepo } = await import("../../repo/repo.js");
+        const { listObjects } = await import("../../repo/catalogue.js");
+        const objects = listObjects(appliedRegistry(openRepo(g.repo)), kind);
+        if (g.json) printJson(objects);
+        else await printTable(g, columns[kind], objects.map((o) => columns[kind].map((c) => cell(o[c]))));
+      });
+    group
+      .command("describe <name>")
+      .description(`show one of the registered ${label} in full`)
+      .action(async (name: string, _o: object, command: Command) => {
+        const g = globalOptions(command);
+        const { appliedRegistry, openRepo } = await import("../../repo/repo.js");
+        const { describeObject } = await import("../../repo/catalogue.js");
+        const object = describeObject(appliedRegistry(openRepo(g.repo)), kind, name);
+        if (g.json) printJson(object);
+        else {
+          const { stringify } = await import("yaml");
+          printLine(stringify(object).trimEnd());
+        }
+      });
+  }
+}

@@ -1,0 +1,31 @@
+import type { Command } from "commander";
+
+/** Global flags shared by every command, resolved once per invocation. */
+export interface GlobalOptions {
+  repo?: string;
+  json: boolean;
+  quiet: boolean;
+  verbose: boolean;
+  color: boolean;
+}
+
+export function globalOptions(command: Command): GlobalOptions {
+  const o = command.optsWithGlobals<{ repo?: string; json?: boolean; quiet?: boolean; verbose?: boolean; color?: boolean }>();
+  return {
+    ...(o.repo !== undefined && { repo: o.repo }),
+    json: o.json === true,
+    quiet: o.quiet === true,
+    verbose: o.verbose === true,
+    color: o.color !== false && !process.env.NO_COLOR && process.stdout.isTTY === true,
+  };
+}
+
+/** Collects a repeatable option (`-f a -f b`) and splits comma-separated values. */
+export function collectList(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(",").map((v) => v.trim()).filter(Boolean)];
+}
+
+/** Collects a repeatable option without splitting. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

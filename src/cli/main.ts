@@ -1,0 +1,89 @@
+import { Command, CommanderError } from "commander";
+import { toMlfError } from "../errors.js";
+import { printError } from "./render.js";
+
+/**
+ * The `mlf` entry point and the only place that ends the process. Command modules are thin
+ * (parse flags, call the library, render) and loaded on demand: a run of one command imports
+ * only that command's module, so `mlf get-online` never loads DuckDB or onnxruntime.
+ */
+
+type CommandModule = { register(program: Command): void };
+const modules: Record<string, () => Promise<CommandModule>> = {
+  init: () => import("./commands/init.js"),
+  plan: () => import("./commands/plan.js"),
+  apply: () => import("./commands/apply.js"),
+  teardown: () => import("./commands/teardown.js"),
+  catalogue: () => import("./commands/catalogue.js"),
+  materialize: () => import("./commands/materialize.js"),
+  "get-historical": () => import("./commands/get-historical.js"),
+  "get-online": () => import("./commands/get-online.js"),
+  serve: () => import("./commands/serve.js"),
+  track: () => import("./commands/track.js"),
+  registry: () => import("./commands/registry.js"),
+};
+
+/** Command names (and aliases) to the module that registers them. */
+const moduleOf: Record<string, keyof typeof modules> = {
+  init: "init",
+  plan: "plan",
+  apply: "apply",
+  teardown: "teardown",
+  entities: "catalogue",
+  "feature-views": "catalogue",
+  "feature-services": "catalogue",
+  sources: "catalogue",
+  materialize: "materialize",
+  "materialize-incremental": "materialize",
+  "get-historical": "get-historical",
+  "get-historical-features": "get-historical",
+  "get-online": "get-online",
+  "get-online-features": "get-online",
+  serve: "serve",
+  track: "track",
+  registry: "registry",
+};
+
+/** The first word of argv that is not a global flag or its value: the command's name. */
+function commandName(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "-C" || arg === "--repo") i++;
+    else if (!arg.startsWith("-")) return arg;
+  }
+  return undefined;
+}
+
+function program(): Command {
+  return new Command("mlf")
+    .description("Local-first MLOps: feature store, experiment tracking, model registry and serving")
+    .version(process.env.npm_package_version ?? "0.1.0", "-V, --version")
+    .option("-C, --repo <dir>", "feature repository folder (default: $MLF_REPO, else the nearest folder with feature_store.yaml)")
+    .option("--json", "machine-readable output on stdout")
+    .option("-q, --quiet", "no summaries or progress on stderr")
+    .option("--no-color", "no colours (also NO_COLOR)")
+    .option("--verbose", "stack traces with errors")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+}
+
+async function main(argv: string[]): Promise<void> {
+  const cli = program();
+  const name = commandName(argv);
+  const wanted = name && moduleOf[name] ? [moduleOf[name]] : Object.keys(modules);
+  for (const key of wanted) (await modules[key]!()).register(cli);
+  await cli.parseAsync(argv, { from: "user" });
+}
+
+const argv = process.argv.slice(2);
+const json = argv.includes("--json");
+const verbose = argv.includes("--verbose");
+main(argv).catch((error: unknown) => {
+  if (error instanceof CommanderError) {
+    // Help and version end with code 0; every parse error is a usage error.
+    process.exit(error.exitCode === 0 ? 0 : 2);
+  }
+  const mlfError = toMlfError(error);
+  printError({ json, verbose, color: !argv.includes("--no-color") && !process.env.NO_COLOR && process.stderr.isTTY === true }, mlfError);
+  process.exit(mlfError.exitCode);
+});

@@ -1,0 +1,78 @@
+import { MlfError, formatProblem } from "../errors.js";
+import type { GlobalOptions } from "./context.js";
+
+/**
+ * Output helpers. Results go to stdout (JSON with --json), everything else (summaries,
+ * warnings, progress) to stderr, so `--json` output can always be piped.
+ */
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, jsonReplacer)}\n`);
+}
+
+/** BigInt becomes a number when it fits exactly, else a string; Dates become ISO-8601 UTC. */
+export function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  return value;
+}
+
+export function printLine(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+/** A diagnostic line on stderr, silenced by --quiet. */
+export function info(options: GlobalOptions, text: string): void {
+  if (!options.quiet) process.stderr.write(`${text}\n`);
+}
+
+export function warn(options: GlobalOptions, text: string): void {
+  process.stderr.write(`${paint(options, "yellow", "warning:")} ${text}\n`);
+}
+
+type Color = "red" | "green" | "yellow" | "cyan" | "dim" | "bold";
+const codes: Record<Color, [number, number]> = { red: [31, 39], green: [32, 39], yellow: [33, 39], cyan: [36, 39], dim: [2, 22], bold: [1, 22] };
+
+/** ANSI colour when colour is on (a TTY without --no-color / NO_COLOR). */
+export function paint(options: GlobalOptions, color: Color, text: string): string {
+  if (!options.color) return text;
+  const [open, close] = codes[color];
+  return `\u001b[${open}m${text}\u001b[${close}m`;
+}
+
+/**
+ * A table: cli-table3 boxes on a TTY, plain aligned columns otherwise (easy to grep and cut).
+ */
+export async function printTable(options: GlobalOptions, head: string[], rows: (string | number | null | undefined)[][]): Promise<void> {
+  const cells = rows.map((r) => r.map((c) => (c === null || c === undefined ? "" : String(c))));
+  if (process.stdout.isTTY) {
+    const { default: Table } = await import("cli-table3");
+    const table = new Table({ head: head.map((h) => paint(options, "bold", h)), style: { head: [], border: [] } });
+    table.push(...cells);
+    printLine(table.toString());
+    return;
+  }
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? "").length)));
+  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd();
+  printLine(line(head));
+  for (const r of cells) printLine(line(r));
+}
+
+/** Prints an error the way the user asked for (the --json envelope or one sentence). */
+export function printError(options: Pick<GlobalOptions, "json" | "verbose" | "color">, error: MlfError): void {
+  if (options.json) {
+    printJson({
+      status: "error",
+      error: {
+        code: error.code,
+        message: error.message,
+        ...(error.problems.length > 0 && { problems: error.problems }),
+      },
+    });
+  }
+  const lines = [`${paint(options as GlobalOptions, "red", "error:")} ${error.message}`, ...error.problems.map((p) => `  ${formatProblem(p)}`)];
+  if (options.verbose) {
+    const cause = error.cause instanceof Error ? error.cause : error;
+    if (cause.stack) lines.push(cause.stack);
+  }
+  process.stderr.write(`${lines.join("\n")}\n`);
+}

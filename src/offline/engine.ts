@@ -1,0 +1,121 @@
+import { mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { MlfError } from "../errors.js";
+import type { Definitions, OfflineStoreConfig, Source } from "../repo/types.js";
+import { ident, literal } from "./sql.js";
+
+/**
+ * The offline engine: one in-memory DuckDB database in which every source of the repository
+ * is a view named after the source. File sources read Parquet/CSV directly; query sources are
+ * their SQL over those views. Both historical retrieval and materialization read sources
+ * through these views, so training and serving see the same rows and the same logic.
+ *
+ * Inside the views, `field_mapping` renames are applied first and the timestamp and created
+ * timestamp columns are TIMESTAMPTZ in UTC (naive values are taken as UTC, zoned values are
+ * converted), whatever the file stored.
+ */
+export class OfflineEngine {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    readonly connection: DuckDBConnection,
+  ) {}
+
+  /** Opens DuckDB (loaded lazily: the CLI's light commands never pay for it). */
+  static async open(config: OfflineStoreConfig): Promise<OfflineEngine> {
+    const { DuckDBInstance } = await import("@duckdb/node-api");
+    const tempDirectory = config.tempDirectory ?? join(tmpdir(), "mlf-duckdb");
+    mkdirSync(tempDirectory, { recursive: true });
+    const options: Record<string, string> = { temp_directory: tempDirectory };
+    if (config.threads !== undefined) options.threads = String(config.threads);
+    if (config.memoryLimit !== undefined) options.memory_limit = config.memoryLimit;
+    const instance = await DuckDBInstance.create(":memory:", options);
+    const connection = await instance.connect();
+    // ICU is bundled but only loaded after start-up, so the zone cannot be a create option.
+    await connection.run("SET TimeZone = 'UTC'");
+    return new OfflineEngine(instance, connection);
+  }
+
+  /** Runs statements that return nothing of interest. */
+  async run(sql: string): Promise<void> {
+    await this.connection.run(sql);
+  }
+
+  /** Runs a query and returns its rows as plain JS values (BIGINT as bigint, timestamps as Date). */
+  async rows(sql: string): Promise<Record<string, unknown>[]> {
+    const reader = await this.connection.runAndReadAll(sql);
+    return reader.getRowObjectsJS() as Record<string, unknown>[];
+  }
+
+  /** Column names and DuckDB types of a relation or query. */
+  async describe(relation: string): Promise<{ name: string; type: string }[]> {
+    const rows = await this.rows(`DESCRIBE ${relation}`);
+    return rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+  }
+
+  /**
+   * Creates one view per source. Query sources may use other sources (including other query
+   * sources) in any order of definition, so views are created in rounds until none is left;
+   * a source whose SQL still fails is reported with DuckDB's message.
+   */
+  async registerSources(root: string, defs: Definitions): Promise<Map<string, string>> {
+    const failures = new Map<string, string>();
+    let pending = [...defs.sources];
+    while (pending.length > 0) {
+      const next: Source[] = [];
+      for (const source of pending) {
+        try {
+          await this.run(`CREATE OR REPLACE VIEW ${ident(source.name)} AS ${sourceSelect(root, source)}`);
+          failures.delete(source.name);
+        } catch (error) {
+          failures.set(source.name, firstLine(error));
+          next.push(source);
+        }
+      }
+      if (next.length === pending.length) break;
+      pending = next;
+    }
+    return failures;
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
+}
+
+/** The source's rows as stored, with `field_mapping` renames applied (a parenthesised relation). */
+export function rawSourceRelation(root: string, source: Source): string {
+  const raw =
+    source.type === "query"
+      ? `(${source.sql.trim().replace(/;\s*$/, "")})`
+      : /\.csv$/i.test(source.path)
+        ? `read_csv(${literal(resolve(root, source.path))}, header = true)`
+        : `read_parquet(${literal(resolve(root, source.path))})`;
+  const renames = Object.entries(source.fieldMapping).map(([from, to]) => `${ident(from)} AS ${ident(to)}`);
+  return renames.length > 0 ? `(SELECT * RENAME (${renames.join(", ")}) FROM ${raw})` : raw;
+}
+
+/** The SELECT that defines a source's view: read, rename, normalise time columns to UTC. */
+export function sourceSelect(root: string, source: Source): string {
+  const timeColumns = [source.timestampField, ...(source.createdTimestampColumn ? [source.createdTimestampColumn] : [])];
+  const casts = timeColumns.map((c) => `CAST(${ident(c)} AS TIMESTAMPTZ) AS ${ident(c)}`);
+  return `SELECT * REPLACE (${casts.join(", ")}) FROM ${rawSourceRelation(root, source)}`;
+}
+
+/** Opens the engine with every source registered, failing if any source cannot be read. */
+export async function openEngineWithSources(root: string, config: OfflineStoreConfig, defs: Definitions): Promise<OfflineEngine> {
+  const engine = await OfflineEngine.open(config);
+  const failures = await engine.registerSources(root, defs);
+  if (failures.size > 0) {
+    engine.close();
+    const [name, message] = [...failures][0]!;
+    throw new MlfError("invalid_data", `Source "${name}" cannot be read: ${message}; run "mlf plan" to check the definitions.`);
+  }
+  return engine;
+}

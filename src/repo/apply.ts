@@ -1,0 +1,79 @@
+import { MlfError } from "../errors.js";
+import { openOnlineStore } from "../online/stores.js";
+import { computePlan, tableSpec, type Plan } from "./plan.js";
+import { withFileLockAsync } from "../util/fs.js";
+import { definitionsHash, deleteRegistry, readRegistry, writeRegistry } from "./registry.js";
+import { loadRepoDefinitions, type Repo } from "./repo.js";
+import type { Definitions } from "./types.js";
+import { validateData } from "./validate-data.js";
+
+/** Loads the definitions and checks them against the data; throws every problem at once. */
+export async function validateRepo(repo: Repo): Promise<Definitions> {
+  const loaded = loadRepoDefinitions(repo);
+  const problems = await validateData(repo.root, repo.config, loaded);
+  if (problems.length > 0) {
+    throw new MlfError("invalid_definition", `The feature repository has ${problems.length} problem${problems.length > 1 ? "s" : ""} with its data; fix them and run again.`, { problems });
+  }
+  return loaded.defs;
+}
+
+/** What `apply` would change, writing nothing. */
+export async function planRepo(repo: Repo): Promise<Plan> {
+  const defs = await validateRepo(repo);
+  return computePlan(readRegistry(repo.config.registry)?.definitions, defs);
+}
+
+export interface ApplyResult {
+  plan: Plan;
+  /** Registry version after the apply. */
+  version: number;
+}
+
+/**
+ * Validates, then under the registry lock: brings the online tables in line with the
+ * definitions and writes the new registry (objects no longer defined are deleted). Tables are
+ * changed first: if the process dies in between, the next apply finds the same plan and
+ * finishes it, since creating and dropping tables is idempotent.
+ */
+export async function applyRepo(repo: Repo): Promise<ApplyResult> {
+  const defs = await validateRepo(repo);
+  const path = repo.config.registry;
+  return withFileLockAsync(path, async () => {
+    const current = readRegistry(path);
+    const plan = computePlan(current?.definitions, defs);
+    const drop = plan.tables.filter((t) => t.action === "drop").map((t) => t.view);
+    const store = await openOnlineStore(repo.config.project, repo.config.onlineStore);
+    try {
+      await store.dropTables(drop);
+      await store.ensureTables(defs.featureViews.filter((v) => v.online).map((v) => tableSpec(defs, v)));
+    } finally {
+      await store.close();
+    }
+    const changed = plan.changes.length > 0 || current === undefined;
+    const version = (current?.version ?? 0) + (changed ? 1 : 0);
+    const views = new Set(defs.featureViews.map((v) => v.name));
+    const reset = new Set([...drop, ...plan.tables.filter((t) => t.action === "migrate").map((t) => t.view)]);
+    writeRegistry(path, {
+      format: 1,
+      project: repo.config.project,
+      version,
+      hash: definitionsHash(defs),
+      updatedAt: changed || !current ? new Date().toISOString() : current.updatedAt,
+      definitions: defs,
+      // Intervals of views that were dropped or whose table was recreated no longer hold.
+      materializations: Object.fromEntries(Object.entries(current?.materializations ?? {}).filter(([view]) => views.has(view) && !reset.has(view))),
+    });
+    return { plan, version };
+  });
+}
+
+/** Drops every online table of the project and removes the registry. */
+export async function teardownRepo(repo: Repo): Promise<void> {
+  const store = await openOnlineStore(repo.config.project, repo.config.onlineStore);
+  try {
+    await store.teardown();
+  } finally {
+    await store.close();
+  }
+  deleteRegistry(repo.config.registry);
+}

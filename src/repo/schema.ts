@@ -1,0 +1,108 @@
+import { Type, type Static } from "@sinclair/typebox";
+
+/**
+ * The shapes of feature_store.yaml and of definition files, as written by users. Unknown
+ * keys are rejected everywhere (additionalProperties: false); cross-references are checked
+ * afterwards by the rules in rules.ts.
+ */
+
+const strict = { additionalProperties: false } as const;
+const Name = Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]*$", description: "a name: letters, digits and _, not starting with a digit" });
+const Column = Type.String({ minLength: 1 });
+const Duration = Type.Union([Type.String(), Type.Integer({ minimum: 0 })]);
+/** Type names are case-insensitive (Feast writes `Int64`), so their spelling is checked by the rules. */
+const TypeName = Type.String({ minLength: 1 });
+
+export const ConfigSchema = Type.Object(
+  {
+    project: Type.String({ pattern: "^[A-Za-z0-9_]+$", description: "letters, digits and _" }),
+    registry: Type.Optional(Type.String({ minLength: 1 })),
+    provider: Type.Optional(Type.Literal("local")),
+    offline_store: Type.Optional(
+      Type.Object(
+        {
+          type: Type.Literal("duckdb"),
+          threads: Type.Optional(Type.Integer({ minimum: 1 })),
+          memory_limit: Type.Optional(Type.String({ pattern: "^\\d+(\\.\\d+)?\\s*[KMGT]i?B$" })),
+          temp_directory: Type.Optional(Type.String({ minLength: 1 })),
+        },
+        strict,
+      ),
+    ),
+    online_store: Type.Optional(
+      Type.Object({ type: Type.Literal("sqlite"), path: Type.Optional(Type.String({ minLength: 1 })) }, strict),
+    ),
+    tracking: Type.Optional(Type.Object({ path: Type.String({ minLength: 1 }) }, strict)),
+  },
+  strict,
+);
+export type ConfigYaml = Static<typeof ConfigSchema>;
+
+const EntitySchema = Type.Object(
+  {
+    name: Name,
+    join_keys: Type.Optional(Type.Array(Column, { minItems: 1, maxItems: 1 })),
+    value_type: Type.Optional(TypeName),
+    description: Type.Optional(Type.String()),
+    tags: Type.Optional(Type.Record(Type.String(), Type.String())),
+  },
+  strict,
+);
+
+const sourceCommon = {
+  name: Name,
+  timestamp_field: Column,
+  created_timestamp_column: Type.Optional(Column),
+  field_mapping: Type.Optional(Type.Record(Type.String(), Column)),
+  description: Type.Optional(Type.String()),
+  tags: Type.Optional(Type.Record(Type.String(), Type.String())),
+};
+
+const FileSourceSchema = Type.Object({ ...sourceCommon, type: Type.Literal("file"), path: Type.String({ minLength: 1 }) }, strict);
+const QuerySourceSchema = Type.Object({ ...sourceCommon, type: Type.Literal("query"), sql: Type.String({ minLength: 1 }) }, strict);
+
+export const sourceSchemas = { file: FileSourceSchema, query: QuerySourceSchema };
+
+const FieldSchema = Type.Object({ name: Name, dtype: TypeName, description: Type.Optional(Type.String()) }, strict);
+
+const FeatureViewSchema = Type.Object(
+  {
+    name: Name,
+    entities: Type.Optional(Type.Array(Name)),
+    source: Name,
+    ttl: Type.Optional(Duration),
+    online: Type.Optional(Type.Boolean()),
+    schema: Type.Array(FieldSchema, { minItems: 1 }),
+    tags: Type.Optional(Type.Record(Type.String(), Type.String())),
+    description: Type.Optional(Type.String()),
+  },
+  strict,
+);
+
+const FeatureServiceSchema = Type.Object(
+  {
+    name: Name,
+    features: Type.Array(Type.Union([Name, Type.Record(Name, Type.Array(Name, { minItems: 1 }), { minProperties: 1, maxProperties: 1 })]), { minItems: 1 }),
+    description: Type.Optional(Type.String()),
+    tags: Type.Optional(Type.Record(Type.String(), Type.String())),
+  },
+  strict,
+);
+
+export const DefinitionFileSchema = Type.Object(
+  {
+    entities: Type.Optional(Type.Array(EntitySchema)),
+    // Each source is checked against the schema of its `type` (see sourceSchemas), which
+    // gives one clear message instead of a union's errors for every alternative.
+    sources: Type.Optional(Type.Array(Type.Object({ type: Type.Union([Type.Literal("file"), Type.Literal("query")]) }))),
+    feature_views: Type.Optional(Type.Array(FeatureViewSchema)),
+    feature_services: Type.Optional(Type.Array(FeatureServiceSchema)),
+  },
+  strict,
+);
+export type DefinitionFileYaml = Static<typeof DefinitionFileSchema>;
+export type FileSourceYaml = Static<typeof FileSourceSchema>;
+export type QuerySourceYaml = Static<typeof QuerySourceSchema>;
+export type FeatureViewYaml = Static<typeof FeatureViewSchema>;
+export type FeatureServiceYaml = Static<typeof FeatureServiceSchema>;
+export type EntityYaml = Static<typeof EntitySchema>;

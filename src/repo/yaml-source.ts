@@ -1,0 +1,76 @@
+import { LineCounter, parseDocument, isNode, type Document } from "yaml";
+import { Value, ValueErrorType } from "@sinclair/typebox/value";
+import type { TSchema } from "@sinclair/typebox";
+import type { Problem } from "../errors.js";
+
+/** A parsed YAML file that can say on which line any value of it was written. */
+export class YamlSource {
+  readonly value: unknown;
+  private constructor(
+    readonly file: string,
+    private readonly doc: Document,
+    private readonly lines: LineCounter,
+  ) {
+    this.value = doc.toJS();
+  }
+
+  /** Parses `text`; YAML syntax errors come back as problems rather than exceptions. */
+  static parse(file: string, text: string): { source?: YamlSource; problems: Problem[] } {
+    const lines = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+    if (doc.errors.length > 0) {
+      return {
+        problems: doc.errors.map((e) => ({
+          file,
+          line: e.linePos?.[0]?.line,
+          message: `is not valid YAML: ${e.message.split("\n")[0]}`,
+          hint: "fix the YAML syntax",
+        })),
+      };
+    }
+    return { source: new YamlSource(file, doc, lines), problems: [] };
+  }
+
+  /** The line of the value at `path`, or of its nearest ancestor that exists. */
+  lineOf(path: readonly (string | number)[]): number | undefined {
+    for (let n = path.length; n >= 0; n--) {
+      const node = n === 0 ? this.doc.contents : this.doc.getIn(path.slice(0, n), true);
+      if (isNode(node) && node.range) return this.lines.linePos(node.range[0]).line;
+    }
+    return undefined;
+  }
+
+  /** Checks the value at `path` against a schema; each violation becomes a located problem. */
+  check(schema: TSchema, value: unknown, path: readonly (string | number)[] = []): Problem[] {
+    const problems: Problem[] = [];
+    const seen = new Set<string>();
+    for (const error of Value.Errors(schema, value)) {
+      // A missing key is reported once, as "required", not again as a value of the wrong type.
+      if (error.value === undefined && error.type !== ValueErrorType.ObjectRequiredProperty) continue;
+      const rel = error.path.split("/").slice(1).map(unescapePointer);
+      const full = [...path, ...rel.map((p) => (/^\d+$/.test(p) ? Number(p) : p))];
+      const problem = describe(error.schema, error.value, error.message, rel, error.type);
+      const key = `${full.join("/")}|${problem.message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      problems.push({ file: this.file, line: this.lineOf(full), ...problem });
+    }
+    return problems;
+  }
+}
+
+function unescapePointer(s: string): string {
+  return s.replace(/~1/g, "/").replace(/~0/g, "~");
+}
+
+function describe(schema: TSchema, value: unknown, message: string, path: string[], type: number): { message: string; hint?: string } {
+  const where = path.length === 0 ? "the file" : `"${path.join(".")}"`;
+  if (type === ValueErrorType.ObjectAdditionalProperties) {
+    return { message: `unknown key ${where}`, hint: "remove it or check its spelling" };
+  }
+  if (type === ValueErrorType.ObjectRequiredProperty) {
+    return { message: `${where} is required`, hint: "add it" };
+  }
+  const expected = (schema as { description?: string }).description ?? message.replace(/^Expected /i, "").toLowerCase();
+  return { message: `${where} is ${JSON.stringify(value)}, expected ${expected}`, hint: "fix the value" };
+}

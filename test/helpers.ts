@@ -1,0 +1,49 @@
+import { mkdtempSync, rmSync, cpSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+/** The repository root (tests run from dist/test/...). */
+export const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
+export const MLF = join(ROOT, "bin", "mlf");
+export const SHARED = resolve(ROOT, "..", "shared");
+
+/** A fresh temp folder, removed when the test ends. */
+export function tempDir(t: { after(fn: () => void): void }, prefix = "mlf-test-"): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Copies a folder into a temp dir (fixtures are never modified in place). */
+export function copyToTemp(t: { after(fn: () => void): void }, from: string): string {
+  const dir = tempDir(t);
+  cpSync(from, dir, { recursive: true });
+  return dir;
+}
+
+export interface MlfRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as JSON (throws if it is not). */
+  json<T = unknown>(): T;
+}
+
+/** Runs bin/mlf as a user would, with TZ pinned to UTC and no colours. */
+export function mlf(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): MlfRun {
+  const result: SpawnSyncReturns<string> = spawnSync(process.execPath, [MLF, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, TZ: "UTC", NO_COLOR: "1", ...options.env },
+    encoding: "utf8",
+    input: options.input ?? "",
+    timeout: 120_000,
+  });
+  return {
+    status: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    json: <T>() => JSON.parse(result.stdout) as T,
+  };
+}
