@@ -1,0 +1,27 @@
+import type { FastifyInstance } from "fastify";
+import { MlfError } from "../../errors.js";
+import { GetOnlineFeaturesBody, PushBody } from "../schemas.js";
+import { requireFeatures, type ServerContext } from "../server.js";
+
+/** Feast's feature server routes: /get-online-features and /push. */
+export function registerFeatureRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  app.post<{ Body: GetOnlineFeaturesBody }>("/get-online-features", { schema: { body: GetOnlineFeaturesBody } }, async (request) => {
+    const body = request.body;
+    if ((body.features === undefined) === (body.feature_service === undefined)) {
+      throw new MlfError("invalid_argument", 'Send exactly one of "features" and "feature_service".');
+    }
+    return requireFeatures(ctx).getOnlineFeatures(body);
+  });
+
+  app.post<{ Body: PushBody }>("/push", { schema: { body: PushBody } }, async (request) => {
+    const body = request.body;
+    if ((body.push_source_name === undefined) === (body.feature_view === undefined)) {
+      throw new MlfError("invalid_argument", 'Send exactly one of "push_source_name" and "feature_view".');
+    }
+    if (body.to !== undefined && body.to !== "online") {
+      throw new MlfError("invalid_argument", `"to": ${JSON.stringify(body.to).slice(0, 30)} is not supported; mlf pushes to the online store only ("to": "online").`);
+    }
+    const written = await requireFeatures(ctx).push(body);
+    return { status: "ok", feature_view: written.view, rows: written.rows };
+  });
+}
