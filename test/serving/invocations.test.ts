@@ -35,7 +35,7 @@ test("bad requests get a JSON error with the right status and never echo the bod
     ["unknown key", { dataframe: [] }, 400, "invalid_argument"],
     ["malformed JSON", "{\"instances\": [", 400, "invalid_argument"],
     ["string in a float column", { instances: [[secret, ...expected.rows[0]!.slice(1)]] }, 400, "invalid_argument"],
-    ["null in a float column", { instances: [[null, ...expected.rows[0]!.slice(1)]] }, 400, "invalid_argument"],
+    ["boolean in a float column", { instances: [[true, ...expected.rows[0]!.slice(1)]] }, 400, "invalid_argument"],
     ["wrong width", { instances: [[1, 2, 3]] }, 400, "invalid_argument"],
     ["ragged rows", { instances: [expected.rows[0], [1, 2]] }, 400, "invalid_argument"],
     ["no rows", { dataframe_split: { columns: names, data: [] } }, 400, "invalid_argument"],

@@ -7,8 +7,9 @@ import { MlfError } from "../../errors.js";
  *   a double fed to a float32 input is narrowed, which is the one lossy step MLflow allows);
  * - integer inputs take integral numbers within the type's range, never 1.5 or "1";
  * - bool inputs take booleans; string inputs take strings.
- * NULL, NaN and infinities are rejected rather than fed as NaN: a model given NaN answers NaN,
- * which is worse than a clear 400.
+ * A null in a float input becomes NaN, as pandas makes it for MLflow and as a training set from
+ * get-historical holds a missing value; a model without an imputer then predicts NaN, which
+ * JSON answers as null. Nulls in other inputs, and infinities anywhere, are rejected.
  */
 export type ElementType = "float32" | "float64" | "int8" | "int16" | "int32" | "int64" | "uint8" | "uint16" | "uint32" | "uint64" | "bool" | "string";
 
@@ -54,8 +55,9 @@ export function toTyped(values: readonly unknown[], type: ElementType, where: (i
     const out = type === "float32" ? new Float32Array(n) : new Float64Array(n);
     for (let i = 0; i < n; i++) {
       const v = values[i];
-      if (typeof v !== "number" || !Number.isFinite(v)) reject(v, type, () => where(i));
-      out[i] = v;
+      if (v === null) out[i] = Number.NaN;
+      else if (typeof v !== "number" || !Number.isFinite(v)) reject(v, type, () => where(i));
+      else out[i] = v;
     }
     return out;
   }
