@@ -1,15 +1,15 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { isAbsolute, join, normalize, resolve, sep } from "node:path";
+import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { MlfError } from "../errors.js";
+import { checkArtifactPath } from "../tracking/names.js";
 import type { Definitions } from "../repo/types.js";
 import { writeFileAtomic } from "../util/fs.js";
-import { appendEvent } from "./events.js";
+import { appendEvent, currentUser } from "./events.js";
 import { inputWidth, resolveFeatureInputs } from "./features.js";
 import { runArtifactsDir } from "./lineage.js";
 import { MODEL_FILE, readMLmodel, renderMLmodel } from "./mlmodel.js";
-import { currentUser } from "./events.js";
 import { checkModelName } from "./names.js";
 import { inspectOnnx, sha256 } from "./onnx.js";
 import { allocatedVersions, modelDir, modelsRoot, readVersion, touchModel, versionDir, withModelLock, writeVersion, writeYaml, type ModelVersion } from "./store.js";
@@ -31,13 +31,10 @@ export interface RegisterOptions {
 
 /** The model file of a run artifact: the path itself, the onnx flavor's data, or the one .onnx file of the folder. */
 function artifactModelFile(trackingDir: string, runId: string, artifactPath: string): { file: string; source: string } {
-  const clean = normalize(artifactPath);
-  if (isAbsolute(clean) || clean === ".." || clean.startsWith(`..${sep}`)) {
-    throw new MlfError("invalid_argument", `The artifact path "${artifactPath}" leaves the run's artifact folder; pass a path relative to it such as "model".`);
-  }
+  const clean = checkArtifactPath(artifactPath);
   const base = runArtifactsDir(trackingDir, runId);
   const path = join(base, clean);
-  const source = `runs:/${runId}/${clean.split(sep).join("/")}`;
+  const source = `runs:/${runId}/${clean}`;
   if (!existsSync(path)) throw new MlfError("file_not_found", `Run ${runId} has no artifact "${artifactPath}" (looked in ${base}); check the path with "mlf track show ${runId}".`);
   if (statSync(path).isFile()) return { file: path, source };
   const data = readMLmodel(path)?.onnxData;

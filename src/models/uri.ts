@@ -43,9 +43,11 @@ const SHORT = /^([A-Za-z0-9_][A-Za-z0-9_.-]*)(?:(@)([A-Za-z0-9_-]+)|(\/)(\d+|lat
  * Parses the model URIs of SPEC section 7: `models:/NAME/N`, `models:/NAME/<Stage>`,
  * `models:/NAME/latest`, `models:/NAME@ALIAS`, and the short forms `NAME/N`, `NAME@ALIAS`,
  * `NAME@latest`; anything else is a file path. A short form that is also an existing path
- * (relative to `cwd`) is taken as the path.
+ * (relative to `cwd`) is taken as the path, unless `files` is false (registry references only).
  */
-export function parseModelUri(uri: string, cwd = process.cwd()): ParsedModelUri {
+export function parseModelUri(uri: string, options: { cwd?: string; files?: boolean } = {}): ParsedModelUri {
+  const cwd = options.cwd ?? process.cwd();
+  const files = options.files ?? true;
   if (uri.startsWith("models:")) {
     const m = /^models:\/([^/@]+)(?:(\/)([^/@]+)|(@)([^/@]+))$/.exec(uri);
     if (!m) throw new MlfError("invalid_argument", `"${uri}" is not a model URI; write models:/NAME/VERSION, models:/NAME/Production or models:/NAME@ALIAS.`);
@@ -53,10 +55,11 @@ export function parseModelUri(uri: string, cwd = process.cwd()): ParsedModelUri 
     return { kind: "registry", name, selector: m[2] ? selectorOf(name, m[3]!, "/") : selectorOf(name, m[5]!, "@") };
   }
   const short = SHORT.exec(uri);
-  if (short && !existsSync(resolve(cwd, uri))) {
+  if (short && !(files && existsSync(resolve(cwd, uri)))) {
     const name = checkModelName(short[1]!);
     return { kind: "registry", name, selector: short[2] ? selectorOf(name, short[3]!, "@") : selectorOf(name, short[5]!, "/") };
   }
+  if (!files) throw new MlfError("invalid_argument", `"${uri}" is not a registered model reference; write NAME, NAME/N, NAME@ALIAS or models:/NAME/Production.`);
   return { kind: "file", path: resolve(cwd, uri) };
 }
 
@@ -103,7 +106,7 @@ function onnxFileOf(dir: string, mlmodel: MLmodel | undefined, what: string): st
  * metadata files, so re-resolving an alias on every poll is cheap.
  */
 export function resolveModelUri(trackingDir: string, uri: string, options: { cwd?: string } = {}): ResolvedModel {
-  const parsed = parseModelUri(uri, options.cwd);
+  const parsed = parseModelUri(uri, options);
   if (parsed.kind === "registry") {
     const version = selectVersion(trackingDir, parsed.name, parsed.selector);
     const dir = versionDir(trackingDir, parsed.name, version.version);
