@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { MlfError } from "../errors.js";
 import { runLineage, type RunLineage } from "./lineage.js";
-import { readMLmodel } from "./mlmodel.js";
+import { readMLmodel, type MLmodel } from "./mlmodel.js";
 import { checkModelName } from "./names.js";
 import { sha256, type OnnxSignature } from "./onnx.js";
-import { listModelNames, listVersions, readModel, versionDir, type ModelVersion, type RegisteredModel } from "./store.js";
-import { parseModelUri, resolveModelUri, selectVersion } from "./uri.js";
+import { listModelNames, listVersions, readModel, type ModelVersion, type RegisteredModel } from "./store.js";
+import { parseModelUri, resolveModelUri, selectVersion, versionArtifactDir } from "./uri.js";
 
 /** One line of `mlf registry ls`. */
 export interface ModelSummary extends RegisteredModel {
@@ -64,15 +64,16 @@ export function describeVersion(trackingDir: string, ref: string): VersionDetail
   const parsed = parseModelUri(ref.includes("/") || ref.includes("@") ? ref : `${ref}@latest`, { files: false });
   if (parsed.kind !== "registry") throw new MlfError("invalid_argument", `"${ref}" is not a registered model reference.`);
   const version = selectVersion(trackingDir, parsed.name, parsed.selector);
-  const dir = versionDir(trackingDir, parsed.name, version.version);
-  const mlmodel = readMLmodel(dir);
+  let mlmodel: MLmodel | undefined;
   let actual: string | null = null;
-  if (mlmodel?.onnxData) {
-    try {
-      actual = sha256(readFileSync(resolveModelUri(trackingDir, `models:/${parsed.name}/${version.version}`).modelFile));
-    } catch {
-      actual = null; // a missing file shows as unverified rather than hiding the rest of the version
-    }
+  try {
+    const resolved = resolveModelUri(trackingDir, `models:/${parsed.name}/${version.version}`);
+    mlmodel = resolved.mlmodel;
+    actual = sha256(readFileSync(resolved.modelFile));
+  } catch (error) {
+    // A version without an ONNX file (e.g. an MLflow sklearn model) is still shown, unverified.
+    if (!(error instanceof MlfError)) throw error;
+    mlmodel ??= readMLmodel(versionArtifactDir(trackingDir, version));
   }
   const recorded = mlmodel?.mlf?.sha256 || null;
   return {

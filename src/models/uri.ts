@@ -1,6 +1,9 @@
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { MlfError } from "../errors.js";
+import { checkArtifactPath } from "../tracking/names.js";
+import { runArtifactsDir } from "./lineage.js";
 import { readMLmodel, type MLmodel } from "./mlmodel.js";
 import { checkModelName, isReservedAlias, parseStage, parseVersion, type Stage } from "./names.js";
 import { listVersions, readAliases, readModel, readVersion, versionDir, type ModelVersion } from "./store.js";
@@ -102,6 +105,35 @@ function onnxFileOf(dir: string, mlmodel: MLmodel | undefined, what: string): st
 }
 
 /**
+ * The folder holding a version's MLmodel: the version folder for versions mlf registered
+ * (artifact copied in); for versions MLflow registered, the run artifact folder its
+ * `source` names, found locally even when the URI is of the machine it was registered on.
+ */
+export function versionArtifactDir(trackingDir: string, version: ModelVersion): string {
+  const own = versionDir(trackingDir, version.name, version.version);
+  if (existsSync(join(own, "MLmodel"))) return own;
+  for (const uri of [version.storageLocation, version.source]) {
+    if (uri?.startsWith("file:")) {
+      try {
+        const path = fileURLToPath(uri);
+        if (existsSync(join(path, "MLmodel"))) return path;
+      } catch {
+        // a URI of another OS; the run lookup below still applies
+      }
+    }
+  }
+  const path = /^runs:\/[^/]+\/(.+)$/.exec(version.source)?.[1] ?? /\/artifacts\/(.+)$/.exec(version.source)?.[1];
+  if (version.runId && path) {
+    try {
+      return join(runArtifactsDir(trackingDir, version.runId), checkArtifactPath(path));
+    } catch (error) {
+      if (!(error instanceof MlfError)) throw error;
+    }
+  }
+  return own;
+}
+
+/**
  * The one place model URIs are resolved (the CLI and `serve` both call it). Reads only small
  * metadata files, so re-resolving an alias on every poll is cheap.
  */
@@ -109,7 +141,7 @@ export function resolveModelUri(trackingDir: string, uri: string, options: { cwd
   const parsed = parseModelUri(uri, options);
   if (parsed.kind === "registry") {
     const version = selectVersion(trackingDir, parsed.name, parsed.selector);
-    const dir = versionDir(trackingDir, parsed.name, version.version);
+    const dir = versionArtifactDir(trackingDir, version);
     const mlmodel = readMLmodel(dir);
     const what = `Version ${version.version} of model "${parsed.name}"`;
     return { uri, name: parsed.name, version, dir, ...(mlmodel && { mlmodel }), modelFile: onnxFileOf(dir, mlmodel, what) };
