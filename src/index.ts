@@ -7,3 +7,15 @@ export { computePlan, planLines, type Plan, type DefinitionChange, type TableCha
 export { initRepo } from "./repo/init.js";
 export type { RegistryFile, MaterializedInterval } from "./repo/registry.js";
 export type * from "./repo/types.js";
+export { resolveTrackingDir, resolveTrackingRoot, type TrackingDirOptions, type ResolvedTrackingDir } from "./tracking/dir.js";
+export { getRun, getExperiment, getMetricHistory, listExperiments, listRunIds, locateRun, type RunRef } from "./tracking/read.js";
+export type { Experiment, Run, RunInfo, RunStatus, Metric, Liveness } from "./tracking/types.js";
+export { registerModel, type RegisterOptions } from "./models/register.js";
+export { listModels, describeModel, describeVersion, type ModelSummary, type VersionDetail } from "./models/catalogue.js";
+export { listVersions, readModel, readVersion, type ModelVersion, type RegisteredModel } from "./models/store.js";
+export { setAlias, deleteAlias, transitionStage, deleteVersion, type StageChange } from "./models/lifecycle.js";
+export { readEvents, type RegistryEvent, type EventAction } from "./models/events.js";
+export { parseModelUri, resolveModelUri, type ParsedModelUri, type ResolvedModel, type VersionSelector } from "./models/uri.js";
+export { loadModel, type LoadedModel } from "./models/load.js";
+export type { MLmodel, MlfMetadata } from "./models/mlmodel.js";
+export type { OnnxSignature, TensorSpec } from "./models/onnx.js";
