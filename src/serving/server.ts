@@ -121,7 +121,11 @@ export async function startServer(options: ServeOptions = {}): Promise<Server> {
     if (code === "EADDRINUSE") throw new MlfError("unavailable", `Port ${options.port ?? 8000} on ${host} is in use; pass another --port.`);
     throw error;
   }
-  pool.startPolling(options.pollSeconds ?? 5);
+  const pollSeconds = options.pollSeconds ?? 5;
+  pool.startPolling(pollSeconds);
+  // Registry changes from `mlf apply` / `mlf materialize` are picked up on the same beat.
+  const features = options.features;
+  const featureTimer = features && pollSeconds > 0 ? setInterval(() => void features.reload().catch((e: Error) => log({ level: "error", msg: "feature registry reload failed", error: e.message })), pollSeconds * 1000).unref() : undefined;
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : (options.port ?? 8000);
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
@@ -131,6 +135,7 @@ export async function startServer(options: ServeOptions = {}): Promise<Server> {
     app, pool, host, port, url,
     close: () =>
       (closing ??= (async () => {
+        clearInterval(featureTimer);
         await app.close();
         await pool.close();
         await options.features?.close();
