@@ -12,6 +12,9 @@ export const EVENT_TIME = "2024-01-01T00:00:00Z";
 export const patientIds = expected.rows.map((_, i) => 1000 + i);
 export const featureRefs = expected.feature_names.map((f) => `cancer:${f}`);
 
+/** A float64 value as CSV text that DuckDB's type sniffing reads as a double (1001 -> 1001.0). */
+const float = (v: number) => (Number.isInteger(v) ? v.toFixed(1) : String(v));
+
 /**
  * A feature repository whose online store holds the 30 reference rows of the breast-cancer
  * model, one patient each (unlimited ttl), and a registry where model "cancer" version 1 was
@@ -37,6 +40,7 @@ sources:
     type: file
     path: data/cancer.csv
     timestamp_field: event_timestamp
+    created_timestamp_column: created
 feature_views:
   - name: cancer
     entities: [patient]
@@ -50,8 +54,8 @@ feature_services:
       - cancer
 `,
   );
-  const header = ["patient_id", "event_timestamp", ...expected.feature_names].join(",");
-  writeFileSync(join(dir, "data", "cancer.csv"), [header, ...expected.rows.map((r, i) => [patientIds[i], EVENT_TIME, ...r].join(","))].join("\n") + "\n");
+  const header = ["patient_id", "event_timestamp", "created", ...expected.feature_names].join(",");
+  writeFileSync(join(dir, "data", "cancer.csv"), [header, ...expected.rows.map((r, i) => [patientIds[i], EVENT_TIME, EVENT_TIME, ...r.map(float)].join(","))].join("\n") + "\n");
   const repo = openRepo(dir);
   await applyRepo(repo);
   await materialize(repo, Date.parse("2023-01-01T00:00:00Z"), Date.parse("2024-06-01T00:00:00Z"));
