@@ -19,3 +19,10 @@ export { parseModelUri, resolveModelUri, type ParsedModelUri, type ResolvedModel
 export { loadModel, type LoadedModel } from "./models/load.js";
 export type { MLmodel, MlfMetadata } from "./models/mlmodel.js";
 export type { OnnxSignature, TensorSpec } from "./models/onnx.js";
+export { startServer, type ServeOptions, type Server } from "./serving/server.js";
+export { openServing, type OpenServingOptions } from "./serving/open.js";
+export { openFeatureBackend, type FeatureBackend } from "./serving/features.js";
+export { modelSource } from "./serving/registry-source.js";
+export { fileModelSource, type ModelSource, type ResolvedVersion, type ModelArtifact } from "./serving/sources.js";
+export { ModelPool, type ModelStatus, type Log } from "./serving/model-pool.js";
+export { OnnxModel, type Prediction } from "./serving/runtime/onnx.js";

@@ -45,6 +45,8 @@ export interface ServerContext {
   features: FeatureBackend | undefined;
   metrics: RequestMetrics;
   log: Log;
+  /** Set once close() began. */
+  closing?: boolean;
 }
 
 /** The feature store, or a 503 naming why it is missing. */
@@ -60,7 +62,8 @@ export function buildApp(ctx: ServerContext, options: ServeOptions): FastifyInst
     logger: false,
     bodyLimit: options.bodyLimitBytes ?? 8 * 1024 * 1024,
     requestTimeout: timeoutMs + 1000,
-    return503OnClosing: true,
+    // Requests that reach an open connection while closing are still answered: shutdown drops no request.
+    return503OnClosing: false,
     // Bodies are validated as sent: no type coercion, unknown keys are errors rather than dropped.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
@@ -96,6 +99,13 @@ export function buildApp(ctx: ServerContext, options: ServeOptions): FastifyInst
     ctx.metrics.observe(route, request.method, reply.statusCode, ms / 1000);
     ctx.log({ level: reply.statusCode >= 500 ? "error" : "info", msg: "request", method: request.method, route, status: reply.statusCode, ms: Math.round(ms * 1000) / 1000 });
     done();
+  });
+
+  // While closing, answers tell clients to drop their keep-alive connection, so the server can
+  // finish without waiting out idle timeouts.
+  app.addHook("onSend", (_request, reply, payload, done) => {
+    if (ctx.closing) void reply.header("connection", "close");
+    done(null, payload);
   });
 
   registerAdminRoutes(app, ctx);
@@ -136,6 +146,7 @@ export async function startServer(options: ServeOptions = {}): Promise<Server> {
     close: () =>
       (closing ??= (async () => {
         clearInterval(featureTimer);
+        ctx.closing = true;
         await app.close();
         await pool.close();
         await options.features?.close();
