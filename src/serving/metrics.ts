@@ -20,14 +20,23 @@ function label(value: string): string {
 export class RequestMetrics {
   private readonly counts = new Map<string, number>();
   private readonly latencies = new Map<string, Histogram>();
+  private readonly keys = new Map<string, string>();
+
+  private key(raw: string, labels: string): string {
+    this.keys.set(raw, labels);
+    return labels;
+  }
 
   observe(route: string, method: string, status: number, seconds: number): void {
-    const key = `route="${label(route)}",method="${method}",status="${status}"`;
+    // Keyed by the raw parts first: building label strings per request costs more than the rest.
+    const raw = `${method} ${status} ${route}`;
+    const key = this.keys.get(raw) ?? this.key(raw, `route="${label(route)}",method="${method}",status="${status}"`);
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-    const hkey = `route="${label(route)}",method="${method}"`;
+    const hraw = `${method} ${route}`;
+    const hkey = this.keys.get(hraw) ?? this.key(hraw, `route="${label(route)}",method="${method}"`);
     let h = this.latencies.get(hkey);
     if (!h) this.latencies.set(hkey, (h = { counts: buckets.map(() => 0), sum: 0, count: 0 }));
-    for (let i = 0; i < buckets.length; i++) if (seconds <= buckets[i]!) h.counts[i]!++;
+    for (let i = buckets.length - 1; i >= 0 && seconds <= buckets[i]!; i--) h.counts[i]!++;
     h.sum += seconds;
     h.count++;
   }

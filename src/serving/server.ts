@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { MlfError } from "../errors.js";
 import { errorHandler, notFoundHandler, toErrorBody } from "./errors.js";
 import type { FeatureBackend } from "./features.js";
@@ -27,6 +27,8 @@ export interface ServeOptions {
   requestTimeoutMs?: number;
   /** Receives one record per request and per model event; default: dropped. */
   log?: Log;
+  /** Log a line per answered request (default true); 5xx answers are logged regardless. */
+  logRequests?: boolean;
 }
 
 /** A running server. `close` stops accepting, lets in-flight requests finish, then releases models and stores. */
@@ -82,30 +84,35 @@ export function buildApp(ctx: ServerContext, options: ServeOptions): FastifyInst
     }
   });
 
-  const timers = new WeakMap<object, NodeJS.Timeout>();
-  app.addHook("onRequest", (request, reply, done) => {
-    const timer = setTimeout(() => {
-      if (reply.sent) return;
+  // One sweep timer instead of a timer per request: requests in flight, by start time.
+  const inFlight = new Map<FastifyReply, number>();
+  const sweep = setInterval(() => {
+    const overdue = performance.now() - timeoutMs;
+    for (const [reply, started] of inFlight) {
+      if (started > overdue) continue;
+      inFlight.delete(reply);
+      if (reply.sent) continue;
       const { status, body } = toErrorBody(new MlfError("unavailable", `The request took longer than ${timeoutMs} ms; retry, or send fewer rows.`));
       void reply.code(status).send(body);
-    }, timeoutMs);
-    timers.set(request, timer);
+    }
+  }, Math.min(250, timeoutMs)).unref();
+  app.addHook("onClose", (_app, done) => (clearInterval(sweep), done()));
+  app.addHook("onRequest", (_request, reply, done) => {
+    inFlight.set(reply, performance.now());
     done();
   });
   app.addHook("onResponse", (request, reply, done) => {
-    clearTimeout(timers.get(request));
+    inFlight.delete(reply);
+    // While closing, drop keep-alive connections as their answers finish, so close() does not
+    // wait out idle timeouts.
+    if (ctx.closing) app.server.closeIdleConnections();
     const route = request.routeOptions.url ?? "unmatched";
     const ms = reply.elapsedTime;
     ctx.metrics.observe(route, request.method, reply.statusCode, ms / 1000);
-    ctx.log({ level: reply.statusCode >= 500 ? "error" : "info", msg: "request", method: request.method, route, status: reply.statusCode, ms: Math.round(ms * 1000) / 1000 });
+    if (options.logRequests !== false || reply.statusCode >= 500) {
+      ctx.log({ level: reply.statusCode >= 500 ? "error" : "info", msg: "request", method: request.method, route, status: reply.statusCode, ms: Math.round(ms * 1000) / 1000 });
+    }
     done();
-  });
-
-  // While closing, answers tell clients to drop their keep-alive connection, so the server can
-  // finish without waiting out idle timeouts.
-  app.addHook("onSend", (_request, reply, payload, done) => {
-    if (ctx.closing) void reply.header("connection", "close");
-    done(null, payload);
   });
 
   registerAdminRoutes(app, ctx);

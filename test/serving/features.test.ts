@@ -40,6 +40,9 @@ test("/get-online-features answers in Feast's shape, keys first, with statuses a
     assert.equal(r.status, status, `${what}: ${r.text}`);
     assert.ok(typeof r.body.error_code === "string" && typeof r.body.message === "string", what);
   }
+  const csv = await post(server, "/get-online-features", "patient_id\n1000", "text/csv");
+  assert.equal(csv.status, 415, csv.text);
+  assert.equal(csv.body.error_code, "unsupported_media_type");
 });
 
 test("/push writes rows newer-wins; an older push changes nothing; bad rows write nothing", async (t) => {

@@ -71,3 +71,16 @@ test("moving an alias swaps the served version; the new version is reported", as
   assert.equal(status.version, "2");
   assert.match((await get(server, "/metrics")).text, /mlf_model_info\{model="cancer",version="2",alias="champion"\} 1/);
 });
+
+test("/predict with a model that records no features says to use /invocations", async (t) => {
+  const { repo, trackingDir } = await cancerRepo(t);
+  const { MODEL } = await import("./helpers.js");
+  await registerModel(trackingDir, "bare", { file: MODEL });
+  const server = await serve(t, { features: await openFeatureBackend(repo), models: [modelSource(trackingDir, "bare/1")] });
+  const res = await post(server, "/predict", { model: "bare", entities: { patient_id: 1000 } });
+  assert.equal(res.status, 400, res.text);
+  assert.match(res.body.message, /\/invocations/);
+  const [status] = (await get(server, "/models")).body.models;
+  assert.equal(status.version, "1");
+  assert.equal(status.alias, null);
+});

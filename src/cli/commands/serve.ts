@@ -38,12 +38,11 @@ export function register(program: Command): void {
         requestTimeoutMs: Math.round(number("--timeout", flags.timeout, 0.001) * 1000),
       };
       const { openServing } = await import("../../serving/open.js");
-      // Structured logs: one JSON object per line on stderr; --quiet keeps only warnings and errors.
+      // Structured logs: one JSON object per line on stderr; --quiet drops the per-request lines.
       const log = (record: Record<string, unknown>) => {
-        if (g.quiet && record.level === "info") return;
         process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...record })}\n`);
       };
-      const server = await openServing({ ...options, ...(g.repo !== undefined && { repoDir: g.repo }), models: flags.model ?? [], log });
+      const server = await openServing({ ...options, ...(g.repo !== undefined && { repoDir: g.repo }), models: flags.model ?? [], log, logRequests: !g.quiet });
       if (g.json) printJson({ url: server.url, models: server.pool.status() });
       await new Promise<void>((resolve) => {
         // Graceful: stop accepting, let in-flight requests finish, release models and stores.

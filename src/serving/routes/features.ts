@@ -1,14 +1,24 @@
 import type { FastifyInstance } from "fastify";
 import { MlfError } from "../../errors.js";
 import type { OnlineFeatures } from "../../online/get-online.js";
-import { GetOnlineFeaturesBody, PushBody } from "../schemas.js";
+import { GetOnlineFeaturesBody, OnlineFeaturesResponse, PushBody } from "../schemas.js";
 import { requireFeatures, type ServerContext } from "../server.js";
 
 /** Feast writes the epoch for values without a time (join keys, NOT_FOUND). */
 const EPOCH = "1970-01-01T00:00:00Z";
 
+/** Recent timestamps' text: a server answers the same few materialized times over and over. */
+const isoCache = new Map<number, string>();
+
 function iso(ms: number | null): string {
-  return ms === null ? EPOCH : new Date(ms).toISOString().replace(".000Z", "Z");
+  if (ms === null) return EPOCH;
+  let text = isoCache.get(ms);
+  if (text === undefined) {
+    if (isoCache.size >= 4096) isoCache.clear();
+    text = new Date(ms).toISOString().replace(".000Z", "Z");
+    isoCache.set(ms, text);
+  }
+  return text;
 }
 
 /** Feast's response: metadata.feature_names (join keys first) and one columnar result per name. */
@@ -21,7 +31,7 @@ export function feastResponse(features: OnlineFeatures) {
 
 /** Feast's feature server routes: /get-online-features and /push. */
 export function registerFeatureRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  app.post<{ Body: GetOnlineFeaturesBody }>("/get-online-features", { schema: { body: GetOnlineFeaturesBody } }, async (request) => {
+  app.post<{ Body: GetOnlineFeaturesBody }>("/get-online-features", { schema: { body: GetOnlineFeaturesBody, response: { 200: OnlineFeaturesResponse } } }, async (request) => {
     const body = request.body;
     if ((body.features === undefined) === (body.feature_service === undefined)) {
       throw new MlfError("invalid_argument", 'Send exactly one of "features" and "feature_service".');
