@@ -114,12 +114,16 @@ test("the index stays correct when another writer changes the store", (t) => {
   const later = Date.now() + 60_000; // entries read "a minute ago" count as settled
   const done = startRun(root, { experiment: "e", runName: "done" });
   logMetric(root, done, "acc", 0.5);
+  logMetric(root, done, "gap", Number.NEGATIVE_INFINITY);
   endRun(root, done);
   const live = startRun(root, { experiment: "e", runName: "live" });
   logMetric(root, live, "acc", 0.1);
   indexedRuns(root, done.experimentId, { cacheDir, now: later });
   const again = indexedRuns(root, done.experimentId, { cacheDir, now: later });
   assert.equal(again.reused, 1, "the finished run comes from the index");
+  const cached = again.runs.find((r) => r.info.runName === "done")!;
+  assert.equal(cached.metrics.gap?.value, Number.NEGATIVE_INFINITY, "values JSON cannot hold survive the index");
+  assert.equal(cached.metrics.acc?.value, 0.5);
   // As MLflow writes: an in-place append to a RUNNING run, a rewritten meta.yaml, a new run folder.
   appendFileSync(join(runDir(root, live), "metrics", "acc"), `${Date.now()} 0.95 1\n`);
   const meta = join(runDir(root, done), "meta.yaml");
