@@ -68,8 +68,11 @@ export async function run(): Promise<BenchTable> {
     await applyRepo(repo);
 
     const t0 = performance.now();
-    const [done] = await materialize(repo, Date.UTC(2024, 0, 1), Date.UTC(2024, 1, 1));
+    let firstBatch = 0;
+    const [done] = await materialize(repo, Date.UTC(2024, 0, 1), Date.UTC(2024, 1, 1), { onProgress: () => (firstBatch ||= performance.now()) });
     const seconds = (performance.now() - t0) / 1000;
+    // DuckDB's window and sort finish before the first batch; from then on the time is writing.
+    const writeSeconds = (performance.now() - firstBatch) / 1000;
 
     const reader = await OnlineReader.open(appliedRegistry(repo), repo.config.onlineStore);
     const raw = new Database(repo.config.onlineStore.path, { readonly: true });
@@ -108,6 +111,7 @@ export async function run(): Promise<BenchTable> {
         ["mlf get-online CLI wall, p50 (ms)", cli.toFixed(1), node0.toFixed(1), ratio(cli, node0), "<= 1.5x"],
         [`materialize ${SOURCE_ROWS.toLocaleString("en-US")} rows -> ${done!.written.toLocaleString("en-US")} entities (entities/s)`, Math.round(done!.written / seconds).toLocaleString("en-US"), "", "", ">= 300,000"],
         ["  same run, source rows/s", Math.round(SOURCE_ROWS / seconds).toLocaleString("en-US"), "", "", ""],
+        ["  same run, SQLite write phase only (entities/s)", Math.round(done!.written / writeSeconds).toLocaleString("en-US"), "", "", ""],
       ],
       notes: [
         "Baselines: a raw better-sqlite3 prepared `SELECT f0..f9 FROM t WHERE user_id = ?` in raw (array) mode on the same table, one call per entity, no transaction, and `node -e 0`.",
