@@ -33,17 +33,18 @@ test("a materialization killed with SIGKILL mid-way leaves the previous values r
   await materialize(repo, T0, T0);
   const { child, exited } = startMaterialize(dir);
   const wal = `${repo.config.onlineStore.path}-wal`;
-  // The transaction is under way once its pages spill into the WAL (the commit comes tens of MB later).
+  // The transaction is under way once its pages spill into the WAL; the commit comes some
+  // 15 MB later, so the first sight of a WAL past 256 KB is mid-write.
   let killed = false;
-  for (let i = 0; i < 600 && !killed; i++) {
-    await sleep(20);
+  for (let i = 0; i < 6000 && !killed; i++) {
+    await sleep(2);
     let size = 0;
     try {
       size = statSync(wal).size;
     } catch {
       size = 0;
     }
-    if (size > 2_000_000) killed = child.kill("SIGKILL");
+    if (size > 256_000) killed = child.kill("SIGKILL");
   }
   assert.ok(killed, "the materialization was caught mid-write");
   await exited;
