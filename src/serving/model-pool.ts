@@ -94,8 +94,10 @@ export class ModelPool {
       if (previous) await this.retire(slot, previous);
     } catch (error) {
       const message = truncate(toMlfError(error).message, 300);
+      // A reference that keeps failing the same way (a deleted alias) is logged once, not every poll.
+      const repeated = slot.failure?.message === message && slot.failure.version === version;
       slot.failure = { ...(version !== undefined && { version }), message, at: formatTime(Date.now()) };
-      this.log({ level: "error", msg: "model load failed", model: source.name, version: version ?? null, serving: slot.current?.version ?? null, error: message });
+      if (!repeated) this.log({ level: "error", msg: "model load failed", model: source.name, version: version ?? null, serving: slot.current?.version ?? null, error: message });
     }
   }
 

@@ -1,5 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { applyRepo } from "../../src/repo/apply.js";
 import { openFeatureBackend } from "../../src/serving/features.js";
 import { expected, get, post, serve } from "./helpers.js";
 import { EVENT_TIME, cancerRepo, patientIds } from "./repo.js";
@@ -83,4 +86,24 @@ test("/push writes rows newer-wins; an older push changes nothing; bad rows writ
   const metrics = (await get(server, "/metrics")).text;
   const age = Number(/mlf_feature_freshness_seconds\{view="cancer"\} ([0-9.e+]+)/.exec(metrics)?.[1]);
   assert.ok(Math.abs(age - (Date.now() - Date.parse("2024-06-01T00:00:00Z")) / 1000) < 60, `freshness ${age}`);
+});
+
+test("a view added by mlf apply is served after a reload; no registry means not ready", async (t) => {
+  const { repo } = await cancerRepo(t);
+  const server = await serve(t, { features: await openFeatureBackend(repo) });
+  const ask = () => post(server, "/get-online-features", { features: ["cancer2:mean_radius"], entities: { patient_id: [1000] } });
+  assert.equal((await ask()).status, 404);
+  const yaml = readFileSync(join(repo.root, "features.yaml"), "utf8");
+  writeFileSync(join(repo.root, "features.yaml"), yaml.replace("feature_services:", "  - name: cancer2\n    entities: [patient]\n    source: cancer_rows\n    ttl: 0\n    schema:\n      - {name: mean_radius, dtype: float64}\nfeature_services:"));
+  await applyRepo(repo);
+  assert.equal((await post(server, "/admin/reload", {})).status, 200);
+  const res = await ask();
+  assert.equal(res.status, 200, res.text);
+  assert.deepEqual(res.body.results[1].statuses, ["NOT_FOUND"]);
+
+  rmSync(repo.config.registry);
+  await post(server, "/admin/reload", {});
+  const ready = await get(server, "/ready");
+  assert.equal(ready.status, 503);
+  assert.match(ready.body.message, /mlf apply/);
 });
