@@ -5,7 +5,7 @@ import { openEngineWithSources, type OfflineEngine } from "./engine.js";
 import { loadEntityRows, ROW, type EntityInput, type EntityTable } from "./entity-rows.js";
 import { joinKeyColumns, resolveFeatures, type FeatureSelection, type ViewRequest } from "./features.js";
 import { copyToFile, outputExtension } from "./output.js";
-import { MATCHED, viewResultSql } from "./point-in-time.js";
+import { MATCHED, pruneLowerBound, viewResultSql } from "./point-in-time.js";
 import { ident } from "./sql.js";
 
 export interface HistoricalFeaturesOptions extends FeatureSelection {
@@ -76,12 +76,16 @@ export async function getHistoricalFeatures(repo: Repo, options: HistoricalFeatu
     // A small or badly estimated left side would otherwise get the nested-loop ASOF plan,
     // measured 60x slower; the sort-merge plan is never much worse.
     await engine.run("SET asof_loop_join_threshold = 0");
+    // DuckDB 1.5.6's rewrite of "row_number() = 1" into an aggregate fails with an internal
+    // cast error on some pruned sources (and an internal error invalidates the database).
+    await engine.run("SET disabled_optimizers = 'top_n_window_elimination'");
     const entities = await loadEntityRows(engine, input, timestampColumn, keys, options.cwd ?? process.cwd(), repo.root);
     checkCollisions(entities, requests);
     const views: ViewMatch[] = [];
     for (const [i, request] of requests.entries()) {
       const table = `__mlf_view_${i}`;
-      await engine.run(viewResultSql(request, entities, timestampColumn, table));
+      const lowerBound = await pruneLowerBound(engine, entities, request.view.ttlSeconds);
+      await engine.run(viewResultSql(request, entities, timestampColumn, table, lowerBound));
       const [row] = await engine.rows(`SELECT count(*) FILTER (WHERE ${MATCHED}) AS matched FROM ${ident(table)}`);
       const matched = Number(row?.matched ?? 0);
       views.push({ view: request.view.name, matched, matchRate: entities.rowCount === 0 ? 0 : matched / entities.rowCount });

@@ -1,7 +1,8 @@
 import type { EntityTable } from "./entity-rows.js";
 import { ROW } from "./entity-rows.js";
 import type { ViewRequest } from "./features.js";
-import { duckdbTypes, ident, keyTypes } from "./sql.js";
+import type { OfflineEngine } from "./engine.js";
+import { duckdbTypes, ident, keyTypes, literal } from "./sql.js";
 
 /** Column of a view's result table that says whether the row found a value inside the ttl. */
 export const MATCHED = "__mlf_matched";
@@ -17,12 +18,15 @@ const TS = "__mlf_ts";
  * same row, the greatest feature values in request order (NULLs lowest). No candidate gives
  * NULL features.
  *
+ * `lowerBound` is `min(T) - ttl` as a TIMESTAMPTZ literal (see pruneLowerBound), absent with
+ * unlimited ttl or no rows.
+ *
  * How: the source is pruned to the entity keys and to `[min(T) - ttl, max(T)]` and projected
  * to the needed columns; `(keys, ts)` is de-duplicated by the order above (ASOF itself picks
  * arbitrarily among equal timestamps); an ASOF LEFT JOIN finds the newest row at or before T;
  * the ttl is applied afterwards because ASOF takes a single inequality.
  */
-export function viewResultSql(request: ViewRequest, entities: EntityTable, timestampColumn: string, target: string): string {
+export function viewResultSql(request: ViewRequest, entities: EntityTable, timestampColumn: string, target: string, lowerBound: string | undefined): string {
   const { source, keys, features, view } = request;
   const s = (c: string) => `s.${ident(c)}`;
   const ttl = view.ttlSeconds;
@@ -34,7 +38,7 @@ export function viewResultSql(request: ViewRequest, entities: EntityTable, times
   if (entities.minTime === undefined || entities.maxTime === undefined) where.push("false");
   else {
     where.push(`${s(source.timestampField)} <= ${entities.maxTime}`);
-    if (ttl > 0) where.push(`${s(source.timestampField)} >= ${entities.minTime} - to_seconds(${ttl})`);
+    if (lowerBound !== undefined) where.push(`${s(source.timestampField)} >= ${lowerBound}`);
   }
   const keyList = keys.map((k) => ident(k.column)).join(", ");
   const semiJoin =
@@ -67,4 +71,15 @@ WITH pruned AS (
 SELECT e.${ident(ROW)}, ${[...outputs, `coalesce(${inWindow}, false) AS ${MATCHED}`].join(", ")}
 FROM (SELECT ${entityColumns} FROM ${entities.table}) AS e
 ASOF LEFT JOIN candidates AS c ON ${on}`;
+}
+
+/**
+ * `min(T) - ttl` as a literal. Computed beforehand rather than written as an expression in the
+ * filter: a constant expression there made DuckDB 1.5.6 fail with an internal cast error once
+ * its top-n window rewrite met the de-duplication below (and a literal prunes row groups).
+ */
+export async function pruneLowerBound(engine: OfflineEngine, entities: EntityTable, ttlSeconds: number): Promise<string | undefined> {
+  if (ttlSeconds === 0 || entities.minTime === undefined) return undefined;
+  const [row] = await engine.rows(`SELECT CAST(${entities.minTime} - to_seconds(${ttlSeconds}) AS VARCHAR) AS t`);
+  return `TIMESTAMPTZ ${literal(String(row!.t))}`;
 }
