@@ -145,7 +145,7 @@ async function recordsRelation(engine: OfflineEngine, records: Record<string, un
       const seen = kinds.get(column)!;
       if (seen.kind === undefined) kinds.set(column, { kind, row: i });
       else if (seen.kind !== kind && !(isNumeric(seen.kind) && isNumeric(kind))) {
-        throw new MlfError("invalid_data", `Column "${column}" of the entity records mixes types: record ${seen.row + 1} holds a ${seen.kind}, record ${i + 1} a ${kind}; give the column one type.`);
+        throw new MlfError("invalid_data", `Column "${column}" of the entity records mixes types: record ${seen.row + 1} holds ${article(seen.kind)}, record ${i + 1} ${article(kind)}; give the column one type.`);
       } else if (kind === "number") seen.kind = "number";
     }
   });
@@ -157,6 +157,7 @@ async function recordsRelation(engine: OfflineEngine, records: Record<string, un
   return { relation: `read_json(${literal(file)}, format = 'newline_delimited', columns = {${columns.join(", ")}})`, what };
 }
 
+const article = (kind: JsKind) => `${kind === "integer" ? "an" : "a"} ${kind}`;
 const isNumeric = (kind: JsKind) => kind === "integer" || kind === "number";
 
 const TIME_TYPES = /^(TIMESTAMP|DATE)/;
