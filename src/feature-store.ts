@@ -1,3 +1,4 @@
+import { getHistoricalFeatures, type HistoricalFeaturesOptions, type HistoricalFeaturesResult } from "./offline/get-historical.js";
 import { applyRepo, planRepo, teardownRepo, type ApplyResult } from "./repo/apply.js";
 import type { Plan } from "./repo/plan.js";
 import { appliedRegistry, openRepo, type Repo } from "./repo/repo.js";
@@ -30,5 +31,10 @@ export class FeatureStore {
   /** The applied registry (throws a clear error before the first apply). */
   registry(): RegistryFile {
     return appliedRegistry(this.repo);
+  }
+
+  /** A point-in-time correct training set (see getHistoricalFeatures). */
+  getHistoricalFeatures(options: HistoricalFeaturesOptions): Promise<HistoricalFeaturesResult> {
+    return getHistoricalFeatures(this.repo, options);
   }
 }

@@ -7,3 +7,11 @@ export { computePlan, planLines, type Plan, type DefinitionChange, type TableCha
 export { initRepo } from "./repo/init.js";
 export type { RegistryFile, MaterializedInterval } from "./repo/registry.js";
 export type * from "./repo/types.js";
+export {
+  getHistoricalFeatures,
+  DEFAULT_TIMESTAMP_COLUMN,
+  type HistoricalFeaturesOptions,
+  type HistoricalFeaturesResult,
+  type ViewMatch,
+} from "./offline/get-historical.js";
+export { parseFeatureRef, resolveFeatures, type FeatureSelection, type ViewRequest } from "./offline/features.js";
