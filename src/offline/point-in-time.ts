@@ -22,9 +22,10 @@ const TS = "__mlf_ts";
  * unlimited ttl or no rows.
  *
  * How: the source is pruned to the entity keys and to `[min(T) - ttl, max(T)]` and projected
- * to the needed columns; `(keys, ts)` is de-duplicated by the order above (ASOF itself picks
- * arbitrarily among equal timestamps); an ASOF LEFT JOIN finds the newest row at or before T;
- * the ttl is applied afterwards because ASOF takes a single inequality.
+ * to the needed columns; an ASOF LEFT JOIN finds the newest timestamp at or before T; the ttl
+ * is applied afterwards because ASOF takes a single inequality; the rows at the winning
+ * `(keys, ts)` are de-duplicated by the order above (ASOF itself picks arbitrarily among
+ * equal timestamps) and joined back.
  */
 export function viewResultSql(request: ViewRequest, entities: EntityTable, timestampColumn: string, target: string, lowerBound: string | undefined): string {
   const { source, keys, features, view } = request;
@@ -51,26 +52,33 @@ export function viewResultSql(request: ViewRequest, entities: EntityTable, times
     ...features.map((_, i) => `${ident(`__mlf_f${i}`)} DESC NULLS LAST`),
   ];
   const partition = [...keys.map((k) => ident(k.column)), TS].join(", ");
-  // At least one feature is always requested, so the order is never empty.
-  const dedup = `SELECT * FROM pruned QUALIFY row_number() OVER (PARTITION BY ${partition} ORDER BY ${order.join(", ")}) = 1`;
-
   const e = (c: string) => `e.${ident(c)}`;
-  const inWindow = ttl > 0 ? `c.${TS} >= ${e(timestampColumn)} - to_seconds(${ttl})` : `c.${TS} IS NOT NULL`;
-  const outputs = features.map((f, i) => `CASE WHEN ${inWindow} THEN c.${ident(`__mlf_f${i}`)} END AS ${ident(f.column)}`);
+  const keyColumns = keys.map((k) => ident(k.column));
+  const sameKeys = (a: string, b: string) => [...keyColumns.map((k) => `${a}.${k} = ${b}.${k}`), `${a}.${TS} = ${b}.${TS}`].join(" AND ");
+  const inWindow = ttl > 0 ? `c.${TS} >= ${e(timestampColumn)} - to_seconds(${ttl})` : "true";
   const on = [...keys.map((k) => `${e(k.column)} = c.${ident(k.column)}`), `${e(timestampColumn)} >= c.${TS}`].join(" AND ");
   const entityColumns = [ROW, ...keys.map((k) => k.column), timestampColumn].map((c) => ident(c)).join(", ");
+  const outputs = features.map((f, i) => `w.${ident(`__mlf_f${i}`)} AS ${ident(f.column)}`);
 
+  // The ASOF join carries only (keys, ts): equal timestamps make it pick an arbitrary row, but
+  // never a different timestamp, so the result is still exact. Only the winning (keys, ts)
+  // pairs, at most one per entity row, are then de-duplicated and joined back; ranking the
+  // whole source first cost a sort of every source row (measured 2x slower).
   return `CREATE OR REPLACE TEMP TABLE ${ident(target)} AS
 WITH pruned AS (
   SELECT ${[...keyExprs, `${s(source.timestampField)} AS ${TS}`, ...created, ...featureExprs].join(", ")}
   FROM ${ident(source.name)} AS s${semiJoin}
   WHERE ${where.join(" AND ")}
-), candidates AS (
-  ${dedup}
+), hits AS (
+  SELECT ${[`e.${ident(ROW)}`, ...keys.map((k) => `${e(k.column)}`), `CASE WHEN ${inWindow} THEN c.${TS} END AS ${TS}`].join(", ")}
+  FROM (SELECT ${entityColumns} FROM ${entities.table}) AS e
+  ASOF LEFT JOIN (SELECT ${[...keyColumns, TS].join(", ")} FROM pruned) AS c ON ${on}
+), winners AS (
+  SELECT p.* FROM pruned AS p SEMI JOIN (SELECT DISTINCT ${[...keyColumns, TS].join(", ")} FROM hits WHERE ${TS} IS NOT NULL) AS h ON ${sameKeys("p", "h")}
+  QUALIFY row_number() OVER (PARTITION BY ${partition} ORDER BY ${order.join(", ")}) = 1
 )
-SELECT e.${ident(ROW)}, ${[...outputs, `coalesce(${inWindow}, false) AS ${MATCHED}`].join(", ")}
-FROM (SELECT ${entityColumns} FROM ${entities.table}) AS e
-ASOF LEFT JOIN candidates AS c ON ${on}`;
+SELECT h.${ident(ROW)}, ${[...outputs, `h.${TS} IS NOT NULL AS ${MATCHED}`].join(", ")}
+FROM hits AS h LEFT JOIN winners AS w ON ${sameKeys("h", "w")}`;
 }
 
 /**
