@@ -14,4 +14,27 @@ export {
   type HistoricalFeaturesResult,
   type ViewMatch,
 } from "./offline/get-historical.js";
-export { parseFeatureRef, resolveFeatures, type FeatureSelection, type ViewRequest } from "./offline/features.js";
+export { parseFeatureRef, resolveFeatures, type ViewRequest } from "./offline/features.js";
+export { OnlineReader, onlineRecords, type FeatureStatus, type OnlineColumn, type OnlineFeatures, type OnlineFeaturesRequest } from "./online/get-online.js";
+export type { FeatureSelection, ReadPlan } from "./online/read-plan.js";
+export { materialize, materializeIncremental, type MaterializeOptions, type ViewMaterialization } from "./online/materialize.js";
+export { pushRows } from "./online/push.js";
+export { openOnlineStore } from "./online/stores.js";
+export type { OnlineRow, OnlineStore, OnlineTableSpec, OnlineWriteResult, ReadRequest, StoredRow } from "./online/store.js";
+export { coerceKey } from "./online/keys.js";
+export { resolveTrackingDir, resolveTrackingRoot, type TrackingDirOptions, type ResolvedTrackingDir } from "./tracking/dir.js";
+export { getRun, getExperiment, getMetricHistory, listExperiments, listRunIds, locateRun, type RunRef } from "./tracking/read.js";
+export type { Experiment, Run, RunInfo, RunStatus, Metric, Liveness } from "./tracking/types.js";
+export { registerModel, type RegisterOptions } from "./models/register.js";
+export { listModels, describeModel, describeVersion, type ModelSummary, type VersionDetail } from "./models/catalogue.js";
+export { listVersions, readModel, readVersion, type ModelVersion, type RegisteredModel } from "./models/store.js";
+export { setAlias, deleteAlias, transitionStage, deleteVersion, type StageChange } from "./models/lifecycle.js";
+export { readEvents, type RegistryEvent, type EventAction } from "./models/events.js";
+export { parseModelUri, resolveModelUri, type ParsedModelUri, type ResolvedModel, type VersionSelector } from "./models/uri.js";
+export { loadModel, type LoadedModel } from "./models/load.js";
+export type { MLmodel, MlfMetadata } from "./models/mlmodel.js";
+export type { OnnxSignature, TensorSpec } from "./models/onnx.js";
+export { startRun, endRun, logParam, logMetric, logMetrics, setTag, logArtifact, heartbeat, createExperiment, getOrCreateExperiment, type StartRunOptions, type MetricPoint } from "./tracking/write.js";
+export { searchRuns, type SearchOptions, type SearchResult } from "./tracking/search.js";
+export { compareRuns, type Comparison, type ComparedKey } from "./tracking/compare.js";
+export { runTracked, type TrackedCommand, type TrackedResult } from "./tracking/wrapper.js";
