@@ -1,4 +1,5 @@
 import { statSync } from "node:fs";
+import { getHistoricalFeatures, type HistoricalFeaturesOptions, type HistoricalFeaturesResult } from "./offline/get-historical.js";
 import { OnlineReader, type OnlineFeatures, type OnlineFeaturesRequest } from "./online/get-online.js";
 import { materialize, materializeIncremental, type MaterializeOptions, type ViewMaterialization } from "./online/materialize.js";
 import { applyRepo, planRepo, teardownRepo, type ApplyResult } from "./repo/apply.js";
@@ -68,5 +69,10 @@ export class FeatureStore {
   /** The applied registry (throws a clear error before the first apply). */
   registry(): RegistryFile {
     return appliedRegistry(this.repo);
+  }
+
+  /** A point-in-time correct training set (see getHistoricalFeatures). */
+  getHistoricalFeatures(options: HistoricalFeaturesOptions): Promise<HistoricalFeaturesResult> {
+    return getHistoricalFeatures(this.repo, options);
   }
 }

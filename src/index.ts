@@ -7,6 +7,14 @@ export { computePlan, planLines, type Plan, type DefinitionChange, type TableCha
 export { initRepo } from "./repo/init.js";
 export type { RegistryFile, MaterializedInterval } from "./repo/registry.js";
 export type * from "./repo/types.js";
+export {
+  getHistoricalFeatures,
+  DEFAULT_TIMESTAMP_COLUMN,
+  type HistoricalFeaturesOptions,
+  type HistoricalFeaturesResult,
+  type ViewMatch,
+} from "./offline/get-historical.js";
+export { parseFeatureRef, resolveFeatures, type ViewRequest } from "./offline/features.js";
 export { OnlineReader, onlineRecords, type FeatureStatus, type OnlineColumn, type OnlineFeatures, type OnlineFeaturesRequest } from "./online/get-online.js";
 export type { FeatureSelection, ReadPlan } from "./online/read-plan.js";
 export { materialize, materializeIncremental, type MaterializeOptions, type ViewMaterialization } from "./online/materialize.js";
