@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
@@ -58,13 +58,29 @@ interface Load {
   p50: number;
   p99: number;
   non2xx: number;
+  /** Server CPU time per request in µs: steadier than req/s on a machine shared with other work. */
+  cpuUs: number | string;
 }
 
-async function load(url: string, body: string): Promise<Load> {
+/** CPU time (user + system) a process has used, in ms, from /proc (Linux; 100 ticks per second). */
+function cpuMs(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+async function load(url: string, body: string, pid: number | undefined): Promise<Load> {
   const options = { url, method: "POST" as const, body, headers: { "content-type": "application/json" }, connections: CONNECTIONS };
   await autocannon({ ...options, duration: 1 }); // warm-up: JIT, caches, prepared statements
+  const before = cpuMs(pid);
   const r = await autocannon({ ...options, duration: SECONDS });
-  return { rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx + r.errors + r.timeouts };
+  const after = cpuMs(pid);
+  const total = r.requests.average * SECONDS;
+  const cpuUs = before === undefined || after === undefined || total === 0 ? "n/a" : Math.round(((after - before) * 1000) / total);
+  return { rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx + r.errors + r.timeouts, cpuUs };
 }
 
 export async function run(): Promise<BenchTable> {
@@ -84,20 +100,20 @@ export async function run(): Promise<BenchTable> {
         const answer = await sample.text();
         if (sample.status !== 200) throw new Error(`${c.path} answered ${sample.status}: ${answer}`);
         const floor = await startChild(process.execPath, ["-e", FLOOR, answer]);
-        const base = await load(floor.url + c.path, c.body).finally(() => stop(floor.child));
-        const ours = await load(mlf.url + c.path, c.body);
-        rows.push([name, "node:http floor", base.rps, base.p50, base.p99, base.non2xx]);
-        rows.push([name, "mlf serve", ours.rps, ours.p50, ours.p99, ours.non2xx]);
-        rows.push([name, "mlf / floor", `${Math.round((ours.rps / base.rps) * 100)}%`, "", "", ""]);
+        const base = await load(floor.url + c.path, c.body, floor.child.pid).finally(() => stop(floor.child));
+        const ours = await load(mlf.url + c.path, c.body, mlf.child.pid);
+        rows.push([name, "node:http floor", base.rps, base.p50, base.p99, base.non2xx, base.cpuUs]);
+        rows.push([name, "mlf serve", ours.rps, ours.p50, ours.p99, ours.non2xx, ours.cpuUs]);
+        rows.push([name, "mlf / floor", `${Math.round((ours.rps / base.rps) * 100)}%`, "", "", "", ""]);
       }
     } finally {
       await stop(mlf.child);
     }
     return {
       title: `Serving: autocannon, ${CONNECTIONS} connections, ${SECONDS} s per case (after 1 s warm-up), server in its own process`,
-      head: ["case", "server", "req/s", "p50 ms", "p99 ms", "non-2xx"],
+      head: ["case", "server", "req/s", "p50 ms", "p99 ms", "non-2xx", "server CPU µs/req"],
       rows,
-      notes: ["The floor is a bare node:http server answering the same bytes mlf answered for that request. Goals: get-online-features >= 50% of the floor with p99 <= 5 ms; predict p99 <= 10 ms; zero non-2xx."],
+      notes: ["autocannon runs in the bench process; each server runs in its own process, so on a 2-core machine client and server share the CPUs (and req/s moves with whatever else runs); the CPU column is the server's own cost per answer.", "The floor is a bare node:http server answering the same bytes mlf answered for that request. Goals: get-online-features >= 50% of the floor with p99 <= 5 ms; predict p99 <= 10 ms; zero non-2xx."],
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
