@@ -55,3 +55,13 @@ test("bad requests get a JSON error with the right status and never echo the bod
   assert.equal(unknownModel.status, 404);
   assert.equal(unknownModel.body.error_code, "not_found");
 });
+
+test("a request slower than the timeout gets a 503, and the server keeps serving", async (t) => {
+  const server = await serve(t, { models: [fileModelSource(MODEL)], requestTimeoutMs: 1 });
+  const big = { instances: Array.from({ length: 20_000 }, (_, i) => expected.rows[i % expected.rows.length]) };
+  const slow = await post(server, "/invocations", big);
+  assert.equal(slow.status, 503, slow.text.slice(0, 200));
+  assert.equal(slow.body.error_code, "unavailable");
+  assert.match(slow.body.message, /longer than 1 ms/);
+  assert.equal((await fetch(`${server.url}/health`)).status, 200);
+});

@@ -11,7 +11,9 @@ type Value = PredictBody["features"] extends Record<string, infer V> | undefined
 /** A request-time value for `ref` (`view:feature`), sent as `view:feature`, `view__feature` or `feature`. */
 function provided(features: Record<string, Value>, ref: string): Value | undefined {
   const [view, name] = ref.split(":") as [string, string];
-  return features[ref] ?? features[`${view}__${name}`] ?? features[name];
+  // `in`, not `??`: an explicit null is a value the caller sent (NaN for a float input).
+  const key = [ref, `${view}__${name}`, name].find((k) => k in features);
+  return key === undefined ? undefined : features[key];
 }
 
 /** The model's input refs in order: recorded features, or its feature service's projection. */
