@@ -20,6 +20,8 @@ export class OfflineEngine {
   private constructor(
     private readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
+    /** Where DuckDB spills joins larger than memory; also fine for mlf's own scratch files. */
+    readonly tempDirectory: string,
   ) {}
 
   /** Opens DuckDB (loaded lazily: the CLI's light commands never pay for it). */
@@ -34,7 +36,7 @@ export class OfflineEngine {
     const connection = await instance.connect();
     // ICU is bundled but only loaded after start-up, so the zone cannot be a create option.
     await connection.run("SET TimeZone = 'UTC'");
-    return new OfflineEngine(instance, connection);
+    return new OfflineEngine(instance, connection, tempDirectory);
   }
 
   /** Runs statements that return nothing of interest. */

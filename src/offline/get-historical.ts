@@ -1,0 +1,135 @@
+import { resolve } from "node:path";
+import { MlfError } from "../errors.js";
+import { appliedRegistry, type Repo } from "../repo/repo.js";
+import { openEngineWithSources, type OfflineEngine } from "./engine.js";
+import { loadEntityRows, ROW, type EntityInput, type EntityTable } from "./entity-rows.js";
+import { joinKeyColumns, resolveFeatures, type FeatureSelection, type ViewRequest } from "./features.js";
+import { copyToFile, outputExtension } from "./output.js";
+import { MATCHED, viewResultSql } from "./point-in-time.js";
+import { ident } from "./sql.js";
+
+export interface HistoricalFeaturesOptions extends FeatureSelection {
+  /**
+   * Entity rows: a `.csv` or `.parquet` path (relative to `cwd`, else to the repository root),
+   * or records in memory (numbers, bigints, strings, booleans, Dates; one type per column).
+   * Exclusive with `entitySql`.
+   */
+  entities?: string | Record<string, unknown>[];
+  /** DuckDB SQL returning the entity rows; it may read the repository's sources by name. */
+  entitySql?: string;
+  /** The entity rows' event-time column (default `event_timestamp`); naive values are UTC. */
+  timestampColumn?: string;
+  /**
+   * Write the result to this file (`.parquet`, `.csv`, `.json` array, `.ndjson`), streamed by
+   * DuckDB, and return only the summary. Without it the rows are returned in `rows`.
+   */
+  output?: string;
+  /** Folder relative paths are resolved against (default: the process's working directory). */
+  cwd?: string;
+}
+
+/** How many entity rows found a value of one view inside its ttl. */
+export interface ViewMatch {
+  view: string;
+  matched: number;
+  /** matched / rows, 0 when there are no rows. */
+  matchRate: number;
+}
+
+export interface HistoricalFeaturesResult {
+  /** Entity rows in, rows out: always equal (every entity row is kept, duplicates too). */
+  rowCount: number;
+  /** Output columns: the entity rows' columns in input order, then the features as requested. */
+  columns: string[];
+  views: ViewMatch[];
+  seconds: number;
+  /** The absolute file written, when `output` was given. */
+  output?: string;
+  /**
+   * The rows in input order, when no `output` was given: timestamps as Date (UTC), BIGINT as
+   * bigint, missing values as null.
+   */
+  rows?: Record<string, unknown>[];
+}
+
+export const DEFAULT_TIMESTAMP_COLUMN = "event_timestamp";
+
+/**
+ * A point-in-time correct training set (SPEC section 3): for every entity row, each requested
+ * view's newest value at or before the row's timestamp and no older than the view's ttl,
+ * from the applied registry. Views are joined one after another (several ASOF joins in one
+ * query cost DuckDB many times the memory), each into its own table keyed by row number,
+ * and the result is assembled in input order.
+ */
+export async function getHistoricalFeatures(repo: Repo, options: HistoricalFeaturesOptions): Promise<HistoricalFeaturesResult> {
+  const started = performance.now();
+  const timestampColumn = options.timestampColumn ?? DEFAULT_TIMESTAMP_COLUMN;
+  const input = entityInput(options);
+  const output = options.output === undefined ? undefined : resolve(options.cwd ?? process.cwd(), options.output);
+  if (output !== undefined) outputExtension(output);
+  const registry = appliedRegistry(repo);
+  const requests = resolveFeatures(registry.definitions, options);
+  const keys = [...joinKeyColumns(requests).values()];
+
+  const engine = await openEngineWithSources(repo.root, repo.config.offlineStore, registry.definitions);
+  try {
+    // A small or badly estimated left side would otherwise get the nested-loop ASOF plan,
+    // measured 60x slower; the sort-merge plan is never much worse.
+    await engine.run("SET asof_loop_join_threshold = 0");
+    const entities = await loadEntityRows(engine, input, timestampColumn, keys, options.cwd ?? process.cwd(), repo.root);
+    checkCollisions(entities, requests);
+    const views: ViewMatch[] = [];
+    for (const [i, request] of requests.entries()) {
+      const table = `__mlf_view_${i}`;
+      await engine.run(viewResultSql(request, entities, timestampColumn, table));
+      const [row] = await engine.rows(`SELECT count(*) FILTER (WHERE ${MATCHED}) AS matched FROM ${ident(table)}`);
+      const matched = Number(row?.matched ?? 0);
+      views.push({ view: request.view.name, matched, matchRate: entities.rowCount === 0 ? 0 : matched / entities.rowCount });
+    }
+    const select = resultSelect(entities, requests);
+    const columns = [...entities.columns, ...requests.flatMap((r) => r.features.map((f) => f.column))];
+    const base = { rowCount: entities.rowCount, columns, views };
+    if (output !== undefined) {
+      await copyToFile(engine, select, output);
+      return { ...base, output, seconds: (performance.now() - started) / 1000 };
+    }
+    const rows = await engine.rows(select);
+    return { ...base, rows, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    engine.close();
+  }
+}
+
+function entityInput(options: HistoricalFeaturesOptions): EntityInput {
+  if (options.entities !== undefined && options.entitySql !== undefined) {
+    throw new MlfError("usage", "Give either entity rows (a file or records) or entity SQL, not both.");
+  }
+  if (options.entitySql !== undefined) return { kind: "sql", sql: options.entitySql };
+  if (typeof options.entities === "string") return { kind: "file", path: options.entities };
+  if (Array.isArray(options.entities)) return { kind: "records", records: options.entities };
+  throw new MlfError("usage", "No entity rows given; pass --entities FILE (entities) or --entity-sql SQL (entitySql).");
+}
+
+/** A feature whose output name equals an entity column would silently shadow it. */
+function checkCollisions(entities: EntityTable, requests: ViewRequest[]): void {
+  for (const request of requests) {
+    for (const feature of request.features) {
+      if (entities.columns.includes(feature.column)) {
+        throw new MlfError(
+          "invalid_argument",
+          `Feature "${request.view.name}:${feature.name}" would be written to column "${feature.column}", which the entity rows already have; rename that column or use --full-feature-names.`,
+        );
+      }
+    }
+  }
+}
+
+/** The entity rows with every view's features beside them, in input order. */
+function resultSelect(entities: EntityTable, requests: ViewRequest[]): string {
+  const selected = [
+    `e.* EXCLUDE (${ident(ROW)})`,
+    ...requests.flatMap((r, i) => r.features.map((f) => `v${i}.${ident(f.column)}`)),
+  ];
+  const joins = requests.map((_, i) => `LEFT JOIN ${ident(`__mlf_view_${i}`)} AS v${i} ON v${i}.${ident(ROW)} = e.${ident(ROW)}`);
+  return `SELECT ${selected.join(", ")} FROM ${entities.table} AS e ${joins.join(" ")} ORDER BY e.${ident(ROW)}`;
+}

@@ -1,0 +1,55 @@
+import { renameSync, rmSync } from "node:fs";
+import { dirname, basename, extname, join } from "node:path";
+import { randomUUID } from "node:crypto";
+import { MlfError } from "../errors.js";
+import type { OfflineEngine } from "./engine.js";
+import { ident, literal } from "./sql.js";
+
+/** Output formats by file extension, and the COPY options DuckDB writes them with. */
+export const outputFormats = {
+  ".parquet": "FORMAT parquet",
+  ".csv": "FORMAT csv, HEADER true",
+  ".json": "FORMAT json, ARRAY true",
+  ".ndjson": "FORMAT json",
+} as const;
+export type OutputExtension = keyof typeof outputFormats;
+
+export function outputExtension(path: string): OutputExtension {
+  const ext = extname(path).toLowerCase();
+  if (ext in outputFormats) return ext as OutputExtension;
+  throw new MlfError("invalid_argument", `The output file ${path} has no known format; end it in .parquet, .csv, .json or .ndjson.`);
+}
+
+/**
+ * Text formats get every TIMESTAMPTZ column as ISO-8601 UTC with `Z` (mlf's one way to print a
+ * time; fractions only when present); Parquet keeps the native type.
+ */
+export async function formattedSelect(engine: OfflineEngine, select: string, ext: OutputExtension): Promise<string> {
+  if (ext === ".parquet") return select;
+  const columns = await engine.describe(`(${select})`);
+  const zoned = columns.filter((c) => c.type === "TIMESTAMP WITH TIME ZONE").map((c) => c.name);
+  if (zoned.length === 0) return select;
+  const replaced = zoned.map((name) => `${isoExpression(ident(name))} AS ${ident(name)}`);
+  return `SELECT * REPLACE (${replaced.join(", ")}) FROM (${select})`;
+}
+
+function isoExpression(c: string): string {
+  return `CASE WHEN epoch_us(${c}) % 1000000 = 0 THEN strftime(${c}, '%Y-%m-%dT%H:%M:%SZ') WHEN epoch_us(${c}) % 1000 = 0 THEN strftime(${c}, '%Y-%m-%dT%H:%M:%S.%gZ') ELSE strftime(${c}, '%Y-%m-%dT%H:%M:%S.%fZ') END`;
+}
+
+/**
+ * DuckDB writes the result straight to disk (streamed, never held in JS), first to a temp file
+ * beside the target that is then renamed over it, so a failed run leaves no partial file.
+ */
+export async function copyToFile(engine: OfflineEngine, select: string, path: string): Promise<void> {
+  const ext = outputExtension(path);
+  const temp = join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
+  try {
+    await engine.run(`COPY (${await formattedSelect(engine, select, ext)}) TO ${literal(temp)} (${outputFormats[ext]})`);
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    if (error instanceof MlfError) throw error;
+    throw new MlfError("runtime", `Writing ${path} failed: ${(error as Error).message.split("\n")[0]}`, { cause: error });
+  }
+}
