@@ -1,0 +1,52 @@
+import { resolve } from "node:path";
+import { findRepoRoot, loadConfig } from "../repo/config.js";
+import { MlfError } from "../errors.js";
+
+export interface TrackingDirOptions {
+  /** `--tracking-dir`, relative to `cwd`. */
+  trackingDir?: string;
+  /** `-C/--repo`: an explicit feature repository (an error when it is not one). */
+  repo?: string;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Where the root came from, for messages and lineage. */
+export interface ResolvedTrackingDir {
+  dir: string;
+  source: "flag" | "env" | "repo" | "default";
+  /** The feature repository found on the way, when there is one. */
+  repoRoot?: string;
+}
+
+/**
+ * The tracking root shared by `mlf track` and `mlf registry`: `--tracking-dir`, else
+ * `MLF_TRACKING_DIR`, else the feature repository's `tracking.path` (when a repository is
+ * found; being outside one is fine), else `./mlruns`. Returns an absolute path.
+ */
+export function resolveTrackingDir(options: TrackingDirOptions = {}): string {
+  return resolveTrackingRoot(options).dir;
+}
+
+/** resolveTrackingDir with the source of the answer and the repository, when one was found. */
+export function resolveTrackingRoot(options: TrackingDirOptions = {}): ResolvedTrackingDir {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const repoRoot = findRepo(options, env, cwd);
+  const withRepo = repoRoot === undefined ? {} : { repoRoot };
+  if (options.trackingDir) return { dir: resolve(cwd, options.trackingDir), source: "flag", ...withRepo };
+  if (env.MLF_TRACKING_DIR) return { dir: resolve(cwd, env.MLF_TRACKING_DIR), source: "env", ...withRepo };
+  if (repoRoot !== undefined) return { dir: loadConfig(repoRoot).trackingPath, source: "repo", repoRoot };
+  return { dir: resolve(cwd, "mlruns"), source: "default" };
+}
+
+function findRepo(options: TrackingDirOptions, env: NodeJS.ProcessEnv, cwd: string): string | undefined {
+  // An explicit -C or MLF_REPO that is not a repository is the user's mistake: report it.
+  if (options.repo !== undefined || env.MLF_REPO) return findRepoRoot({ ...(options.repo !== undefined && { repo: options.repo }), cwd, env });
+  try {
+    return findRepoRoot({ cwd, env });
+  } catch (error) {
+    if (error instanceof MlfError && error.code === "usage") return undefined;
+    throw error;
+  }
+}

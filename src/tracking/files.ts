@@ -1,0 +1,112 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { MlfError } from "../errors.js";
+import type { Metric } from "./types.js";
+
+/** Temp files of writeFileAtomic (`.<name>.<pid>.<hex>.tmp`): a half-written value, never a key. */
+const TEMP_FILE = /^\..+\.\d+\.[0-9a-f]{8}\.tmp$/;
+
+/**
+ * Reads a `params/` or `tags/` folder: one file per key, the raw value as content, keys with
+ * `/` stored as sub-folders. A missing folder is an empty map.
+ */
+export function readKeyValues(dir: string, prefix = "", into: Record<string, string> = {}): Record<string, string> {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return into;
+    throw error;
+  }
+  for (const entry of entries) {
+    if (TEMP_FILE.test(entry.name) || entry.name.endsWith(".lock")) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) readKeyValues(path, `${prefix}${entry.name}/`, into);
+    else if (entry.isFile()) into[`${prefix}${entry.name}`] = readFileSync(path, "utf8");
+  }
+  return into;
+}
+
+/** Metric keys of a `metrics/` folder (sub-folders become `a/b` keys). */
+export function listMetricKeys(dir: string, prefix = "", into: string[] = []): string[] {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return into;
+    throw error;
+  }
+  for (const entry of entries) {
+    if (TEMP_FILE.test(entry.name) || entry.name.endsWith(".lock")) continue;
+    if (entry.isDirectory()) listMetricKeys(join(dir, entry.name), `${prefix}${entry.name}/`, into);
+    else if (entry.isFile()) into.push(`${prefix}${entry.name}`);
+  }
+  return into;
+}
+
+/** Python's float spellings as MLflow writes them (`nan`, `inf`, `-inf`) plus JavaScript's. */
+export function parseMetricValue(text: string): number {
+  switch (text.toLowerCase()) {
+    case "nan":
+      return Number.NaN;
+    case "inf":
+    case "+inf":
+    case "infinity":
+      return Number.POSITIVE_INFINITY;
+    case "-inf":
+    case "-infinity":
+      return Number.NEGATIVE_INFINITY;
+  }
+  return text.trim() === "" ? Number.NaN : Number(text);
+}
+
+/** The value as Python's `str(float)` would write it, so MLflow reads it back. */
+export function formatMetricValue(value: number): string {
+  if (Number.isNaN(value)) return "nan";
+  if (value === Number.POSITIVE_INFINITY) return "inf";
+  if (value === Number.NEGATIVE_INFINITY) return "-inf";
+  return String(value);
+}
+
+export function metricLine(m: { timestamp: number; value: number; step: number }): string {
+  return `${m.timestamp} ${formatMetricValue(m.value)} ${m.step}`;
+}
+
+/**
+ * Parses a metric file: `<timestamp_ms> <value> <step>` per line (old files omit the step).
+ * Every writer ends a line with a newline, so a last line without one is a write that was
+ * cut short: it is skipped and reported in `warnings`. A malformed complete line is corrupt
+ * data and an error.
+ */
+export function parseMetricFile(text: string, key: string, file: string, warnings: string[]): Metric[] {
+  const lines = text.split("\n");
+  const tail = lines.pop()!;
+  if (tail.trim() !== "") warnings.push(`${file}: skipped a torn last line "${tail.slice(0, 60)}" (a write was cut short).`);
+  const out: Metric[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === "") continue;
+    const parts = line.split(/\s+/);
+    const timestamp = Number(parts[0]);
+    const value = parseMetricValue(parts[1] ?? "");
+    const step = parts.length > 2 ? Number(parts[2]) : 0;
+    const valueOk = !Number.isNaN(value) || parts[1]?.toLowerCase() === "nan";
+    if (parts.length < 2 || parts.length > 3 || !Number.isInteger(timestamp) || !valueOk || !Number.isInteger(step)) {
+      throw new MlfError("invalid_data", `${file} line ${i + 1} is not "<timestamp_ms> <value> <step>": "${line.slice(0, 60)}"; fix or remove that line.`);
+    }
+    out.push({ key, value, timestamp, step });
+  }
+  return out;
+}
+
+/** MLflow's latest metric: the point with the greatest (step, timestamp, value). */
+export function latestMetric(points: Metric[]): Metric | undefined {
+  let best: Metric | undefined;
+  for (const p of points) {
+    if (!best || p.step > best.step || (p.step === best.step && (p.timestamp > best.timestamp || (p.timestamp === best.timestamp && greater(p.value, best.value))))) best = p;
+  }
+  return best;
+}
+
+// NaN compares greater than every number, as in MLflow's ordering of latest values.
+const greater = (a: number, b: number) => (Number.isNaN(a) ? !Number.isNaN(b) : !Number.isNaN(b) && a > b);

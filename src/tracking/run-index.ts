@@ -1,0 +1,146 @@
+import { createHash } from "node:crypto";
+import { readFileSync, statSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { writeFileAtomic } from "../util/fs.js";
+import { runLiveness } from "./liveness.js";
+import { listRunIds, readRun, runDir } from "./read.js";
+import type { Run } from "./types.js";
+
+/**
+ * The per-experiment run index: a cache of every run's info, params, tags and latest metrics,
+ * so search does not open every file of every run. It lives outside the tracking folder (in
+ * the user's cache dir), because mlf never modifies a folder it only reads: a store written by
+ * MLflow, or copied from another machine, is left byte for byte as it is.
+ *
+ * It stays correct when MLflow or another process writes: on every use the experiment folder
+ * is listed (new and removed runs) and each run's meta.yaml and params/metrics/tags folders are
+ * stat'ed; a changed signature means the run is read again. RUNNING runs are always read again
+ * (MLflow appends to an existing metric file without touching any folder). mlf's own writers
+ * bump the kind folder's mtime, so even a write to a finished run is seen. An entry whose files
+ * changed within SETTLE_MS of being read is read again next time, because file-system mtimes
+ * are coarse (a second write in the same tick would keep the same mtime).
+ */
+
+const FORMAT = 1;
+const SETTLE_MS = 2_000;
+
+interface Entry {
+  sig: string;
+  readAt: number;
+  run: Run;
+  warnings: string[];
+}
+interface IndexFile {
+  format: number;
+  experimentDir: string;
+  runs: Record<string, Entry>;
+}
+
+export interface IndexOptions {
+  /** Folder for index files; default `MLF_CACHE_DIR`, else `$XDG_CACHE_HOME/mlf`, else `~/.cache/mlf`. */
+  cacheDir?: string;
+  /** Epoch ms used for liveness and settling; default now. */
+  now?: number;
+}
+
+export interface IndexedRuns {
+  runs: Run[];
+  warnings: string[];
+  /** Runs served from the index vs read from their files (for tests and the bench). */
+  reused: number;
+  read: number;
+}
+
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.MLF_CACHE_DIR) return resolve(env.MLF_CACHE_DIR);
+  return join(env.XDG_CACHE_HOME ? resolve(env.XDG_CACHE_HOME) : join(homedir(), ".cache"), "mlf");
+}
+
+export function indexFile(experimentDir: string, cacheDir: string): string {
+  const id = createHash("sha256").update(resolve(experimentDir)).digest("hex").slice(0, 32);
+  return join(cacheDir, "tracking-index", `${id}.json`);
+}
+
+/** meta.yaml mtime+size and the three key folders' mtimes; "" when meta.yaml is missing. */
+function signature(folder: string): { sig: string; newest: number } {
+  const meta = statSync(join(folder, "meta.yaml"), { throwIfNoEntry: false });
+  if (!meta) return { sig: "", newest: 0 };
+  let newest = meta.mtimeMs;
+  let sig = `${meta.mtimeMs}:${meta.size}`;
+  for (const sub of ["params", "metrics", "tags"]) {
+    const m = statSync(join(folder, sub), { throwIfNoEntry: false })?.mtimeMs ?? -1;
+    newest = Math.max(newest, m);
+    sig += `:${m}`;
+  }
+  return { sig, newest };
+}
+
+function loadIndex(file: string, experimentDir: string): IndexFile {
+  try {
+    const parsed = JSON.parse(readFileSync(file, "utf8")) as IndexFile;
+    if (parsed.format === FORMAT && parsed.experimentDir === experimentDir && parsed.runs) return parsed;
+  } catch {
+    // Missing or unreadable: the index is only a cache, rebuilt from the runs.
+  }
+  return { format: FORMAT, experimentDir, runs: {} };
+}
+
+/** Every run of one experiment, from the index where it is still valid and from the files otherwise. */
+export function indexedRuns(root: string, experimentId: string, options: IndexOptions = {}): IndexedRuns {
+  const now = options.now ?? Date.now();
+  const experimentDir = resolve(root, experimentId);
+  const file = indexFile(experimentDir, options.cacheDir ?? defaultCacheDir());
+  const index = loadIndex(file, experimentDir);
+  const next: Record<string, Entry> = {};
+  const out: IndexedRuns = { runs: [], warnings: [], reused: 0, read: 0 };
+  let changed = false;
+  for (const runId of listRunIds(root, experimentId)) {
+    const folder = runDir(root, { experimentId, runId });
+    const { sig, newest } = signature(folder);
+    if (sig === "") continue; // a folder without meta.yaml is not a run (yet)
+    const old = index.runs[runId];
+    let entry: Entry | undefined;
+    if (old && old.sig === sig && old.run.info.status !== "RUNNING" && newest < old.readAt - SETTLE_MS) {
+      entry = old;
+      out.reused++;
+    } else {
+      const warnings: string[] = [];
+      try {
+        const run = readRun(root, { experimentId, runId }, warnings, now);
+        if (run) entry = { sig, readAt: now, run, warnings };
+      } catch (error) {
+        out.warnings.push(`Skipped run ${runId}: ${(error as Error).message}`);
+      }
+      out.read++;
+      changed = true;
+    }
+    if (!entry) continue;
+    next[runId] = entry;
+    out.warnings.push(...entry.warnings);
+    out.runs.push({ ...entry.run, liveness: runLiveness(entry.run.info.status, entry.run.tags, now) });
+  }
+  if (changed || Object.keys(index.runs).length !== Object.keys(next).length) {
+    try {
+      writeFileAtomic(file, JSON.stringify({ format: FORMAT, experimentDir, runs: next } satisfies IndexFile));
+    } catch {
+      // An unwritable cache only costs speed; the answer is already correct.
+    }
+  }
+  return out;
+}
+
+/** The baseline the index replaces: read every file of every run, as MLflow's file store does. */
+export function scanRuns(root: string, experimentId: string, now = Date.now()): IndexedRuns {
+  const out: IndexedRuns = { runs: [], warnings: [], reused: 0, read: 0 };
+  for (const runId of listRunIds(root, experimentId)) {
+    try {
+      const run = readRun(root, { experimentId, runId }, out.warnings, now);
+      if (run) out.runs.push(run);
+    } catch (error) {
+      out.warnings.push(`Skipped run ${runId}: ${(error as Error).message}`);
+    }
+    out.read++;
+  }
+  return out;
+}

@@ -1,0 +1,318 @@
+import { closeSync, constants, cpSync, existsSync, linkSync, mkdirSync, openSync, renameSync, rmSync, statSync, utimesSync, writeSync } from "node:fs";
+import { basename, dirname, join, relative, resolve } from "node:path";
+import { randomBytes, randomInt, randomUUID } from "node:crypto";
+import { hostname, userInfo } from "node:os";
+import { pathToFileURL } from "node:url";
+import { MlfError } from "../errors.js";
+import { readFileIfExists, withFileLock, writeFileAtomic } from "../util/fs.js";
+import { metricLine } from "./files.js";
+import { livenessTags } from "./liveness.js";
+import { readMeta, statusCodes, writeMeta, type RunMetaFile } from "./meta.js";
+import { checkArtifactPath, checkExperimentName, checkKey, checkParamValue, checkTagValue, limits } from "./names.js";
+import { getExperiment, listExperiments, locateRun, readRunInfo, runDir, type RunRef } from "./read.js";
+import type { Experiment, RunInfo, RunStatus } from "./types.js";
+
+/**
+ * Writers of the tracking store. Every meta.yaml and tag is written atomically (temp +
+ * rename); metric points are appended with one O_APPEND write per batch, so concurrent
+ * processes never interleave or lose a line; a param is created exclusively (link), so two
+ * writers of different values cannot both win. After each write the kind's folder mtime is
+ * bumped: that is the change signal the run index checks.
+ */
+
+export interface StartRunOptions {
+  /** Experiment name or id; created when no experiment has that name. Default: `0` (Default). */
+  experiment?: string;
+  runName?: string;
+  tags?: Record<string, string>;
+  params?: Record<string, string>;
+  /** Epoch ms; default now. */
+  startTime?: number;
+  user?: string;
+  /** `mlflow.source.name`: the command or script that produced the run. */
+  sourceName?: string;
+}
+
+export interface MetricPoint {
+  key: string;
+  value: number;
+  /** Epoch ms; default now. */
+  timestamp?: number;
+  /** Integer; default 0. */
+  step?: number;
+}
+
+const ref = (root: string, run: string | RunRef): RunRef => (typeof run === "string" ? locateRun(root, run) : run);
+const bump = (dir: string) => {
+  const now = new Date();
+  utimesSync(dir, now, now);
+};
+const artifactRoot = (root: string, experimentId: string) => pathToFileURL(join(resolve(root), experimentId)).href;
+
+function defaultUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? "unknown";
+  }
+}
+
+/** Creates MLflow's Default experiment (`0`) when the store is new. */
+function ensureDefaultExperiment(root: string): void {
+  if (existsSync(join(root, "0", "meta.yaml"))) return;
+  const now = Date.now();
+  writeMeta(join(root, "0", "meta.yaml"), { artifact_location: artifactRoot(root, "0"), creation_time: now, experiment_id: "0", last_update_time: now, lifecycle_stage: "active", name: "Default" });
+}
+
+/** Creates an experiment with MLflow's random integer id; conflict when the name is taken. */
+export function createExperiment(root: string, name: string): Experiment {
+  checkExperimentName(name);
+  return withFileLock(join(root, ".experiments"), () => {
+    ensureDefaultExperiment(root);
+    if (listExperiments(root, { includeDeleted: true }).some((e) => e.name === name)) {
+      throw new MlfError("conflict", `An experiment named "${name}" already exists in ${root}; use it with -e "${name}" or pick another name.`);
+    }
+    const id = (BigInt(`0x${randomBytes(8).toString("hex")}`) & 0x7fffffffffffffffn).toString();
+    const now = Date.now();
+    writeMeta(join(root, id, "meta.yaml"), { artifact_location: artifactRoot(root, id), creation_time: now, experiment_id: id, last_update_time: now, lifecycle_stage: "active", name });
+    return getExperiment(root, id);
+  });
+}
+
+/** The experiment named (or numbered) `nameOrId`, created when it does not exist yet. */
+export function getOrCreateExperiment(root: string, nameOrId = "0"): Experiment {
+  ensureDefaultExperiment(root);
+  try {
+    return getExperiment(root, nameOrId);
+  } catch (error) {
+    if (!(error instanceof MlfError && error.code === "not_found")) throw error;
+  }
+  try {
+    return createExperiment(root, nameOrId);
+  } catch (error) {
+    // Another process created it between our look-up and our lock.
+    if (error instanceof MlfError && error.code === "conflict") return getExperiment(root, nameOrId);
+    throw error;
+  }
+}
+
+const adjectives = ["brave", "calm", "clever", "eager", "gentle", "honest", "jolly", "kind", "lucky", "merry", "nimble", "proud", "quiet", "rare", "sharp", "swift", "tidy", "vivid", "wise", "zesty"];
+const nouns = ["otter", "falcon", "panda", "lynx", "heron", "koala", "moose", "tiger", "whale", "zebra", "bison", "crane", "gecko", "llama", "raven", "seal", "shrew", "trout", "wolf", "yak"];
+const randomRunName = () => `${adjectives[randomInt(adjectives.length)]}-${nouns[randomInt(nouns.length)]}-${randomInt(1000)}`;
+
+/**
+ * Opens a new RUNNING run. The run folder is built under a dot-name and renamed into place,
+ * so readers (mlf or MLflow) never see a run without its meta.yaml.
+ */
+export function startRun(root: string, options: StartRunOptions = {}): RunInfo {
+  const experiment = getOrCreateExperiment(root, options.experiment ?? "0");
+  const runName = options.runName ?? randomRunName();
+  if (runName.length > limits.runNameLength) throw new MlfError("invalid_argument", `The run name "${runName.slice(0, 40)}..." is longer than ${limits.runNameLength} characters; shorten it.`);
+  const tags: Record<string, string> = {
+    "mlflow.runName": runName,
+    "mlflow.user": options.user ?? defaultUser(),
+    "mlflow.source.type": "LOCAL",
+    ...(options.sourceName !== undefined && { "mlflow.source.name": options.sourceName }),
+    ...options.tags,
+  };
+  for (const [k, v] of Object.entries(tags)) {
+    checkKey("tag", k);
+    checkTagValue(k, v);
+  }
+  for (const [k, v] of Object.entries(options.params ?? {})) {
+    checkKey("param", k);
+    checkParamValue(k, v);
+  }
+  const runId = randomUUID().replaceAll("-", "");
+  const expDir = join(root, experiment.experimentId);
+  const tmp = join(expDir, `.tmp-${runId}`);
+  const meta: RunMetaFile = {
+    artifact_uri: `${artifactRoot(root, experiment.experimentId)}/${runId}/artifacts`,
+    end_time: null,
+    entry_point_name: "",
+    experiment_id: experiment.experimentId,
+    lifecycle_stage: "active",
+    run_id: runId,
+    run_name: runName,
+    run_uuid: runId,
+    source_name: "",
+    source_type: 4,
+    source_version: "",
+    start_time: options.startTime ?? Date.now(),
+    status: statusCodes.RUNNING,
+    tags: [],
+    user_id: tags["mlflow.user"]!,
+  };
+  try {
+    for (const sub of ["metrics", "params", "tags", "artifacts"]) mkdirSync(join(tmp, sub), { recursive: true });
+    for (const [k, v] of Object.entries(tags)) writeFileAtomic(join(tmp, "tags", k), v);
+    for (const [k, v] of Object.entries(options.params ?? {})) writeFileAtomic(join(tmp, "params", k), v);
+    writeMeta(join(tmp, "meta.yaml"), meta);
+    renameSync(tmp, join(expDir, runId));
+  } catch (error) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw error;
+  }
+  return readRunInfo(root, { experimentId: experiment.experimentId, runId })!;
+}
+
+/** Creates `file` with `value` only if it does not exist; returns the existing value otherwise. */
+function createExclusive(file: string, value: string): string | undefined {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+  try {
+    writeSync(fd, value);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(tmp, file);
+    return undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    return readFileIfExists(file) ?? "";
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+function requireRunFolder(root: string, r: RunRef): string {
+  const folder = runDir(root, r);
+  if (!existsSync(join(folder, "meta.yaml"))) throw new MlfError("not_found", `No run "${r.runId}" in experiment ${r.experimentId} of ${root}; list runs with "mlf track ls".`);
+  return folder;
+}
+
+/** Logs a param. Params are immutable: the same value again is a no-op, a different one a conflict. */
+export function logParam(root: string, run: string | RunRef, key: string, value: string): void {
+  checkKey("param", key);
+  checkParamValue(key, value);
+  const r = ref(root, run);
+  const folder = requireRunFolder(root, r);
+  const existing = createExclusive(join(folder, "params", key), value);
+  if (existing !== undefined && existing !== value) {
+    throw new MlfError("conflict", `Param "${key}" of run ${r.runId} is already "${existing}" and params are immutable; log the new value under another name or start a new run.`);
+  }
+  if (existing === undefined) bump(join(folder, "params"));
+}
+
+/**
+ * Logs a batch of metric points: one O_APPEND write per metric key, so concurrent writers
+ * never interleave lines. Values may be NaN or ±Infinity (MLflow accepts them).
+ */
+export function logMetrics(root: string, run: string | RunRef, points: MetricPoint[]): void {
+  const byKey = new Map<string, string[]>();
+  const now = Date.now();
+  for (const p of points) {
+    checkKey("metric", p.key);
+    const value = p.value;
+    if (typeof value !== "number") {
+      throw new MlfError("invalid_argument", `The value of metric "${p.key}" is not a number: ${String(p.value)}; pass a number such as 0.93.`);
+    }
+    const timestamp = p.timestamp ?? now;
+    const step = p.step ?? 0;
+    if (!Number.isInteger(timestamp) || !Number.isInteger(step)) throw new MlfError("invalid_argument", `Metric "${p.key}" needs an integer timestamp (ms) and step; got ${timestamp} and ${step}.`);
+    const lines = byKey.get(p.key) ?? [];
+    lines.push(metricLine({ timestamp, value, step }));
+    byKey.set(p.key, lines);
+  }
+  if (byKey.size === 0) return;
+  const r = ref(root, run);
+  const folder = runDir(root, r);
+  for (const [key, lines] of byKey) appendPoints(root, r, join(folder, "metrics", key), `${lines.join("\n")}\n`);
+  bump(join(folder, "metrics"));
+}
+
+function appendPoints(root: string, r: RunRef, file: string, text: string): void {
+  const write = () => {
+    const fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o644);
+    try {
+      writeSync(fd, text);
+    } finally {
+      closeSync(fd);
+    }
+  };
+  try {
+    write();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    // First point of a nested key (`a/b`), or a run without a metrics folder yet.
+    requireRunFolder(root, r);
+    mkdirSync(dirname(file), { recursive: true });
+    write();
+  }
+}
+
+/** logMetrics of one point. */
+export function logMetric(root: string, run: string | RunRef, key: string, value: number, options: { step?: number; timestamp?: number } = {}): void {
+  logMetrics(root, run, [{ key, value, ...options }]);
+}
+
+/** Sets (or replaces) a tag; `mlflow.runName` also renames the run in meta.yaml, as MLflow does. */
+export function setTag(root: string, run: string | RunRef, key: string, value: string): void {
+  checkKey("tag", key);
+  checkTagValue(key, value);
+  const r = ref(root, run);
+  const folder = requireRunFolder(root, r);
+  writeFileAtomic(join(folder, "tags", key), value);
+  bump(join(folder, "tags"));
+  if (key === "mlflow.runName") updateRunMeta(root, r, (m) => ({ ...m, run_name: value }));
+}
+
+/** Read-modify-write of a run's meta.yaml under its lock, keeping keys mlf does not know. */
+function updateRunMeta(root: string, r: RunRef, change: (meta: Record<string, unknown>) => Record<string, unknown>): void {
+  const file = join(runDir(root, r), "meta.yaml");
+  withFileLock(file, () => {
+    const meta = readMeta(file);
+    if (!meta) throw new MlfError("not_found", `No run "${r.runId}" in ${root}; list runs with "mlf track ls".`);
+    writeMeta(file, change(meta) as unknown as RunMetaFile);
+  });
+}
+
+/** Closes a run with a terminal status (default FINISHED) and an end time (epoch ms, default now). */
+export function endRun(root: string, run: string | RunRef, options: { status?: RunStatus; endTime?: number } = {}): RunInfo {
+  const status = options.status ?? "FINISHED";
+  if (!(status in statusCodes) || status === "RUNNING" || status === "SCHEDULED") {
+    throw new MlfError("invalid_argument", `"${status}" is not a status a run can end with; use FINISHED, FAILED or KILLED.`);
+  }
+  const r = ref(root, run);
+  updateRunMeta(root, r, (m) => ({ ...m, status: statusCodes[status], end_time: options.endTime ?? Date.now() }));
+  return readRunInfo(root, r)!;
+}
+
+/** Records the caller as the run's owner (pid, host) and refreshes its heartbeat (see liveness.ts). */
+export function heartbeat(root: string, run: string | RunRef, options: { pid?: number; now?: number } = {}): void {
+  const r = ref(root, run);
+  const folder = requireRunFolder(root, r);
+  writeFileAtomic(join(folder, "tags", livenessTags.pid), String(options.pid ?? process.pid));
+  writeFileAtomic(join(folder, "tags", livenessTags.host), hostname());
+  writeFileAtomic(join(folder, "tags", livenessTags.heartbeat), String(options.now ?? Date.now()));
+  bump(join(folder, "tags"));
+}
+
+/**
+ * Copies a local file or folder into the run's artifacts, under `artifactPath` (a relative
+ * folder; names that would leave the artifact folder are refused). Returns the destination.
+ */
+export function logArtifact(root: string, run: string | RunRef, localPath: string, artifactPath = ""): string {
+  const sub = checkArtifactPath(artifactPath === "" ? "." : artifactPath);
+  const r = ref(root, run);
+  const info = readRunInfo(root, r);
+  if (!info) throw new MlfError("not_found", `No run "${r.runId}" in ${root}; list runs with "mlf track ls".`);
+  let stats;
+  try {
+    stats = statSync(localPath);
+  } catch {
+    throw new MlfError("file_not_found", `Cannot read ${localPath}; pass an existing file or folder to log as an artifact.`);
+  }
+  const dest = join(info.artifactDir, sub, basename(resolve(localPath)));
+  const rel = relative(info.artifactDir, dest);
+  if (rel.startsWith("..") || rel === "") throw new MlfError("invalid_argument", `The artifact "${localPath}" would escape the run's artifact folder; pass a file or folder with a name.`);
+  mkdirSync(dirname(dest), { recursive: true });
+  const tmp = join(dirname(dest), `.${basename(dest)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  // Copied under a temp name and renamed, so a reader never sees half an artifact.
+  cpSync(localPath, tmp, { recursive: stats.isDirectory() });
+  if (stats.isDirectory()) rmSync(dest, { recursive: true, force: true });
+  renameSync(tmp, dest);
+  return dest;
+}
