@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { auc, fit, logLoss, predict, type LogisticModel, type Row } from "./logreg.js";
+import type { Definitions } from "../../src/repo/types.js";
 import { toOnnx } from "./onnx.js";
 
 /** What one training run consumed and produced. */
@@ -114,4 +115,11 @@ export function saveModel(model: LogisticModel, dir: string): { onnx: string; js
 
 export function loadModel(path: string): LogisticModel {
   return JSON.parse(readFileSync(path, "utf8")) as LogisticModel;
+}
+
+/** The service's features in its own order (projection order, then schema order): the model's input order. */
+export function serviceFeatures(defs: Definitions, service: string): string[] {
+  const found = defs.featureServices.find((s) => s.name === service);
+  if (!found) throw new Error(`No feature service named "${service}" is applied; run "mlf apply" first.`);
+  return found.features.flatMap((p) => p.features ?? defs.featureViews.find((v) => v.name === p.view)!.schema.map((f) => f.name));
 }
