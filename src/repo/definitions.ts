@@ -3,7 +3,7 @@ import { join, relative, sep } from "node:path";
 import { MlfError, type Problem } from "../errors.js";
 import { parseDurationSeconds } from "../util/time.js";
 import { CONFIG_FILE } from "./config.js";
-import { DefinitionFileSchema, sourceSchemas, type DefinitionFileYaml, type EntityYaml, type FeatureServiceYaml, type FeatureViewYaml, type FileSourceYaml, type QuerySourceYaml } from "./schema.js";
+import { DefinitionFileSchema, itemSchemas, type EntityYaml, type FeatureServiceYaml, type FeatureViewYaml, type FileSourceYaml, type QuerySourceYaml } from "./schema.js";
 import { checkRules } from "./rules.js";
 import { dtypes, valueTypes, type DefinitionKind, type Definitions, type Dtype, type Location, type Source, type ValueType } from "./types.js";
 import { YamlSource } from "./yaml-source.js";
@@ -78,25 +78,28 @@ export function loadDefinitions(root: string, skipDirs: string[] = []): LoadedDe
     problems.push(...parsed.problems);
     const src = parsed.source;
     if (!src || src.value === null || src.value === undefined) continue;
-    const shapeProblems = src.check(DefinitionFileSchema, src.value);
-    const value = src.value as DefinitionFileYaml;
-    (value.sources ?? []).forEach((s, i) => {
-      if (s && typeof s === "object" && (s.type === "file" || s.type === "query")) shapeProblems.push(...src.check(sourceSchemas[s.type], s, ["sources", i]));
-    });
-    problems.push(...shapeProblems);
-    if (shapeProblems.length > 0) continue;
-
+    const top = src.check(DefinitionFileSchema, src.value);
+    problems.push(...top);
+    if (top.length > 0) continue;
+    const value = src.value as Record<keyof typeof itemSchemas, unknown[] | undefined>;
     const at = (path: (string | number)[]): Location => ({ file, line: src.lineOf(path) });
-    value.entities?.forEach((e, i) => {
+    // Each item is checked on its own, so one bad item does not hide the problems of others.
+    const valid = <T>(list: keyof typeof itemSchemas, each: (item: T, i: number) => void) =>
+      (value[list] ?? []).forEach((item, i) => {
+        const itemProblems = src.check(itemSchemas[list](item), item, [list, i]);
+        problems.push(...itemProblems);
+        if (itemProblems.length === 0) each(item as T, i);
+      });
+    valid<EntityYaml>("entities", (e, i) => {
       const n = normalizeEntity(e, at(["entities", i]), problems);
       if (n) add("entity", defs.entities, n, at(["entities", i]));
     });
-    value.sources?.forEach((s, i) => add("source", defs.sources, normalizeSource(s as FileSourceYaml | QuerySourceYaml), at(["sources", i])));
-    value.feature_views?.forEach((v, i) => {
+    valid<FileSourceYaml | QuerySourceYaml>("sources", (s, i) => add("source", defs.sources, normalizeSource(s), at(["sources", i])));
+    valid<FeatureViewYaml>("feature_views", (v, i) => {
       const n = normalizeView(v, (p) => at(["feature_views", i, ...p]), problems);
       if (n) add("feature view", defs.featureViews, n, at(["feature_views", i]));
     });
-    value.feature_services?.forEach((s, i) => add("feature service", defs.featureServices, normalizeService(s), at(["feature_services", i])));
+    valid<FeatureServiceYaml>("feature_services", (s, i) => add("feature service", defs.featureServices, normalizeService(s), at(["feature_services", i])));
   }
   if (problems.length === 0) problems.push(...checkRules(root, defs, locations));
   if (problems.length > 0) {

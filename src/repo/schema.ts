@@ -89,18 +89,29 @@ const FeatureServiceSchema = Type.Object(
   strict,
 );
 
+/** The top level of a definition file; each list item is checked by its own schema (itemSchemas). */
 export const DefinitionFileSchema = Type.Object(
   {
-    entities: Type.Optional(Type.Array(EntitySchema)),
-    // Each source is checked against the schema of its `type` (see sourceSchemas), which
-    // gives one clear message instead of a union's errors for every alternative.
-    sources: Type.Optional(Type.Array(Type.Object({ type: Type.Union([Type.Literal("file"), Type.Literal("query")]) }))),
-    feature_views: Type.Optional(Type.Array(FeatureViewSchema)),
-    feature_services: Type.Optional(Type.Array(FeatureServiceSchema)),
+    entities: Type.Optional(Type.Array(Type.Unknown())),
+    sources: Type.Optional(Type.Array(Type.Unknown())),
+    feature_views: Type.Optional(Type.Array(Type.Unknown())),
+    feature_services: Type.Optional(Type.Array(Type.Unknown())),
   },
   strict,
 );
-export type DefinitionFileYaml = Static<typeof DefinitionFileSchema>;
+
+/** Schemas of list items. A source is checked against the schema of its `type`. */
+export const itemSchemas = {
+  entities: () => EntitySchema,
+  sources: (item: unknown) => {
+    const type = (item as { type?: unknown } | null)?.type;
+    return type === "file" || type === "query" ? sourceSchemas[type] : SourceTypeSchema;
+  },
+  feature_views: () => FeatureViewSchema,
+  feature_services: () => FeatureServiceSchema,
+};
+const SourceTypeSchema = Type.Object({ type: Type.Union([Type.Literal("file"), Type.Literal("query")], { description: '"file" or "query"' }) });
+
 export type FileSourceYaml = Static<typeof FileSourceSchema>;
 export type QuerySourceYaml = Static<typeof QuerySourceSchema>;
 export type FeatureViewYaml = Static<typeof FeatureViewSchema>;

@@ -40,6 +40,17 @@ export class YamlSource {
     return undefined;
   }
 
+  /** `feature_views[2] (origin_delay).ttl`: where a value is, with the name of its list item. */
+  private label(path: (string | number)[]): string {
+    return path
+      .map((p, i) => {
+        if (typeof p === "string") return i === 0 ? p : `.${p}`;
+        const name = (this.doc.getIn([...path.slice(0, i + 1), "name"]) as unknown) ?? undefined;
+        return typeof name === "string" ? `[${p}] (${name})` : `[${p}]`;
+      })
+      .join("");
+  }
+
   /** Checks the value at `path` against a schema; each violation becomes a located problem. */
   check(schema: TSchema, value: unknown, path: readonly (string | number)[] = []): Problem[] {
     const problems: Problem[] = [];
@@ -49,7 +60,7 @@ export class YamlSource {
       if (error.value === undefined && error.type !== ValueErrorType.ObjectRequiredProperty) continue;
       const rel = error.path.split("/").slice(1).map(unescapePointer);
       const full = [...path, ...rel.map((p) => (/^\d+$/.test(p) ? Number(p) : p))];
-      const problem = describe(error.schema, error.value, error.message, rel, error.type);
+      const problem = describe(error.schema, error.value, error.message, this.label(full), error.type);
       const key = `${full.join("/")}|${problem.message}`;
       if (seen.has(key)) continue;
       seen.add(key);
@@ -63,8 +74,8 @@ function unescapePointer(s: string): string {
   return s.replace(/~1/g, "/").replace(/~0/g, "~");
 }
 
-function describe(schema: TSchema, value: unknown, message: string, path: string[], type: number): { message: string; hint?: string } {
-  const where = path.length === 0 ? "the file" : `"${path.join(".")}"`;
+function describe(schema: TSchema, value: unknown, message: string, where: string, type: number): { message: string; hint?: string } {
+  where ||= "the file";
   if (type === ValueErrorType.ObjectAdditionalProperties) {
     return { message: `unknown key ${where}`, hint: "remove it or check its spelling" };
   }
