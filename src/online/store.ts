@@ -12,6 +12,37 @@ export interface OnlineTableSpec {
 }
 
 /**
+ * One entity's row as written: `key` holds one value per join key of the spec, in spec order
+ * (empty for an entity-less view), `values` one value per feature in spec order (null allowed).
+ * Values are already of the feature's dtype: numbers or bigints for integers, numbers for
+ * floats, strings, Buffers for bytes, 0/1 for bool, epoch milliseconds for unix_timestamp.
+ */
+export interface OnlineRow {
+  key: unknown[];
+  values: unknown[];
+  /** Event time, epoch milliseconds UTC. */
+  eventTs: number;
+  /** Created time, epoch milliseconds UTC; null when the source has no created column. */
+  createdTs: number | null;
+}
+
+/** What a write did: rows offered, and rows that replaced or created a stored value. */
+export interface OnlineWriteResult {
+  rows: number;
+  written: number;
+}
+
+/**
+ * One stored row as read: feature values in the order asked for, and the stored timestamps
+ * (epoch milliseconds UTC). Undefined in a read result means no row was ever written.
+ */
+export interface StoredRow {
+  values: unknown[];
+  eventTs: number;
+  createdTs: number | null;
+}
+
+/**
  * An online store backend. Implementations live in one folder each (`sqlite/`, later
  * `redis/`) and are chosen from `onlineStores` in stores.ts by the config's `type`.
  *
@@ -20,10 +51,41 @@ export interface OnlineTableSpec {
  *   its layout differs from the spec; it reports which tables were recreated.
  * - `dropTables` drops the named views' tables; unknown names are ignored.
  * - `teardown` removes every table of the project.
+ *
+ * Write contract (`write`):
+ * - newer wins: a row replaces the stored row of its key only when its event time is greater,
+ *   or equal with a created time greater than or equal to the stored one (a null created
+ *   time is older than any other); otherwise it is skipped. Writing the same rows twice, or
+ *   older rows after newer ones, therefore changes nothing.
+ * - all batches of one call are one transaction: a concurrent reader sees every row of the
+ *   call or none of them, and a process killed mid-way leaves the previous rows intact.
+ * - rows are written in the order given; sorted by key they are fastest.
+ * - after the commit the backend bounds its journal (SQLite checkpoints its WAL).
+ *
+ * Read contract (`read`):
+ * - one result per request, in order; in each, one entry per key, in order: the stored row
+ *   with the request's features in the order asked for, or undefined when the key was never
+ *   written (or its table does not exist yet).
+ * - all requests of one call read one consistent snapshot (a concurrent write is seen
+ *   entirely or not at all), so several views and entities can be read together.
+ * - no ttl is applied: callers judge a row's age against their own clock.
  */
 export interface OnlineStore {
   ensureTables(specs: OnlineTableSpec[]): Promise<{ created: string[]; recreated: string[] }>;
   dropTables(views: string[]): Promise<void>;
   teardown(): Promise<void>;
+  write(spec: OnlineTableSpec, batches: Iterable<OnlineRow[]> | AsyncIterable<OnlineRow[]>): Promise<OnlineWriteResult>;
+  read(requests: ReadRequest[]): Promise<(StoredRow | undefined)[][]>;
   close(): Promise<void>;
+}
+
+/**
+ * Keys to look up in one view: `keys[i]` is one entity's join-key values in spec order,
+ * already of the declared types (`[]` for an entity-less view); `features` are names from
+ * the spec.
+ */
+export interface ReadRequest {
+  spec: OnlineTableSpec;
+  features: string[];
+  keys: unknown[][];
 }

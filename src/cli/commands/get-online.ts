@@ -1,14 +1,69 @@
 import type { Command } from "commander";
 import { MlfError } from "../../errors.js";
+import { collect, collectList, globalOptions } from "../context.js";
+import { printJson, printTable } from "../render.js";
 
-// Registered so that help lists it; the issue that builds it replaces this module.
+interface Options {
+  entity?: string[];
+  feature?: string[];
+  service?: string;
+  fullFeatureNames?: boolean;
+  withMetadata?: boolean;
+  format?: string;
+}
+
+/** `-e key=v1,v2` flags to key columns; repeated keys append, so `-e k=1 -e k=2` is two entities. */
+function parseEntities(flags: string[]): { entities: Record<string, string[]>; many: boolean } {
+  const entities: Record<string, string[]> = {};
+  for (const flag of flags) {
+    const at = flag.indexOf("=");
+    if (at <= 0) throw new MlfError("usage", `The entity "${flag}" is not of the form key=value[,value...]; for example -e driver_id=1001.`);
+    const key = flag.slice(0, at).trim();
+    const values = flag.slice(at + 1).split(",").map((v) => v.trim());
+    (entities[key] ??= []).push(...values);
+  }
+  return { entities, many: Object.values(entities).some((v) => v.length > 1) };
+}
+
 export function register(program: Command): void {
   program
     .command("get-online")
     .alias("get-online-features")
     .description("latest feature values for entity keys from the online store")
-    .allowUnknownOption()
-    .action(() => {
-      throw new MlfError("usage", "get-online is not available in this build yet.");
+    .option("-e, --entity <key=values>", "join key and value(s), e.g. driver_id=1001 or driver_id=1001,1002 (repeatable)", collect)
+    .option("-f, --feature <refs>", "view:feature[,view:feature...] (repeatable)", collectList)
+    .option("-s, --service <name>", "every feature of a feature service")
+    .option("--full-feature-names", "name outputs view__feature")
+    .option("--with-metadata", "each feature as {value, status, event_timestamp}")
+    .option("--format <json|table>", "output format", "json")
+    .action(async (options: Options, command: Command) => {
+      const g = globalOptions(command);
+      if (options.format !== "json" && options.format !== "table") throw new MlfError("usage", `Unknown format "${options.format}"; use json or table.`);
+      const { entities, many } = parseEntities(options.entity ?? []);
+      // Only the light read path is loaded here: no DuckDB, and no YAML parsing on a warm config.
+      const { openRepoForReads } = await import("../../online/repo-snapshot.js");
+      const { requireRegistry } = await import("../../repo/registry.js");
+      const { OnlineReader, onlineRecords } = await import("../../online/get-online.js");
+      const repo = await openRepoForReads(g.repo);
+      const reader = await OnlineReader.open(requireRegistry(repo.config.registry), repo.config.onlineStore);
+      try {
+        const result = await reader.get({
+          entities,
+          ...(options.feature && { features: options.feature }),
+          ...(options.service !== undefined && { service: options.service }),
+          fullFeatureNames: options.fullFeatureNames === true,
+        });
+        const records = onlineRecords(result, { withMetadata: options.withMetadata === true });
+        if (options.format === "table" && !g.json) {
+          const cell = (v: unknown) => {
+            if (v === null || typeof v !== "object" || !("status" in v)) return typeof v === "string" ? v : JSON.stringify(v);
+            const m = v as { value: unknown; status: string };
+            return `${JSON.stringify(m.value)} (${m.status})`;
+          };
+          await printTable(g, result.names, records.map((r) => result.names.map((n) => cell(r[n]))));
+        } else printJson(many ? records : records[0]);
+      } finally {
+        await reader.close();
+      }
     });
 }

@@ -3,7 +3,10 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { ident } from "../../offline/sql.js";
 import type { SqliteOnlineStoreConfig } from "../../repo/types.js";
-import type { OnlineStore, OnlineTableSpec } from "../store.js";
+import type { OnlineRow, OnlineStore, OnlineTableSpec, OnlineWriteResult, ReadRequest, StoredRow } from "../store.js";
+import { NO_KEY } from "./layout.js";
+import { SqliteReader } from "./read.js";
+import { writeRows } from "./write.js";
 
 /** SQLite column affinity for key and feature types. */
 const sqliteTypes: Record<string, string> = {
@@ -11,8 +14,6 @@ const sqliteTypes: Record<string, string> = {
   float32: "REAL", float64: "REAL", string: "TEXT", bytes: "BLOB",
 };
 
-/** Name of the constant key column of an entity-less view's single-row table. */
-export const NO_KEY = "__mlf_key";
 
 /**
  * The SQLite online store: one WAL database file, one WITHOUT ROWID table per view whose
@@ -21,6 +22,7 @@ export const NO_KEY = "__mlf_key";
  */
 export class SqliteOnlineStore implements OnlineStore {
   readonly db: Database.Database;
+  private readonly reader: SqliteReader;
 
   constructor(
     readonly project: string,
@@ -31,7 +33,10 @@ export class SqliteOnlineStore implements OnlineStore {
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("busy_timeout = 10000");
+    // Bounds the WAL file left after a checkpoint that readers kept from truncating.
+    this.db.pragma("journal_size_limit = 67108864");
     this.db.exec("CREATE TABLE IF NOT EXISTS __mlf_tables (view TEXT PRIMARY KEY, table_name TEXT NOT NULL, layout TEXT NOT NULL)");
+    this.reader = new SqliteReader(this.db, (view) => this.tableName(view));
   }
 
   tableName(view: string): string {
@@ -63,6 +68,7 @@ export class SqliteOnlineStore implements OnlineStore {
         record.run(spec.view, this.tableName(spec.view), layout);
       }
     })();
+    this.reader.forget();
     return { created, recreated };
   }
 
@@ -74,11 +80,24 @@ export class SqliteOnlineStore implements OnlineStore {
         forget.run(view);
       }
     })();
+    this.reader.forget();
   }
 
   async teardown(): Promise<void> {
     const views = this.db.prepare<[], { view: string }>("SELECT view FROM __mlf_tables").all().map((r) => r.view);
     await this.dropTables(views);
+  }
+
+  async write(spec: OnlineTableSpec, batches: Iterable<OnlineRow[]> | AsyncIterable<OnlineRow[]>): Promise<OnlineWriteResult> {
+    const result = await writeRows(this.db, this.tableName(spec.view), spec, batches);
+    // Every materialization checkpoints, so the WAL cannot grow without bound while a
+    // long-lived server keeps reading; readers still in old snapshots only delay the truncation.
+    this.db.pragma("wal_checkpoint(TRUNCATE)");
+    return result;
+  }
+
+  async read(requests: ReadRequest[]): Promise<(StoredRow | undefined)[][]> {
+    return this.reader.read(requests);
   }
 
   async close(): Promise<void> {
