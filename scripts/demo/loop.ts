@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { predict, type LogisticModel, type Row } from "./logreg.js";
-import { mlfJson, postJson, startServe, type Served } from "./mlf.js";
+import { mlfJson, mlfText, postJson, startServe, type Served } from "./mlf.js";
 
 /**
  * The whole loop on one feature repository, every step through `bin/mlf` as a user would run
@@ -38,6 +38,8 @@ interface HistoricalJson { rows: number; columns: string[]; views: { view: strin
 interface MaterializeJson { views: { view: string; rows: number; end: string }[] }
 
 const fmt = (n: number) => n.toLocaleString("en-US");
+/** A path as the user would type it from where the demo runs. */
+const shown = (path: string) => relative(process.cwd(), path) || ".";
 
 export async function runLoop(options: LoopOptions): Promise<LoopResult> {
   const repo = options.repo;
@@ -53,7 +55,7 @@ export async function runLoop(options: LoopOptions): Promise<LoopResult> {
   };
 
   await timed("apply", () => mlfJson<ApplyJson>(["-C", repo, "apply"]), (r) =>
-    `feature repository ${repo} registered (${r.changes.length} change${r.changes.length === 1 ? "" : "s"}, registry version ${r.registry_version})`);
+    `feature repository ${shown(repo)} registered (${r.changes.length} change${r.changes.length === 1 ? "" : "s"}, registry version ${r.registry_version})`);
 
   const trainingSet = join(repo, "data", "training_set.parquet");
   await timed(
@@ -61,7 +63,7 @@ export async function runLoop(options: LoopOptions): Promise<LoopResult> {
     () => mlfJson<HistoricalJson>(["-C", repo, "get-historical", "--entities", join(repo, "data", "labels.parquet"), "--service", service, "-o", trainingSet]),
     (r) => {
       const rates = r.views.map((v) => v.matchRate * 100);
-      return `training set of ${fmt(r.rows)} labelled departures x ${r.columns.length - 4} features of service ${service} (match ${Math.min(...rates).toFixed(1)}-${Math.max(...rates).toFixed(1)}%) -> ${trainingSet}`;
+      return `training set of ${fmt(r.rows)} labelled departures x ${r.columns.length - 4} features of service ${service} (match ${Math.min(...rates).toFixed(1)}-${Math.max(...rates).toFixed(1)}%) -> ${shown(trainingSet)}`;
     },
   );
 
@@ -107,25 +109,34 @@ export async function runLoop(options: LoopOptions): Promise<LoopResult> {
   }
 }
 
-interface RunJson { run_id?: string; info?: { run_id: string } }
+interface RunShowJson {
+  info: { runId: string; artifactDir: string };
+  params: Record<string, string>;
+  metrics: Record<string, { value: number }>;
+}
 
-/** `mlf track run ... -- node train-job.js`, then the run's recorded metrics read back from the store. */
+/** `mlf track run ... -- node train-job.js`, then the run's recorded params and metrics read back from the store. */
 async function trackedTraining(repo: string, experiment: string, service: string, trainingSet: string, holdoutDays: number) {
   const job = join(dirname(fileURLToPath(import.meta.url)), "train-job.js");
-  const started = mlfJson<RunJson>([
-    "-C", repo, "track", "run", "-e", experiment, "-n", "logreg", "-p", "model=logistic_regression",
+  // The job's own output comes first on stdout; mlf's JSON summary of the run is the last line.
+  const stdout = mlfText([
+    "-C", repo, "track", "run", "--json", "-e", experiment, "-n", "logreg", "-p", "model=logistic_regression",
     "--input", trainingSet, "--",
     process.execPath, job, "--repo", repo, "--service", service, "--training-set", trainingSet, "--holdout-days", String(holdoutDays),
   ]);
-  const runId = started.run_id ?? started.info?.run_id;
-  if (!runId) throw new Error(`mlf track run printed no run id: ${JSON.stringify(started)}`);
-  const shown = mlfJson<{ data?: { metrics?: Record<string, number>; params?: Record<string, string> }; metrics?: Record<string, number>; params?: Record<string, string> }>(["-C", repo, "track", "show", runId]);
-  const metrics = shown.data?.metrics ?? shown.metrics ?? {};
-  const params = shown.data?.params ?? shown.params ?? {};
-  return { runId, metrics, sha256: params.training_set_sha256 ?? "" };
+  const summary = JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as { runId?: string; status?: string };
+  if (!summary.runId || summary.status !== "FINISHED") throw new Error(`The training run did not finish: ${stdout.trim()}`);
+  const shown = mlfJson<RunShowJson>(["-C", repo, "track", "show", summary.runId]);
+  const metrics = Object.fromEntries(Object.entries(shown.metrics).map(([k, m]) => [k, m.value]));
+  return { runId: summary.runId, metrics, sha256: shown.params.training_set_sha256 ?? "" };
 }
 
-interface VersionJson { version: number | string; run_id?: string; runId?: string; source?: string; storage_location?: string; storageLocation?: string }
+interface VersionJson {
+  version: number;
+  runId: string | null;
+  storageLocation: string;
+  digest: { verified: boolean };
+}
 
 /**
  * What the champion should answer: the features `mlf get-online` returns for the entity, run
@@ -134,14 +145,13 @@ interface VersionJson { version: number | string; run_id?: string; runId?: strin
  */
 export async function expectedPrediction(repo: string, model: string, service: string, entity: { origin: string; route: string }) {
   const version = mlfJson<VersionJson>(["-C", repo, "registry", "show", `${model}@champion`]);
-  const runId = version.run_id ?? version.runId;
+  const runId = version.runId;
   if (!runId) throw new Error(`${model}@champion has no training run recorded.`);
-  const run = mlfJson<{ info?: { artifact_uri?: string; artifactUri?: string } }>(["-C", repo, "track", "show", runId]);
-  const artifacts = (run.info?.artifact_uri ?? run.info?.artifactUri ?? "").replace(/^file:\/\//, "");
-  const tsModel = JSON.parse(readFileSync(join(artifacts, "model", "model.json"), "utf8")) as LogisticModel;
-  const storage = (version.storage_location ?? version.storageLocation ?? "").replace(/^file:\/\//, "");
+  const run = mlfJson<RunShowJson>(["-C", repo, "track", "show", runId]);
+  const artifacts = join(run.info.artifactDir, "model");
+  const tsModel = JSON.parse(readFileSync(join(artifacts, "model.json"), "utf8")) as LogisticModel;
   const digest = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
-  if (storage && digest(join(storage, "model.onnx")) !== digest(join(artifacts, "model", "model.onnx"))) {
+  if (!version.digest.verified || digest(join(fileURLToPath(version.storageLocation), "model.onnx")) !== digest(join(artifacts, "model.onnx"))) {
     throw new Error(`The registered model of ${model}@champion is not the one run ${runId} exported.`);
   }
   const online = mlfJson<Record<string, number | null>>(["-C", repo, "get-online", "-e", `origin=${entity.origin}`, "-e", `route=${entity.route}`, "--service", service]);
