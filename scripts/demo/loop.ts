@@ -85,7 +85,7 @@ export async function runLoop(options: LoopOptions): Promise<LoopResult> {
   await timed("materialize", () => mlfJson<MaterializeJson>(["-C", repo, "materialize-incremental", "now"]), (r) =>
     `${r.views.length} feature views into the online store up to ${r.views[0]?.end ?? "now"} (${fmt(r.views.reduce((n, v) => n + v.rows, 0))} rows)`);
 
-  const server = await timed("serve", () => startServe(["-C", repo, "--model", `${model}@champion`]), (s: Served) => `mlf serve is ready at ${s.url} with ${model}@champion`);
+  const server = await timed("serve", () => startServe(repo, ["--model", `${model}@champion`]), (s: Served) => `mlf serve is ready at ${s.url} with ${model}@champion`);
   try {
     const request = { model, entities: { origin: options.entity.origin, route: options.entity.route } };
     const served = await timed(

@@ -61,9 +61,9 @@ export interface Served {
 }
 
 /** Starts `mlf serve` and waits until GET /ready answers 200 (or the process dies). */
-export async function startServe(args: string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<Served> {
+export async function startServe(repo: string, args: string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<Served> {
   const port = await freePort();
-  const child = spawn(process.execPath, [MLF_BIN, "serve", "--host", "127.0.0.1", "--port", String(port), ...args], {
+  const child = spawn(process.execPath, [MLF_BIN, "-C", repo, "serve", "--host", "127.0.0.1", "--port", String(port), ...args], {
     cwd: options.cwd ?? PACKAGE_ROOT,
     env: env(),
     stdio: ["ignore", "pipe", "pipe"],
