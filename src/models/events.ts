@@ -33,12 +33,18 @@ export function currentUser(env: NodeJS.ProcessEnv = process.env): string {
   }
 }
 
-/** Appends an event with one O_APPEND write, so concurrent writers never interleave lines. */
-export function appendEvent(trackingDir: string, event: Omit<RegistryEvent, "at" | "user"> & { at?: number }): RegistryEvent {
+type NewEvent = Omit<RegistryEvent, "at" | "user"> & { at?: number };
+
+/** Appends an event to `file` with one O_APPEND write, so concurrent writers never interleave lines. */
+export function appendEventTo(file: string, event: NewEvent): RegistryEvent {
   const { at, ...rest } = event;
   const full: RegistryEvent = { at: formatTime(at ?? Date.now()), user: currentUser(), ...rest };
-  appendLine(join(modelDir(trackingDir, event.model), "events.jsonl"), JSON.stringify(full));
+  appendLine(file, JSON.stringify(full));
   return full;
+}
+
+export function appendEvent(trackingDir: string, event: NewEvent): RegistryEvent {
+  return appendEventTo(join(modelDir(trackingDir, event.model), "events.jsonl"), event);
 }
 
 /** The audit log, oldest first. A torn line (a writer killed mid-write) is skipped, not fatal. */

@@ -6,7 +6,7 @@ import { MlfError } from "../errors.js";
 import { checkArtifactPath } from "../tracking/names.js";
 import type { Definitions } from "../repo/types.js";
 import { writeFileAtomic } from "../util/fs.js";
-import { appendEvent, currentUser } from "./events.js";
+import { appendEvent, appendEventTo, currentUser } from "./events.js";
 import { inputWidth, resolveFeatureInputs } from "./features.js";
 import { runArtifactsDir } from "./lineage.js";
 import { MODEL_FILE, readMLmodel, renderMLmodel } from "./mlmodel.js";
@@ -64,6 +64,8 @@ function ensureModel(trackingDir: string, name: string, now: number): void {
   if (existsSync(join(dir, "meta.yaml"))) return;
   const tmp = join(modelsRoot(trackingDir), `.${name}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   writeYaml(join(tmp, "meta.yaml"), { creation_timestamp: now, description: "", last_updated_timestamp: now, name });
+  // The creation event moves in with the folder, so it is always the log's first line.
+  appendEventTo(join(tmp, "events.jsonl"), { action: "create_model", model: name, before: null, after: { name }, at: now });
   try {
     renameSync(tmp, dir);
   } catch (error) {
@@ -72,7 +74,6 @@ function ensureModel(trackingDir: string, name: string, now: number): void {
     if (code === "ENOTEMPTY" || code === "EEXIST") return; // another registration created it first
     throw error;
   }
-  appendEvent(trackingDir, { action: "create_model", model: name, before: null, after: { name }, at: now });
 }
 
 /** Takes the next version number with mkdir, which fails for every process but one. */

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MlfError } from "../../src/errors.js";
 import { readEvents } from "../../src/models/events.js";
@@ -51,6 +51,10 @@ test("a registered version copies the model, records its digest and ONNX signatu
   const v3 = await registerModel(root, "cancer", { file: MODEL });
   assert.equal(v3.version, 3, "a deleted version's number stays taken");
   assert.deepEqual(listVersions(root, "cancer").map((v) => v.version), [1, 3]);
+  // A registration killed after taking its number leaves an empty folder: not listed, number not reused.
+  mkdirSync(join(root, "models", "cancer", "version-4"));
+  assert.deepEqual(listVersions(root, "cancer").map((v) => v.version), [1, 3]);
+  assert.equal((await registerModel(root, "cancer", { file: MODEL })).version, 5);
 });
 
 test("feature references are checked against the applied definitions and against the model's input width", async (t) => {

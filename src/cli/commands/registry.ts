@@ -25,11 +25,10 @@ async function context(command: Command): Promise<Context> {
 const time = async (ms: number | null | undefined) => (ms ? (await import("../../util/time.js")).formatTime(ms) : "");
 const aliasText = (aliases: Record<string, number>) => Object.entries(aliases).map(([a, v]) => `${a}->${v}`).join(", ");
 
+const TRACKING_DIR_HELP = "tracking root holding models/ (default: $MLF_TRACKING_DIR, the repository's tracking.path, ./mlruns)";
+
 export function register(program: Command): void {
-  const registry = program
-    .command("registry")
-    .description("model registry: versions, aliases, stages, audit log")
-    .option("--tracking-dir <dir>", "tracking root holding models/ (default: $MLF_TRACKING_DIR, the repository's tracking.path, ./mlruns)");
+  const registry = program.command("registry").description("model registry: versions, aliases, stages, audit log").option("--tracking-dir <dir>", TRACKING_DIR_HELP);
 
   registry
     .command("register <name>")
@@ -160,4 +159,7 @@ export function register(program: Command): void {
       if (g.json) printJson(result);
       else printLine(`Deleted ${name} version ${result.version}${result.removedAliases.length ? ` and its aliases ${result.removedAliases.join(", ")}` : ""}.`);
     });
+
+  // Accepted after the subcommand too (`mlf registry ls --tracking-dir X`), as users type it.
+  for (const sub of registry.commands) sub.option("--tracking-dir <dir>", TRACKING_DIR_HELP);
 }
