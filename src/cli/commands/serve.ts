@@ -1,14 +1,58 @@
 import type { Command } from "commander";
 import { MlfError } from "../../errors.js";
+import { collect, globalOptions } from "../context.js";
+import { printJson } from "../render.js";
 
-// Registered so that help lists it; the issue that builds it replaces this module.
+interface ServeFlags {
+  host: string;
+  port: string;
+  model?: string[];
+  pollInterval: string;
+  bodyLimit: string;
+  timeout: string;
+}
+
+function number(flag: string, text: string, min: number): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < min) throw new MlfError("usage", `${flag} must be a number >= ${min}, not "${text}".`);
+  return n;
+}
+
 export function register(program: Command): void {
   program
     .command("serve")
-
-    .description("HTTP feature and model server")
-    .allowUnknownOption()
-    .action(() => {
-      throw new MlfError("usage", "serve is not available in this build yet.");
+    .description("HTTP feature and model server: Feast's online routes, /predict, MLflow's /invocations, hot swap")
+    .option("--host <host>", "interface to bind (loopback unless told otherwise)", "127.0.0.1")
+    .option("--port <port>", "TCP port (0 = any free port)", "8000")
+    .option("--model <uri>", "model to serve: NAME@ALIAS, NAME/VERSION, models:/NAME/Production or a file (repeatable)", collect)
+    .option("--poll-interval <seconds>", "re-resolve model aliases and the feature registry this often (0 = only on /admin/reload)", "5")
+    .option("--body-limit <mib>", "largest request body in MiB", "8")
+    .option("--timeout <seconds>", "answer 503 to a request not done in this time", "10")
+    .action(async (flags: ServeFlags, command: Command) => {
+      const g = globalOptions(command);
+      const options = {
+        host: flags.host,
+        port: number("--port", flags.port, 0),
+        pollSeconds: number("--poll-interval", flags.pollInterval, 0),
+        bodyLimitBytes: Math.round(number("--body-limit", flags.bodyLimit, 0.001) * 1024 * 1024),
+        requestTimeoutMs: Math.round(number("--timeout", flags.timeout, 0.001) * 1000),
+      };
+      const { openServing } = await import("../../serving/open.js");
+      // Structured logs: one JSON object per line on stderr; --quiet keeps only warnings and errors.
+      const log = (record: Record<string, unknown>) => {
+        if (g.quiet && record.level === "info") return;
+        process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...record })}\n`);
+      };
+      const server = await openServing({ ...options, ...(g.repo !== undefined && { repoDir: g.repo }), models: flags.model ?? [], log });
+      if (g.json) printJson({ url: server.url, models: server.pool.status() });
+      await new Promise<void>((resolve) => {
+        // Graceful: stop accepting, let in-flight requests finish, release models and stores.
+        const stop = (signal: string) => {
+          log({ level: "info", msg: "shutting down", signal });
+          void server.close().then(resolve);
+        };
+        process.once("SIGTERM", () => stop("SIGTERM"));
+        process.once("SIGINT", () => stop("SIGINT"));
+      });
     });
 }

@@ -1,0 +1,101 @@
+import { statSync } from "node:fs";
+import { OnlineReader, type OnlineFeatures, type OnlineFeaturesRequest } from "../online/get-online.js";
+import type { OnlineStore } from "../online/store.js";
+import { openOnlineStore } from "../online/stores.js";
+import { readRegistry, type RegistryFile } from "../repo/registry.js";
+import type { Repo } from "../repo/repo.js";
+import { MlfError } from "../errors.js";
+import { pushBatches } from "./push.js";
+import type { PushBody } from "./schemas.js";
+
+/**
+ * The feature store as the server uses it: the online module's OnlineReader over the applied
+ * registry, re-read whenever `mlf apply` or `mlf materialize` rewrites the registry file (the
+ * server's poll and /admin/reload call `reload`). One online store connection is shared.
+ */
+export interface FeatureBackend {
+  /** Latest values with statuses (OnlineReader.get); `onlyKnownKeys` drops entity keys the features do not use. */
+  read(request: OnlineFeaturesRequest, options?: { onlyKnownKeys?: boolean }): Promise<OnlineFeatures>;
+  /** Writes pushed rows (newer wins, one transaction per view); returns the views written and the row count. */
+  push(body: PushBody): Promise<{ views: string[]; rows: number }>;
+  /** The feature refs (`view:feature`) a feature service projects, in order. */
+  serviceFeatures(service: string): string[];
+  /**
+   * Per online view, seconds since the newest value known to be stored: the end of its last
+   * materialization or the newest event time pushed to this server, whichever is later (null
+   * when neither exists).
+   */
+  freshness(now?: number): { view: string; ageSeconds: number | null }[];
+  /** undefined when ready to serve, else why not. */
+  check(): string | undefined;
+  /** Re-reads the registry file when it changed. */
+  reload(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openFeatureBackend(repo: Repo): Promise<FeatureBackend> {
+  const path = repo.config.registry;
+  const store: OnlineStore = await openOnlineStore(repo.config.project, repo.config.onlineStore);
+  let reader: OnlineReader | undefined;
+  let seen = "";
+  const pushed = new Map<string, number>();
+
+  const registry = (): RegistryFile => {
+    if (!reader) throw new MlfError("unavailable", `No feature registry at ${path}; run "mlf apply" in the repository.`);
+    return reader.registry;
+  };
+  const reload = async () => {
+    let key = "none";
+    try {
+      const s = statSync(path);
+      key = `${s.mtimeMs}:${s.size}:${s.ino}`;
+    } catch {
+      // No registry yet: stays unready until one is applied.
+    }
+    if (key === seen) return;
+    const next = key === "none" ? undefined : readRegistry(path);
+    reader = next ? new OnlineReader(next, store) : undefined;
+    seen = key;
+  };
+  await reload();
+
+  return {
+    async read(request, options = {}) {
+      const current = reader ?? (registry(), reader!);
+      if (!options.onlyKnownKeys) return current.get(request);
+      const keys = current.plan(request).keyTypes;
+      const entities = Object.fromEntries(Object.entries(request.entities).filter(([k]) => keys.has(k)));
+      return current.get({ ...request, entities });
+    },
+    async push(body) {
+      const batches = pushBatches(registry().definitions, body);
+      for (const batch of batches) {
+        await store.write(batch.spec, [batch.rows]);
+        pushed.set(batch.spec.view, Math.max(pushed.get(batch.spec.view) ?? -Infinity, batch.newestTs));
+      }
+      return { views: batches.map((b) => b.spec.view), rows: batches[0]?.rows.length ?? 0 };
+    },
+    serviceFeatures(name) {
+      const defs = registry().definitions;
+      const service = defs.featureServices.find((s) => s.name === name);
+      if (!service) throw new MlfError("not_found", `Feature service "${name}" is not in the registry; list them with "mlf feature-services list".`);
+      return service.features.flatMap((p) => (p.features ?? defs.featureViews.find((v) => v.name === p.view)?.schema.map((f) => f.name) ?? []).map((f) => `${p.view}:${f}`));
+    },
+    freshness(now = Date.now()) {
+      if (!reader) return [];
+      const { definitions, materializations } = reader.registry;
+      return definitions.featureViews
+        .filter((v) => v.online)
+        .map((v) => {
+          const ends = (materializations[v.name] ?? []).map((i) => Date.parse(i.end));
+          const newest = Math.max(-Infinity, ...ends, pushed.get(v.name) ?? -Infinity);
+          return { view: v.name, ageSeconds: Number.isFinite(newest) ? Math.max(0, (now - newest) / 1000) : null };
+        });
+    },
+    check() {
+      return reader ? undefined : `No feature registry at ${path}; run "mlf apply" in the repository.`;
+    },
+    reload,
+    close: () => store.close(),
+  };
+}

@@ -1,0 +1,170 @@
+import { MlfError, toMlfError } from "../errors.js";
+import { formatTime } from "../util/time.js";
+import { truncate } from "./runtime/onnx.js";
+import type { ModelArtifact, ModelSource } from "./sources.js";
+
+/** One log record; the server's caller decides where it goes (the library never prints). */
+export type Log = (record: Record<string, unknown>) => void;
+
+/** A loaded model version. It is released once it is swapped out and its last request ends. */
+export interface LoadedModel extends ModelArtifact {
+  name: string;
+  version: string;
+  alias?: string;
+  /** ISO-8601 UTC. */
+  loadedAt: string;
+}
+
+interface Slot {
+  source: ModelSource;
+  current?: LoadedModel;
+  /** The last failed load, kept until a later load of any version succeeds. */
+  failure?: { version?: string; message: string; at: string };
+  /** Requests running on each loaded version, so a retired version is released only when idle. */
+  inFlight: Map<LoadedModel, number>;
+}
+
+/** What /models reports for one served model. */
+export interface ModelStatus {
+  name: string;
+  uri: string;
+  version: string | null;
+  alias: string | null;
+  loaded_at: string | null;
+  inputs: string[];
+  features: string[] | null;
+  last_error: { version: string | null; message: string; at: string } | null;
+}
+
+/**
+ * The served models and their hot swap. `refresh` re-resolves every reference; a changed
+ * version is loaded and test-run beside the serving one, then swapped in by replacing one
+ * reference, so a request sees either the old version or the new for its whole life. Requests
+ * hold their version through `use`; a swapped-out version is released when its last one ends.
+ * A failed load leaves the old version serving and is reported in `status()` and the log.
+ */
+export class ModelPool {
+  private readonly slots = new Map<string, Slot>();
+  private refreshing: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(sources: ModelSource[], private readonly log: Log = () => {}) {
+    for (const source of sources) {
+      if (this.slots.has(source.name)) throw new MlfError("usage", `Two served models are named ${source.name}; serve each model once.`);
+      this.slots.set(source.name, { source, inFlight: new Map() });
+    }
+  }
+
+  /** Re-resolves every model now; concurrent calls queue behind the running one. `force` retries failed versions. */
+  refresh(force = false): Promise<void> {
+    this.refreshing = this.refreshing.then(() => Promise.all([...this.slots.values()].map((slot) => this.refreshSlot(slot, force)))).then(() => undefined);
+    return this.refreshing;
+  }
+
+  /** Polls every `seconds` (the timer does not keep the process alive). */
+  startPolling(seconds: number): void {
+    if (seconds <= 0) return;
+    this.timer = setInterval(() => void this.refresh(), seconds * 1000);
+    this.timer.unref();
+  }
+
+  private async refreshSlot(slot: Slot, force: boolean): Promise<void> {
+    if (this.closed) return;
+    const { source } = slot;
+    let version: string | undefined;
+    try {
+      const resolved = await source.resolve();
+      version = resolved.version;
+      if (resolved.version === slot.current?.version && resolved.alias === slot.current.alias) return;
+      if (!force && slot.failure && slot.failure.version === resolved.version) return;
+      const { model, ...recorded } = await resolved.load();
+      try {
+        await model.selfCheck();
+      } catch (error) {
+        await model.release();
+        throw error;
+      }
+      const next: LoadedModel = { ...recorded, name: source.name, version: resolved.version, ...(resolved.alias !== undefined && { alias: resolved.alias }), loadedAt: formatTime(Date.now()), model };
+      const previous = slot.current;
+      if (this.closed) return void (await model.release());
+      slot.current = next;
+      delete slot.failure;
+      this.log({ level: "info", msg: "model loaded", model: source.name, version: next.version, ...(previous && { previous_version: previous.version }) });
+      if (previous) await this.retire(slot, previous);
+    } catch (error) {
+      const message = truncate(toMlfError(error).message, 300);
+      slot.failure = { ...(version !== undefined && { version }), message, at: formatTime(Date.now()) };
+      this.log({ level: "error", msg: "model load failed", model: source.name, version: version ?? null, serving: slot.current?.version ?? null, error: message });
+    }
+  }
+
+  private async retire(slot: Slot, model: LoadedModel): Promise<void> {
+    if ((slot.inFlight.get(model) ?? 0) === 0) await model.model.release();
+  }
+
+  /**
+   * Runs `fn` on the serving version of `name` (or of the only served model when `name` is
+   * undefined); that version stays loaded until `fn` settles, even if a swap happens meanwhile.
+   */
+  async use<T>(name: string | undefined, fn: (model: LoadedModel) => Promise<T>): Promise<T> {
+    const slot = this.slot(name);
+    const model = slot.current;
+    if (!model) {
+      const why = slot.failure ? ` (${slot.failure.message})` : "";
+      throw new MlfError("unavailable", `The model ${slot.source.name} is not loaded yet${why}; retry later or fix it and POST /admin/reload.`);
+    }
+    slot.inFlight.set(model, (slot.inFlight.get(model) ?? 0) + 1);
+    try {
+      return await fn(model);
+    } finally {
+      const left = slot.inFlight.get(model)! - 1;
+      if (left > 0) slot.inFlight.set(model, left);
+      else {
+        slot.inFlight.delete(model);
+        if (slot.current !== model) await model.model.release();
+      }
+    }
+  }
+
+  private slot(name: string | undefined): Slot {
+    if (name === undefined) {
+      if (this.slots.size === 1) return [...this.slots.values()][0]!;
+      if (this.slots.size === 0) throw new MlfError("not_found", "No model is served; start mlf serve with --model.");
+      throw new MlfError("invalid_argument", `Several models are served (${[...this.slots.keys()].join(", ")}); name one with ?model=NAME.`);
+    }
+    const slot = this.slots.get(name);
+    if (!slot) throw new MlfError("not_found", `No served model is named ${name.slice(0, 60)}; served: ${[...this.slots.keys()].join(", ") || "none"}.`);
+    return slot;
+  }
+
+  /** True when every served model has a loaded version. */
+  ready(): boolean {
+    return [...this.slots.values()].every((s) => s.current !== undefined);
+  }
+
+  status(): ModelStatus[] {
+    return [...this.slots.values()].map(({ source, current, failure }) => ({
+      name: source.name,
+      uri: source.uri,
+      version: current?.version ?? null,
+      alias: current?.alias ?? null,
+      loaded_at: current?.loadedAt ?? null,
+      inputs: current ? current.columns ?? current.features ?? current.model.inputs.map((i) => i.name) : [],
+      features: current?.features ?? null,
+      last_error: failure ? { version: failure.version ?? null, message: failure.message, at: failure.at } : null,
+    }));
+  }
+
+  /** Stops polling, waits for a running refresh and releases idle models. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.timer);
+    await this.refreshing;
+    for (const slot of this.slots.values()) {
+      const model = slot.current;
+      delete slot.current;
+      if (model && !slot.inFlight.has(model)) await model.model.release();
+    }
+  }
+}

@@ -1,0 +1,144 @@
+import Fastify, { type FastifyInstance } from "fastify";
+import { MlfError } from "../errors.js";
+import { errorHandler, notFoundHandler, toErrorBody } from "./errors.js";
+import type { FeatureBackend } from "./features.js";
+import { parseCsv } from "./runtime/invocation.js";
+import { RequestMetrics } from "./metrics.js";
+import { ModelPool, type Log } from "./model-pool.js";
+import { registerAdminRoutes } from "./routes/admin.js";
+import { registerFeatureRoutes } from "./routes/features.js";
+import { registerInvocationRoutes } from "./routes/invocations.js";
+import { registerPredictRoutes } from "./routes/predict.js";
+import type { ModelSource } from "./sources.js";
+
+export interface ServeOptions {
+  /** Interface to bind; loopback unless told otherwise. */
+  host?: string;
+  /** TCP port; 0 picks a free one (see `Server.port`). Default 8000. */
+  port?: number;
+  models?: ModelSource[];
+  /** The feature store behind /get-online-features, /push and /predict; without it those answer 503. */
+  features?: FeatureBackend;
+  /** Seconds between re-resolutions of every model reference; 0 disables polling. Default 5. */
+  pollSeconds?: number;
+  /** Largest accepted request body in bytes. Default 8 MiB. */
+  bodyLimitBytes?: number;
+  /** A request not answered within this many milliseconds gets a 503. Default 10 000. */
+  requestTimeoutMs?: number;
+  /** Receives one record per request and per model event; default: dropped. */
+  log?: Log;
+}
+
+/** A running server. `close` stops accepting, lets in-flight requests finish, then releases models and stores. */
+export interface Server {
+  app: FastifyInstance;
+  pool: ModelPool;
+  host: string;
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Everything a route module needs. */
+export interface ServerContext {
+  pool: ModelPool;
+  features: FeatureBackend | undefined;
+  metrics: RequestMetrics;
+  log: Log;
+}
+
+/** The feature store, or a 503 naming why it is missing. */
+export function requireFeatures(ctx: ServerContext): FeatureBackend {
+  if (!ctx.features) throw new MlfError("unavailable", "This server has no feature repository; start mlf serve inside one (or with -C DIR).");
+  return ctx.features;
+}
+
+/** Builds the fastify app with every route; listens nowhere (see startServer). */
+export function buildApp(ctx: ServerContext, options: ServeOptions): FastifyInstance {
+  const timeoutMs = options.requestTimeoutMs ?? 10_000;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimitBytes ?? 8 * 1024 * 1024,
+    requestTimeout: timeoutMs + 1000,
+    return503OnClosing: true,
+    // Bodies are validated as sent: no type coercion, unknown keys are errors rather than dropped.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  // Only JSON and CSV bodies are accepted; anything else is a 415.
+  app.removeContentTypeParser("text/plain");
+  // MLflow's CSV scoring form becomes the equivalent dataframe_split body, so it meets the same schema.
+  app.addContentTypeParser("text/csv", { parseAs: "string" }, (request, body, done) => {
+    if (request.routeOptions.url !== "/invocations") return done(new MlfError("unsupported_media_type", "Only /invocations accepts text/csv; send application/json."), undefined);
+    try {
+      const frame = parseCsv(body as string);
+      done(null, { dataframe_split: { columns: frame.columns, data: frame.rows } });
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
+  const timers = new WeakMap<object, NodeJS.Timeout>();
+  app.addHook("onRequest", (request, reply, done) => {
+    const timer = setTimeout(() => {
+      if (reply.sent) return;
+      const { status, body } = toErrorBody(new MlfError("unavailable", `The request took longer than ${timeoutMs} ms; retry, or send fewer rows.`));
+      void reply.code(status).send(body);
+    }, timeoutMs);
+    timers.set(request, timer);
+    done();
+  });
+  app.addHook("onResponse", (request, reply, done) => {
+    clearTimeout(timers.get(request));
+    const route = request.routeOptions.url ?? "unmatched";
+    const ms = reply.elapsedTime;
+    ctx.metrics.observe(route, request.method, reply.statusCode, ms / 1000);
+    ctx.log({ level: reply.statusCode >= 500 ? "error" : "info", msg: "request", method: request.method, route, status: reply.statusCode, ms: Math.round(ms * 1000) / 1000 });
+    done();
+  });
+
+  registerAdminRoutes(app, ctx);
+  registerInvocationRoutes(app, ctx);
+  registerFeatureRoutes(app, ctx);
+  registerPredictRoutes(app, ctx);
+  return app;
+}
+
+/** Loads the models, then listens. A model that fails to load is reported by /ready and /models, not thrown. */
+export async function startServer(options: ServeOptions = {}): Promise<Server> {
+  const log = options.log ?? (() => {});
+  const pool = new ModelPool(options.models ?? [], log);
+  const ctx: ServerContext = { pool, features: options.features, metrics: new RequestMetrics(), log };
+  const app = buildApp(ctx, options);
+  await pool.refresh();
+  const host = options.host ?? "127.0.0.1";
+  try {
+    await app.listen({ host, port: options.port ?? 8000 });
+  } catch (error) {
+    await pool.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE") throw new MlfError("unavailable", `Port ${options.port ?? 8000} on ${host} is in use; pass another --port.`);
+    throw error;
+  }
+  const pollSeconds = options.pollSeconds ?? 5;
+  pool.startPolling(pollSeconds);
+  // Registry changes from `mlf apply` / `mlf materialize` are picked up on the same beat.
+  const features = options.features;
+  const featureTimer = features && pollSeconds > 0 ? setInterval(() => void features.reload().catch((e: Error) => log({ level: "error", msg: "feature registry reload failed", error: e.message })), pollSeconds * 1000).unref() : undefined;
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : (options.port ?? 8000);
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  log({ level: "info", msg: "listening", url, models: pool.status().map((m) => `${m.name}@${m.version ?? "unloaded"}`) });
+  let closing: Promise<void> | undefined;
+  return {
+    app, pool, host, port, url,
+    close: () =>
+      (closing ??= (async () => {
+        clearInterval(featureTimer);
+        await app.close();
+        await pool.close();
+        await options.features?.close();
+      })()),
+  };
+}

@@ -1,0 +1,65 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { registerModel } from "../../src/models/register.js";
+import { materialize } from "../../src/online/materialize.js";
+import { applyRepo } from "../../src/repo/apply.js";
+import { openRepo, type Repo } from "../../src/repo/repo.js";
+import { tempDir } from "../helpers.js";
+import { MODEL, expected } from "./helpers.js";
+
+export const EVENT_TIME = "2024-01-01T00:00:00Z";
+/** Patient ids of the 30 reference rows: 1000 + row index. */
+export const patientIds = expected.rows.map((_, i) => 1000 + i);
+export const featureRefs = expected.feature_names.map((f) => `cancer:${f}`);
+
+/** A float64 value as CSV text that DuckDB's type sniffing reads as a double (1001 -> 1001.0). */
+const float = (v: number) => (Number.isInteger(v) ? v.toFixed(1) : String(v));
+
+/**
+ * A feature repository whose online store holds the 30 reference rows of the breast-cancer
+ * model, one patient each (unlimited ttl), and a registry where model "cancer" version 1 was
+ * trained on those features in order.
+ */
+export async function cancerRepo(t: { after(fn: () => void): void }): Promise<{ repo: Repo; trackingDir: string }> {
+  return writeCancerRepo(tempDir(t, "mlf-serving-"));
+}
+
+/** cancerRepo in a given empty folder (the bench uses it too). */
+export async function writeCancerRepo(dir: string): Promise<{ repo: Repo; trackingDir: string }> {
+  mkdirSync(join(dir, "data"));
+  writeFileSync(join(dir, "feature_store.yaml"), ["project: srv", "registry: data/registry.json", "provider: local", "offline_store:", "  type: duckdb", "online_store:", "  type: sqlite", "  path: data/online.db", "tracking:", "  path: mlruns", ""].join("\n"));
+  const schema = expected.feature_names.map((f) => `      - {name: ${f}, dtype: float64}`).join("\n");
+  writeFileSync(
+    join(dir, "features.yaml"),
+    `entities:
+  - name: patient
+    join_keys: [patient_id]
+    value_type: int64
+sources:
+  - name: cancer_rows
+    type: file
+    path: data/cancer.csv
+    timestamp_field: event_timestamp
+    created_timestamp_column: created
+feature_views:
+  - name: cancer
+    entities: [patient]
+    source: cancer_rows
+    ttl: 0
+    schema:
+${schema}
+feature_services:
+  - name: cancer_all
+    features:
+      - cancer
+`,
+  );
+  const header = ["patient_id", "event_timestamp", "created", ...expected.feature_names].join(",");
+  writeFileSync(join(dir, "data", "cancer.csv"), [header, ...expected.rows.map((r, i) => [patientIds[i], EVENT_TIME, EVENT_TIME, ...r.map(float)].join(","))].join("\n") + "\n");
+  const repo = openRepo(dir);
+  await applyRepo(repo);
+  await materialize(repo, Date.parse("2023-01-01T00:00:00Z"), Date.parse("2024-06-01T00:00:00Z"));
+  const trackingDir = repo.config.trackingPath;
+  await registerModel(trackingDir, "cancer", { file: MODEL, features: featureRefs });
+  return { repo, trackingDir };
+}
