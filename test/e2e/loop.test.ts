@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { mlf, ROOT, tempDir } from "../helpers.js";
 import { busiestRoute } from "../../scripts/demo/entity.js";
 import { runLoop } from "../../scripts/demo/loop.js";
+import { postJson, startServe } from "../../scripts/demo/mlf.js";
 import { prepareData } from "../../scripts/demo/prepare.js";
 
 /** The bundled repository's definitions (never its data, stores or runs) in a temp folder. */
@@ -55,6 +56,25 @@ test("raw departures -> training set -> tracked run -> champion -> online store 
   const probability = (out.probabilities!.data as Float32Array)[1]!;
   assert.ok(Math.abs(result.served.prediction - probability) < 1e-5, `served ${result.served.prediction}, champion onnx ${probability}`);
   assert.ok(Math.abs(result.expected - probability) < 1e-5, `typescript ${result.expected}, champion onnx ${probability}`);
+
+  // A route the store has never seen: /predict refuses to guess (404 naming the feature) until
+  // the caller sends the route's values as request-time features; then the champion answers on
+  // the airport's online values plus those.
+  const server = await startServe(repo, ["--model", "delay_model@champion"]);
+  try {
+    const entities = { origin: entity.origin, route: `${entity.origin}-XXX` };
+    const refused = await postJson<{ error_code: string; message: string }>(`${server.url}/predict`, { model: "delay_model", entities });
+    assert.equal(refused.status, 404);
+    assert.match(refused.body.message, /route_week:route_flights_7d/);
+    const given = { route_flights_7d: 40, route_delayed_share_7d: 0.5, route_avg_delay_7d: 25, distance: 600 };
+    const answered = await postJson<{ prediction: number }>(`${server.url}/predict`, { model: "delay_model", entities, features: given });
+    assert.equal(answered.status, 200, JSON.stringify(answered.body));
+    const mixed = names.map((n) => (n in given ? given[n as keyof typeof given] : features[n] ?? Number.NaN));
+    const out2 = await session.run({ input: new ort.Tensor("float32", Float32Array.from(mixed), [1, names.length]) });
+    assert.ok(Math.abs(answered.body.prediction - (out2.probabilities!.data as Float32Array)[1]!) < 1e-5);
+  } finally {
+    await server.stop();
+  }
 
   // The run recorded its metrics and the digest of the exact training set it read.
   const run = mlf(["-C", repo, "track", "show", result.runId, "--json"]);
