@@ -55,7 +55,7 @@ export async function runLoop(options: LoopOptions): Promise<LoopResult> {
   };
 
   await timed("apply", () => mlfJson<ApplyJson>(["-C", repo, "apply"]), (r) =>
-    `feature repository ${shown(repo)} registered (${r.changes.length} change${r.changes.length === 1 ? "" : "s"}, registry version ${r.registry_version})`);
+    `feature repository ${shown(repo)} applied: ${r.changes.length === 0 ? "no changes" : `${r.changes.length} definitions created or changed`}, registry version ${r.registry_version}`);
 
   const trainingSet = join(repo, "data", "training_set.parquet");
   await timed(
@@ -80,7 +80,8 @@ export async function runLoop(options: LoopOptions): Promise<LoopResult> {
   );
   const versionText = String(version.version);
 
-  await timed("alias", () => mlfJson(["-C", repo, "registry", "alias", model, "champion", versionText]), () => `${model}@champion -> version ${versionText}`);
+  await timed("alias", () => mlfJson<{ previous: number | null }>(["-C", repo, "registry", "alias", model, "champion", versionText]), (r) =>
+    `${model}@champion -> version ${versionText}${r.previous !== null && String(r.previous) !== versionText ? ` (was version ${r.previous})` : ""}`);
 
   await timed("materialize", () => mlfJson<MaterializeJson>(["-C", repo, "materialize-incremental", "now"]), (r) =>
     `${r.views.length} feature views into the online store up to ${r.views[0]?.end ?? "now"} (${fmt(r.views.reduce((n, v) => n + v.rows, 0))} rows)`);
