@@ -7,6 +7,13 @@ export { computePlan, planLines, type Plan, type DefinitionChange, type TableCha
 export { initRepo } from "./repo/init.js";
 export type { RegistryFile, MaterializedInterval } from "./repo/registry.js";
 export type * from "./repo/types.js";
+export { OnlineReader, onlineRecords, type FeatureStatus, type OnlineColumn, type OnlineFeatures, type OnlineFeaturesRequest } from "./online/get-online.js";
+export type { FeatureSelection, ReadPlan } from "./online/read-plan.js";
+export { materialize, materializeIncremental, type MaterializeOptions, type ViewMaterialization } from "./online/materialize.js";
+export { pushRows } from "./online/push.js";
+export { openOnlineStore } from "./online/stores.js";
+export type { OnlineRow, OnlineStore, OnlineTableSpec, OnlineWriteResult, ReadRequest, StoredRow } from "./online/store.js";
+export { coerceKey } from "./online/keys.js";
 export { resolveTrackingDir, resolveTrackingRoot, type TrackingDirOptions, type ResolvedTrackingDir } from "./tracking/dir.js";
 export { getRun, getExperiment, getMetricHistory, listExperiments, listRunIds, locateRun, type RunRef } from "./tracking/read.js";
 export type { Experiment, Run, RunInfo, RunStatus, Metric, Liveness } from "./tracking/types.js";
@@ -19,3 +26,7 @@ export { parseModelUri, resolveModelUri, type ParsedModelUri, type ResolvedModel
 export { loadModel, type LoadedModel } from "./models/load.js";
 export type { MLmodel, MlfMetadata } from "./models/mlmodel.js";
 export type { OnnxSignature, TensorSpec } from "./models/onnx.js";
+export { startRun, endRun, logParam, logMetric, logMetrics, setTag, logArtifact, heartbeat, createExperiment, getOrCreateExperiment, type StartRunOptions, type MetricPoint } from "./tracking/write.js";
+export { searchRuns, type SearchOptions, type SearchResult } from "./tracking/search.js";
+export { compareRuns, type Comparison, type ComparedKey } from "./tracking/compare.js";
+export { runTracked, type TrackedCommand, type TrackedResult } from "./tracking/wrapper.js";

@@ -29,8 +29,9 @@ export function latestRowsSql(spec: OnlineTableSpec, source: Source, startMs: nu
   const columns = [
     ...spec.keys.map((k) => `CAST(${ident(k.name)} AS ${keyTypes[k.type]}) AS ${ident(k.name)}`),
     ...spec.features.map((f) => `${featureExpr(f.name, f.dtype)} AS ${ident(f.name)}`),
-    `epoch_ms(${ts}) AS __event_ts`,
-    `${created ? `epoch_ms(${created})` : "CAST(NULL AS BIGINT)"} AS __created_ts`,
+    // DOUBLE holds every epoch ms exactly and arrives in JS as a number, not a BigInt.
+    `CAST(epoch_ms(${ts}) AS DOUBLE) AS __event_ts`,
+    `${created ? `CAST(epoch_ms(${created}) AS DOUBLE)` : "CAST(NULL AS DOUBLE)"} AS __created_ts`,
   ];
   const where = [
     `${ts} >= CAST(${literal(formatTime(startMs))} AS TIMESTAMPTZ)`,

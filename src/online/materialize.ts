@@ -68,8 +68,7 @@ async function* streamRows(result: DuckDBResult, spec: OnlineTableSpec): AsyncGe
       if (blobs[i] && v !== null) values[i] = Buffer.from((v as { bytes: Uint8Array }).bytes);
     }
     const key = r.slice(0, k).map((v) => (v !== null && typeof v === "object" ? Buffer.from((v as { bytes: Uint8Array }).bytes) : v));
-    const created = r[k + n + 1];
-    return { key, values, eventTs: Number(r[k + n]), createdTs: created === null ? null : Number(created) };
+    return { key, values, eventTs: r[k + n] as number, createdTs: r[k + n + 1] as number | null };
   };
   let pending: Promise<DuckDBDataChunk | null> = result.fetchChunk();
   for (;;) {

@@ -1,17 +1,17 @@
-import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { MlfError } from "../errors.js";
 import type { Repo } from "../repo/repo.js";
 import type { RepoConfig } from "../repo/types.js";
-import { writeFileAtomic } from "../util/fs.js";
 
 const CONFIG_FILE = "feature_store.yaml";
 /** A cache of the parsed config, in a dot-folder the definition loader skips. */
 const SNAPSHOT = join(".mlf", "config.json");
 
 interface Snapshot {
-  key: string;
+  root: string;
+  /** The full text of feature_store.yaml the config was parsed from. */
+  text: string;
   config: RepoConfig;
 }
 
@@ -28,8 +28,8 @@ function findRoot(dir: string | undefined, env: NodeJS.ProcessEnv): string {
 /**
  * Opens a repository like `openRepo`, but for the hot read path (`mlf get-online`): parsing
  * feature_store.yaml needs the yaml and schema libraries, whose loading alone costs more than
- * a bare node start. The parsed config is kept in `.mlf/config.json` keyed by a hash of the
- * root and the file's text, so the next run only hashes a few hundred bytes; any edit of the
+ * a bare node start. The parsed config is kept in `.mlf/config.json` with the root and the
+ * file's text it came from, so the next run only compares a few hundred bytes; any edit of the
  * file, or a moved repository, misses and parses again. Failing to write the cache (a
  * read-only repository) only costs speed. Errors are those of openRepo.
  */
@@ -42,17 +42,17 @@ export async function openRepoForReads(dir?: string, env: NodeJS.ProcessEnv = pr
     text = undefined;
   }
   if (text !== undefined) {
-    const key = createHash("sha256").update(root).update("\u0000").update(text).digest("hex");
     try {
       const snapshot = JSON.parse(readFileSync(join(root, SNAPSHOT), "utf8")) as Snapshot;
-      if (snapshot.key === key) return { root, config: snapshot.config };
+      if (snapshot.root === root && snapshot.text === text) return { root, config: snapshot.config };
     } catch {
       // No snapshot yet, or a torn one: parse below.
     }
     const { openRepo } = await import("../repo/repo.js");
+    const { writeFileAtomic } = await import("../util/fs.js");
     const repo = openRepo(root, env);
     try {
-      writeFileAtomic(join(root, SNAPSHOT), JSON.stringify({ key, config: repo.config } satisfies Snapshot));
+      writeFileAtomic(join(root, SNAPSHOT), JSON.stringify({ root, text, config: repo.config } satisfies Snapshot));
     } catch {
       // Best effort: see above.
     }

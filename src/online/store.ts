@@ -54,8 +54,8 @@ export interface StoredRow {
  *
  * Write contract (`write`):
  * - newer wins: a row replaces the stored row of its key only when its event time is greater,
- *   or equal with a created time greater than or equal to the stored one (a null created
- *   time is older than any other); otherwise it is skipped. Writing the same rows twice, or
+ *   or equal with a greater created time (a null created time is older than any other);
+ *   otherwise it is skipped and not counted in `written`. Writing the same rows twice, or
  *   older rows after newer ones, therefore changes nothing.
  * - all batches of one call are one transaction: a concurrent reader sees every row of the
  *   call or none of them, and a process killed mid-way leaves the previous rows intact.

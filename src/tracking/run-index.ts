@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { writeFileAtomic } from "../util/fs.js";
 import { runLiveness } from "./liveness.js";
 import { listRunIds, readRun, runDir } from "./read.js";
-import type { Run } from "./types.js";
+import type { Run, RunInfo } from "./types.js";
 
 /**
  * The per-experiment run index: a cache of every run's info, params, tags and latest metrics,
@@ -22,7 +22,7 @@ import type { Run } from "./types.js";
  * are coarse (a second write in the same tick would keep the same mtime).
  */
 
-const FORMAT = 1;
+const FORMAT = 2;
 const SETTLE_MS = 2_000;
 
 interface Entry {
@@ -31,10 +31,49 @@ interface Entry {
   run: Run;
   warnings: string[];
 }
+
+/**
+ * An entry as stored: positional info and `[value, timestamp, step]` metrics keep the file
+ * small and quick to parse (10k runs are read on every search); values JSON cannot hold
+ * (NaN, ±Infinity) are stored as strings.
+ */
+interface StoredEntry {
+  s: string;
+  t: number;
+  i: [string, string, string, string, RunInfo["status"], number | null, number | null, RunInfo["lifecycleStage"], string, string];
+  p: Record<string, string>;
+  m: Record<string, [number | string, number, number]>;
+  g: Record<string, string>;
+  w?: string[];
+}
 interface IndexFile {
   format: number;
   experimentDir: string;
-  runs: Record<string, Entry>;
+  runs: Record<string, StoredEntry>;
+}
+
+const encodeValue = (v: number) => (Number.isFinite(v) ? v : String(v));
+const decodeValue = (v: number | string) => (typeof v === "number" ? v : Number(v));
+
+function encode(e: Entry): StoredEntry {
+  const i = e.run.info;
+  const m: StoredEntry["m"] = {};
+  for (const [k, x] of Object.entries(e.run.metrics)) m[k] = [encodeValue(x.value), x.timestamp, x.step];
+  return {
+    s: e.sig, t: e.readAt,
+    i: [i.runId, i.runName, i.experimentId, i.userId, i.status, i.startTime, i.endTime, i.lifecycleStage, i.artifactUri, i.artifactDir],
+    p: e.run.params, m, g: e.run.tags, ...(e.warnings.length > 0 && { w: e.warnings }),
+  };
+}
+
+function decode(s: StoredEntry): Entry {
+  const [runId, runName, experimentId, userId, status, startTime, endTime, lifecycleStage, artifactUri, artifactDir] = s.i;
+  const metrics: Run["metrics"] = {};
+  for (const [key, [value, timestamp, step]] of Object.entries(s.m)) metrics[key] = { key, value: decodeValue(value), timestamp, step };
+  return {
+    sig: s.s, readAt: s.t, warnings: s.w ?? [],
+    run: { info: { runId, runName, experimentId, userId, status, startTime, endTime, lifecycleStage, artifactUri, artifactDir }, params: s.p, metrics, tags: s.g, liveness: "unknown" },
+  };
 }
 
 export interface IndexOptions {
@@ -92,23 +131,27 @@ export function indexedRuns(root: string, experimentId: string, options: IndexOp
   const experimentDir = resolve(root, experimentId);
   const file = indexFile(experimentDir, options.cacheDir ?? defaultCacheDir());
   const index = loadIndex(file, experimentDir);
-  const next: Record<string, Entry> = {};
+  const next: Record<string, StoredEntry> = {};
   const out: IndexedRuns = { runs: [], warnings: [], reused: 0, read: 0 };
   let changed = false;
   for (const runId of listRunIds(root, experimentId)) {
     const folder = runDir(root, { experimentId, runId });
     const { sig, newest } = signature(folder);
     if (sig === "") continue; // a folder without meta.yaml is not a run (yet)
-    const old = index.runs[runId];
+    const stored = index.runs[runId];
     let entry: Entry | undefined;
-    if (old && old.sig === sig && old.run.info.status !== "RUNNING" && newest < old.readAt - SETTLE_MS) {
-      entry = old;
+    if (stored && stored.s === sig && stored.i[4] !== "RUNNING" && newest < stored.t - SETTLE_MS) {
+      entry = decode(stored);
+      next[runId] = stored;
       out.reused++;
     } else {
       const warnings: string[] = [];
       try {
         const run = readRun(root, { experimentId, runId }, warnings, now);
-        if (run) entry = { sig, readAt: now, run, warnings };
+        if (run) {
+          entry = { sig, readAt: now, run, warnings };
+          next[runId] = encode(entry);
+        }
       } catch (error) {
         out.warnings.push(`Skipped run ${runId}: ${(error as Error).message}`);
       }
@@ -116,9 +159,9 @@ export function indexedRuns(root: string, experimentId: string, options: IndexOp
       changed = true;
     }
     if (!entry) continue;
-    next[runId] = entry;
     out.warnings.push(...entry.warnings);
-    out.runs.push({ ...entry.run, liveness: runLiveness(entry.run.info.status, entry.run.tags, now) });
+    entry.run.liveness = runLiveness(entry.run.info.status, entry.run.tags, now);
+    out.runs.push(entry.run);
   }
   if (changed || Object.keys(index.runs).length !== Object.keys(next).length) {
     try {

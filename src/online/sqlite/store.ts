@@ -15,6 +15,9 @@ const sqliteTypes: Record<string, string> = {
 };
 
 
+/** Rows from which a write checkpoints the WAL at once (see write). */
+const CHECKPOINT_AFTER_ROWS = 10_000;
+
 /**
  * The SQLite online store: one WAL database file, one WITHOUT ROWID table per view whose
  * primary key is the view's join key, so reading one entity's features is one index lookup.
@@ -90,9 +93,10 @@ export class SqliteOnlineStore implements OnlineStore {
 
   async write(spec: OnlineTableSpec, batches: Iterable<OnlineRow[]> | AsyncIterable<OnlineRow[]>): Promise<OnlineWriteResult> {
     const result = await writeRows(this.db, this.tableName(spec.view), spec, batches);
-    // Every materialization checkpoints, so the WAL cannot grow without bound while a
-    // long-lived server keeps reading; readers still in old snapshots only delay the truncation.
-    this.db.pragma("wal_checkpoint(TRUNCATE)");
+    // A large write (a materialization) checkpoints and truncates the WAL it grew, so the file
+    // cannot grow without bound while a long-lived server keeps reading; small writes (pushes)
+    // leave it to SQLite's automatic checkpoint rather than paying a sync per request.
+    if (result.rows >= CHECKPOINT_AFTER_ROWS) this.db.pragma("wal_checkpoint(TRUNCATE)");
     return result;
   }
 

@@ -12,7 +12,8 @@ const ROWS_PER_STATEMENT = 64;
 
 /**
  * The newer-wins upsert: on a key conflict the stored row is replaced only when the new event
- * time is greater, or equal with a created time at least as great (NULL = oldest).
+ * time is greater, or equal with a greater created time (NULL = oldest). Strictly greater, so
+ * re-running a materialization rewrites nothing and reports 0 rows written.
  */
 function upsertSql(table: string, spec: OnlineTableSpec, rows: number): string {
   const keys = keyColumns(spec);
@@ -25,7 +26,7 @@ function upsertSql(table: string, spec: OnlineTableSpec, rows: number): string {
     `INSERT INTO ${t} (${columns.join(", ")}) VALUES ${Array.from({ length: rows }, () => tuple).join(", ")} ` +
     `ON CONFLICT (${keys.join(", ")}) DO UPDATE SET ${set} ` +
     `WHERE excluded.__event_ts > ${t}.__event_ts OR (excluded.__event_ts = ${t}.__event_ts ` +
-    `AND COALESCE(excluded.__created_ts, ${NO_CREATED}) >= COALESCE(${t}.__created_ts, ${NO_CREATED}))`
+    `AND COALESCE(excluded.__created_ts, ${NO_CREATED}) > COALESCE(${t}.__created_ts, ${NO_CREATED}))`
   );
 }
 

@@ -1,0 +1,38 @@
+import { writeFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { applyRepo } from "../../src/repo/apply.js";
+import { openRepo, type Repo } from "../../src/repo/repo.js";
+
+export const HOUR = 3_600_000;
+export const DAY = 24 * HOUR;
+
+/**
+ * A repository with one int64 entity and a wide view `wide` (10 float64 features f0..f9,
+ * ttl as given) over `data/events.csv`, written from `rows`. Applied, ready to materialize.
+ */
+export async function wideRepo(dir: string, rows: Iterable<string>, options: { ttl?: string } = {}): Promise<Repo> {
+  mkdirSync(join(dir, "data"), { recursive: true });
+  writeFileSync(join(dir, "feature_store.yaml"), "project: wide\nregistry: data/registry.json\nonline_store:\n  type: sqlite\n  path: data/online.db\n");
+  const features = Array.from({ length: 10 }, (_, i) => `      - {name: f${i}, dtype: float64}`).join("\n");
+  writeFileSync(
+    join(dir, "features.yaml"),
+    `entities:\n  - name: user\n    join_keys: [user_id]\n    value_type: int64\nsources:\n  - name: events\n    type: file\n    path: data/events.csv\n    timestamp_field: ts\n    created_timestamp_column: created\nfeature_views:\n  - name: wide\n    entities: [user]\n    source: events\n    ttl: ${options.ttl ?? "0"}\n    schema:\n${features}\n`,
+  );
+  const lines = ["user_id,ts,created,f0,f1,f2,f3,f4,f5,f6,f7,f8,f9"];
+  for (const r of rows) lines.push(r);
+  writeFileSync(join(dir, "data", "events.csv"), `${lines.join("\n")}\n`);
+  const repo = openRepo(dir);
+  await applyRepo(repo);
+  return repo;
+}
+
+/** One CSV row of the wide source: every feature = `value`. */
+export function wideRow(user: number, tsMs: number, value: number, createdMs = tsMs): string {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return [user, iso(tsMs), iso(createdMs), ...Array.from({ length: 10 }, () => value)].join(",");
+}
+
+/** `count` users, each with one row at `tsMs` holding `value`. */
+export function* wideRows(count: number, tsMs: number, value: number): Generator<string> {
+  for (let u = 0; u < count; u++) yield wideRow(u, tsMs, value);
+}

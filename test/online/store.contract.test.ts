@@ -1,0 +1,101 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { openOnlineStore } from "../../src/online/stores.js";
+import type { OnlineRow, OnlineStore, OnlineTableSpec } from "../../src/online/store.js";
+import type { OnlineStoreConfig } from "../../src/repo/types.js";
+import { tempDir } from "../helpers.js";
+
+// The contract of OnlineStore, run against every backend by its config.
+const backends: Record<OnlineStoreConfig["type"], (dir: string) => OnlineStoreConfig> = {
+  sqlite: (dir) => ({ type: "sqlite", path: join(dir, "online.db") }),
+};
+
+const spec: OnlineTableSpec = { view: "stats", keys: [{ name: "user_id", type: "int64" }], features: [{ name: "a", dtype: "float64" }, { name: "b", dtype: "string" }] };
+const global: OnlineTableSpec = { view: "totals", keys: [], features: [{ name: "n", dtype: "int64" }] };
+const row = (user: number, eventTs: number, a: number | null, createdTs: number | null = null): OnlineRow => ({ key: [user], values: [a, a === null ? null : `v${a}`], eventTs, createdTs });
+
+for (const [name, config] of Object.entries(backends)) {
+  const open = async (t: { after(fn: () => void): void }): Promise<OnlineStore> => {
+    const store = await openOnlineStore("p", config(tempDir(t)));
+    t.after(() => void store.close());
+    await store.ensureTables([spec, global]);
+    return store;
+  };
+  const readOne = async (store: OnlineStore, user: number) => (await store.read([{ spec, features: ["a", "b"], keys: [[user]] }]))[0]![0];
+
+  test(`${name}: a key never written reads as undefined, and a view without a table too`, async (t) => {
+    const store = await open(t);
+    assert.equal(await readOne(store, 1), undefined);
+    const missing: OnlineTableSpec = { ...spec, view: "never_applied" };
+    assert.deepEqual(await store.read([{ spec: missing, features: ["a"], keys: [[1], [2]] }]), [[undefined, undefined]]);
+  });
+
+  test(`${name}: writes round-trip values, timestamps and feature order`, async (t) => {
+    const store = await open(t);
+    assert.deepEqual(await store.write(spec, [[row(1, 1000, 1.5, 1001), row(2, 2000, null)]]), { rows: 2, written: 2 });
+    assert.deepEqual(await readOne(store, 1), { values: [1.5, "v1.5"], eventTs: 1000, createdTs: 1001 });
+    assert.deepEqual((await store.read([{ spec, features: ["b", "a"], keys: [[2], [1]] }]))[0], [
+      { values: [null, null], eventTs: 2000, createdTs: null },
+      { values: ["v1.5", 1.5], eventTs: 1000, createdTs: 1001 },
+    ]);
+  });
+
+  test(`${name}: newer wins on event time, then created time; older and repeated writes change nothing`, async (t) => {
+    const store = await open(t);
+    await store.write(spec, [[row(1, 2000, 2, 10)]]);
+    assert.equal((await store.write(spec, [[row(1, 1000, 1, 99)]])).written, 0, "an older event time never replaces");
+    assert.equal((await store.write(spec, [[row(1, 2000, 3, 5)]])).written, 0, "same event time, older created time");
+    assert.equal((await store.write(spec, [[row(1, 2000, 4, null)]])).written, 0, "a null created time is the oldest");
+    assert.deepEqual((await readOne(store, 1))?.values, [2, "v2"]);
+    assert.equal((await store.write(spec, [[row(1, 2000, 5, 11)]])).written, 1, "same event time, newer created time");
+    assert.equal((await store.write(spec, [[row(1, 3000, 6, 0)]])).written, 1, "newer event time wins whatever its created time");
+    assert.deepEqual(await readOne(store, 1), { values: [6, "v6"], eventTs: 3000, createdTs: 0 });
+  });
+
+  test(`${name}: many rows in many batches, including more than one statement's worth`, async (t) => {
+    const store = await open(t);
+    const batches = [Array.from({ length: 1000 }, (_, i) => row(i, 1000, i)), Array.from({ length: 333 }, (_, i) => row(1000 + i, 1000, i))];
+    assert.deepEqual(await store.write(spec, batches), { rows: 1333, written: 1333 });
+    const keys = [[0], [63], [64], [999], [1332], [1333]];
+    const got = (await store.read([{ spec, features: ["a"], keys }]))[0]!.map((r) => r?.values[0]);
+    assert.deepEqual(got, [0, 63, 64, 999, 332, undefined]);
+  });
+
+  test(`${name}: a write that fails part-way leaves the previous rows (one transaction)`, async (t) => {
+    const store = await open(t);
+    await store.write(spec, [[row(1, 1000, 1), row(2, 1000, 1)]]);
+    async function* failing(): AsyncGenerator<OnlineRow[]> {
+      yield [row(1, 2000, 2)];
+      throw new Error("source broke");
+    }
+    await assert.rejects(store.write(spec, failing()), /source broke/);
+    function* failingSync(): Generator<OnlineRow[]> {
+      yield [row(2, 2000, 2)];
+      throw new Error("push broke");
+    }
+    await assert.rejects(store.write(spec, failingSync()), /push broke/);
+    assert.deepEqual((await store.read([{ spec, features: ["a"], keys: [[1], [2]] }]))[0]!.map((r) => r?.values[0]), [1, 1]);
+    assert.equal((await store.write(spec, [[row(1, 3000, 3)]])).written, 1, "the store is still writable");
+  });
+
+  test(`${name}: an entity-less view holds one row, read with an empty key`, async (t) => {
+    const store = await open(t);
+    await store.write(global, [[{ key: [], values: [7], eventTs: 1000, createdTs: null }]]);
+    await store.write(global, [[{ key: [], values: [8], eventTs: 2000, createdTs: null }]]);
+    assert.deepEqual(await store.read([{ spec: global, features: ["n"], keys: [[], []] }]), [[{ values: [8], eventTs: 2000, createdTs: null }, { values: [8], eventTs: 2000, createdTs: null }]]);
+  });
+
+  test(`${name}: several views in one read, and a recreated table reads empty`, async (t) => {
+    const store = await open(t);
+    await store.write(spec, [[row(1, 1000, 1)]]);
+    await store.write(global, [[{ key: [], values: [9], eventTs: 1000, createdTs: null }]]);
+    const [a, b] = await store.read([{ spec, features: ["a"], keys: [[1]] }, { spec: global, features: ["n"], keys: [[]] }]);
+    assert.deepEqual([a![0]?.values, b![0]?.values], [[1], [9]]);
+    const changed: OnlineTableSpec = { ...spec, features: [...spec.features, { name: "c", dtype: "bool" }] };
+    assert.deepEqual(await store.ensureTables([changed]), { created: [], recreated: ["stats"] });
+    assert.equal((await store.read([{ spec: changed, features: ["a", "c"], keys: [[1]] }]))[0]![0], undefined);
+    await store.dropTables(["stats"]);
+    assert.equal((await store.read([{ spec: changed, features: ["a"], keys: [[1]] }]))[0]![0], undefined);
+  });
+}
