@@ -1,0 +1,39 @@
+// `npm run demo`: the whole loop on the bundled feature_repo/, from raw departures to a served,
+// tracked, versioned prediction. `node dist/scripts/demo.js prepare` only derives the data.
+import { resolve } from "node:path";
+import { busiestRoute } from "./demo/entity.js";
+import { runLoop } from "./demo/loop.js";
+import { PACKAGE_ROOT } from "./demo/mlf.js";
+import { prepareData } from "./demo/prepare.js";
+
+const started = performance.now();
+const repo = resolve(PACKAGE_ROOT, "feature_repo");
+const steps = 10;
+let step = 0;
+
+function line(name: string, detail: string, seconds: number): void {
+  step++;
+  process.stdout.write(`${String(step).padStart(2)}/${steps} ${name.padEnd(15)} ${detail} (${seconds.toFixed(1)} s)\n`);
+}
+
+async function main(): Promise<void> {
+  const prepared = await prepareData({ root: repo });
+  line(
+    "prepare",
+    `${prepared.flights.toLocaleString("en-US")} US departures of Jan-Jun 2001 (vega-datasets) replayed to end at ${prepared.anchor.replace(":00.000Z", "Z")}, ${prepared.labels.toLocaleString("en-US")} labels (delayed > 15 min)${prepared.written ? "" : ", already there"}`,
+    prepared.seconds,
+  );
+  if (process.argv[2] === "prepare") return;
+  const entity = await busiestRoute(repo);
+  const result = await runLoop({ repo, entity, onStep: line });
+  const ok = Math.abs(result.served.prediction - result.expected) < 1e-5 && result.served.model_version === result.version;
+  process.stdout.write(
+    `${ok ? "OK" : "MISMATCH"}: the served prediction comes from ${result.served.model}@champion (version ${result.version}) on the features get-online returns for ${entity.origin}/${entity.route}; demo took ${((performance.now() - started) / 1000).toFixed(1)} s.\n`,
+  );
+  if (!ok) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,89 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { cpSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { mlf, ROOT, tempDir } from "../helpers.js";
+import { busiestRoute } from "../../scripts/demo/entity.js";
+import { runLoop } from "../../scripts/demo/loop.js";
+import { postJson, startServe } from "../../scripts/demo/mlf.js";
+import { prepareData } from "../../scripts/demo/prepare.js";
+
+/** The bundled repository's definitions (never its data, stores or runs) in a temp folder. */
+function bundledRepoCopy(t: { after(fn: () => void): void }): string {
+  const dir = tempDir(t, "mlf-e2e-");
+  const from = join(ROOT, "feature_repo");
+  cpSync(from, dir, {
+    recursive: true,
+    filter: (src) => !/[/\\](data|mlruns|\.mlf)([/\\]|$)/.test(src.slice(from.length)),
+  });
+  return dir;
+}
+
+test("raw departures -> training set -> tracked run -> champion -> online store -> /predict equals the champion on get-online's features", async (t) => {
+  const repo = bundledRepoCopy(t);
+  // Five busy airports over the last six weeks of the data: the same loop, a tenth of the rows.
+  const prepared = await prepareData({ root: repo, origins: ["ATL", "ORD", "DFW", "LAX", "DEN"], since: "2001-05-20", labelEvery: 4 });
+  assert.ok(prepared.flights > 10_000 && prepared.labels > 2_000, JSON.stringify(prepared));
+  const entity = await busiestRoute(repo);
+  const steps: string[] = [];
+  const result = await runLoop({ repo, entity, holdoutDays: 10, onStep: (name) => steps.push(name) });
+  assert.deepEqual(steps, ["apply", "get-historical", "train", "register", "alias", "materialize", "serve", "predict", "check"]);
+
+  // The registry's champion is the version that answered.
+  const champion = mlf(["-C", repo, "registry", "show", "delay_model@champion", "--json"]);
+  assert.equal(champion.status, 0, champion.stderr);
+  const version = champion.json<{ version: number; runId: string; storageLocation: string; featureService: string; entityKeys: string[] }>();
+  assert.equal(String(version.version), String(result.served.model_version));
+  assert.equal(result.served.model, "delay_model");
+  assert.equal(version.runId, result.runId);
+  assert.equal(version.featureService, "delay_model");
+  assert.deepEqual(version.entityKeys, ["origin", "route"]);
+
+  // The champion's registered ONNX file, run by onnxruntime on what get-online returns now,
+  // gives the served prediction (and the TypeScript model in the run's artifacts agrees).
+  const online = mlf(["-C", repo, "get-online", "-e", `origin=${entity.origin}`, "-e", `route=${entity.route}`, "--service", "delay_model", "--json"]);
+  assert.equal(online.status, 0, online.stderr);
+  const features = online.json<Record<string, number | null>>();
+  const names = Object.keys(result.features);
+  assert.equal(names.length, 10);
+  assert.deepEqual(names.map((n) => features[n]), Object.values(result.features));
+  const ort = await import("onnxruntime-node");
+  const session = await ort.InferenceSession.create(join(fileURLToPath(version.storageLocation), "model.onnx"));
+  const input = Float32Array.from(names.map((n) => features[n] ?? Number.NaN));
+  const out = await session.run({ input: new ort.Tensor("float32", input, [1, names.length]) });
+  const probability = (out.probabilities!.data as Float32Array)[1]!;
+  assert.ok(Math.abs(result.served.prediction - probability) < 1e-5, `served ${result.served.prediction}, champion onnx ${probability}`);
+  assert.ok(Math.abs(result.expected - probability) < 1e-5, `typescript ${result.expected}, champion onnx ${probability}`);
+
+  // A route the store has never seen: /predict refuses to guess (404 naming the feature) until
+  // the caller sends the route's values as request-time features; then the champion answers on
+  // the airport's online values plus those.
+  const server = await startServe(repo, ["--model", "delay_model@champion"]);
+  try {
+    const entities = { origin: entity.origin, route: `${entity.origin}-XXX` };
+    const refused = await postJson<{ error_code: string; message: string }>(`${server.url}/predict`, { model: "delay_model", entities });
+    assert.equal(refused.status, 404);
+    assert.match(refused.body.message, /route_week:route_flights_7d/);
+    const given = { route_flights_7d: 40, route_delayed_share_7d: 0.5, route_avg_delay_7d: 25, distance: 600 };
+    const answered = await postJson<{ prediction: number }>(`${server.url}/predict`, { model: "delay_model", entities, features: given });
+    assert.equal(answered.status, 200, JSON.stringify(answered.body));
+    const mixed = names.map((n) => (n in given ? given[n as keyof typeof given] : features[n] ?? Number.NaN));
+    const out2 = await session.run({ input: new ort.Tensor("float32", Float32Array.from(mixed), [1, names.length]) });
+    assert.ok(Math.abs(answered.body.prediction - (out2.probabilities!.data as Float32Array)[1]!) < 1e-5);
+  } finally {
+    await server.stop();
+  }
+
+  // The run recorded its metrics and the digest of the exact training set it read.
+  const run = mlf(["-C", repo, "track", "show", result.runId, "--json"]);
+  assert.equal(run.status, 0, run.stderr);
+  const shown = run.json<{ params: Record<string, string>; metrics: Record<string, { value: number }>; info: { status: string } }>();
+  assert.equal(shown.info.status, "FINISHED");
+  const auc = shown.metrics.auc!.value;
+  assert.ok(auc > 0.55 && auc <= 1, `held-out AUC ${auc}`);
+  assert.ok(shown.metrics.log_loss!.value > 0 && shown.metrics.log_loss!.value < 0.69, `log loss ${shown.metrics.log_loss!.value}`);
+  const digest = createHash("sha256").update(readFileSync(join(repo, "data", "training_set.parquet"))).digest("hex");
+  assert.equal(shown.params.training_set_sha256, digest);
+});
