@@ -5,7 +5,8 @@ import { openEngineWithSources, type OfflineEngine } from "./engine.js";
 import { loadEntityRows, ROW, type EntityInput, type EntityTable } from "./entity-rows.js";
 import { joinKeyColumns, resolveFeatures, type FeatureSelection, type ViewRequest } from "./features.js";
 import { copyToFile, outputExtension } from "./output.js";
-import { MATCHED, pruneLowerBound, viewResultSql } from "./point-in-time.js";
+import { asofJoinSql } from "./asof-join.js";
+import { MATCHED, pruneLowerBound } from "./point-in-time.js";
 import { ident } from "./sql.js";
 
 export interface HistoricalFeaturesOptions extends FeatureSelection {
@@ -58,8 +59,8 @@ export const DEFAULT_TIMESTAMP_COLUMN = "event_timestamp";
  * A point-in-time correct training set (SPEC section 3): for every entity row, each requested
  * view's newest value at or before the row's timestamp and no older than the view's ttl,
  * from the applied registry. Views are joined one after another (several ASOF joins in one
- * query cost DuckDB many times the memory), each into its own table keyed by row number,
- * and the result is assembled in input order.
+ * query cost DuckDB many times the memory), each into its own table in row order, and the
+ * result is assembled by position.
  */
 export async function getHistoricalFeatures(repo: Repo, options: HistoricalFeaturesOptions): Promise<HistoricalFeaturesResult> {
   const started = performance.now();
@@ -83,11 +84,10 @@ export async function getHistoricalFeatures(repo: Repo, options: HistoricalFeatu
     checkCollisions(entities, requests);
     const views: ViewMatch[] = [];
     for (const [i, request] of requests.entries()) {
-      const table = `__mlf_view_${i}`;
+      const target = `__mlf_view_${i}`;
       const lowerBound = await pruneLowerBound(engine, entities, request.view.ttlSeconds);
-      await engine.run(viewResultSql(request, entities, timestampColumn, table, lowerBound));
-      const [row] = await engine.rows(`SELECT count(*) FILTER (WHERE ${MATCHED}) AS matched FROM ${ident(table)}`);
-      const matched = Number(row?.matched ?? 0);
+      await engine.run(asofJoinSql({ request, entities, timestampColumn, target, lowerBound }));
+      const matched = await countMatched(engine, entities, target);
       views.push({ view: request.view.name, matched, matchRate: entities.rowCount === 0 ? 0 : matched / entities.rowCount });
     }
     const select = resultSelect(entities, requests);
@@ -128,12 +128,25 @@ function checkCollisions(entities: EntityTable, requests: ViewRequest[]): void {
   }
 }
 
-/** The entity rows with every view's features beside them, in input order. */
+/**
+ * How many rows of a view's result found a value, checking on the way that the result lines
+ * up row for row with the entity rows, which the final positional join relies on.
+ */
+async function countMatched(engine: OfflineEngine, entities: EntityTable, target: string): Promise<number> {
+  const [row] = await engine.rows(
+    `SELECT count(*) FILTER (WHERE v.${MATCHED}) AS matched, count(*) FILTER (WHERE v.${ident(ROW)} IS DISTINCT FROM e.${ident(ROW)}) AS misplaced FROM ${entities.table} AS e POSITIONAL JOIN ${ident(target)} AS v`,
+  );
+  if (Number(row!.misplaced) > 0) throw new MlfError("runtime", `DuckDB returned the rows of ${target} out of input order; this is a bug in mlf, please report it.`);
+  return Number(row!.matched);
+}
+
+/**
+ * The entity rows with every view's features beside them, in input order. Every table here
+ * holds one row per entity row in row-number order, so they combine by position: no join
+ * and no final sort of the wide rows.
+ */
 function resultSelect(entities: EntityTable, requests: ViewRequest[]): string {
-  const selected = [
-    `e.* EXCLUDE (${ident(ROW)})`,
-    ...requests.flatMap((r, i) => r.features.map((f) => `v${i}.${ident(f.column)}`)),
-  ];
-  const joins = requests.map((_, i) => `LEFT JOIN ${ident(`__mlf_view_${i}`)} AS v${i} ON v${i}.${ident(ROW)} = e.${ident(ROW)}`);
-  return `SELECT ${selected.join(", ")} FROM ${entities.table} AS e ${joins.join(" ")} ORDER BY e.${ident(ROW)}`;
+  const selected = [`e.* EXCLUDE (${ident(ROW)})`, ...requests.flatMap((r, i) => r.features.map((f) => `v${i}.${ident(f.column)}`))];
+  const joins = requests.map((_, i) => `POSITIONAL JOIN ${ident(`__mlf_view_${i}`)} AS v${i}`);
+  return `SELECT ${selected.join(", ")} FROM ${entities.table} AS e ${joins.join(" ")}`;
 }
