@@ -5,7 +5,7 @@ import { openEngineWithSources, type OfflineEngine } from "./engine.js";
 import { loadEntityRows, ROW, type EntityInput, type EntityTable } from "./entity-rows.js";
 import { joinKeyColumns, resolveFeatures, type FeatureSelection, type ViewRequest } from "./features.js";
 import { copyToFile, outputExtension } from "./output.js";
-import { asofJoinSql } from "./asof-join.js";
+import { buildViewResult, type JoinPlan } from "./join-plan.js";
 import { MATCHED, pruneLowerBound } from "./point-in-time.js";
 import { ident } from "./sql.js";
 
@@ -27,6 +27,8 @@ export interface HistoricalFeaturesOptions extends FeatureSelection {
   output?: string;
   /** Folder relative paths are resolved against (default: the process's working directory). */
   cwd?: string;
+  /** How views are joined (default `auto`); results are identical, only speed differs (see JoinPlan). */
+  joinPlan?: JoinPlan;
 }
 
 /** How many entity rows found a value of one view inside its ttl. */
@@ -35,6 +37,8 @@ export interface ViewMatch {
   matched: number;
   /** matched / rows, 0 when there are no rows. */
   matchRate: number;
+  /** The join plan used for this view. */
+  plan: "asof" | "range";
 }
 
 export interface HistoricalFeaturesResult {
@@ -86,9 +90,9 @@ export async function getHistoricalFeatures(repo: Repo, options: HistoricalFeatu
     for (const [i, request] of requests.entries()) {
       const target = `__mlf_view_${i}`;
       const lowerBound = await pruneLowerBound(engine, entities, request.view.ttlSeconds);
-      await engine.run(asofJoinSql({ request, entities, timestampColumn, target, lowerBound }));
+      const plan = await buildViewResult(engine, { request, entities, timestampColumn, target, lowerBound }, options.joinPlan ?? "auto");
       const matched = await countMatched(engine, entities, target);
-      views.push({ view: request.view.name, matched, matchRate: entities.rowCount === 0 ? 0 : matched / entities.rowCount });
+      views.push({ view: request.view.name, matched, matchRate: entities.rowCount === 0 ? 0 : matched / entities.rowCount, plan });
     }
     const select = resultSelect(entities, requests);
     const columns = [...entities.columns, ...requests.flatMap((r) => r.features.map((f) => f.column))];

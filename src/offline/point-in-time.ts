@@ -39,6 +39,8 @@ export function sourceParts(join: ViewJoin) {
     where: where.join(" AND "),
     timestamp: s(source.timestampField),
     keyExprs: keys.map((k) => `CAST(${s(k.column)} AS ${keyTypes[k.valueType]}) AS ${ident(k.column)}`),
+    /** The source's join keys cast to the entity's type, as the entity table holds them. */
+    keyCasts: keys.map((k) => `CAST(${s(k.column)} AS ${keyTypes[k.valueType]})`),
     created: source.createdTimestampColumn ? [`${s(source.createdTimestampColumn)} AS __mlf_created`] : [],
     featureExprs: features.map((f, i) => `CAST(${s(f.name)} AS ${duckdbTypes[f.dtype]}) AS ${ident(`__mlf_f${i}`)}`),
     /** Among candidates with equal timestamps, the order that picks the winner (best first). */

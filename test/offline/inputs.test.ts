@@ -88,7 +88,7 @@ test("entity inputs, output formats and bad input", async (t) => {
     for (const file of [write("empty.csv", ""), write("header.csv", "driver_id,event_timestamp\n")]) {
       const result = await run(file, { output: "empty-out.csv" });
       assert.equal(result.rowCount, 0);
-      assert.deepEqual(result.views, [{ view: "hourly", matched: 0, matchRate: 0 }]);
+      assert.deepEqual(result.views, [{ view: "hourly", matched: 0, matchRate: 0, plan: "asof" }]);
       assert.equal(readFileSync(join(dir, "empty-out.csv"), "utf8"), "driver_id,event_timestamp,conv\n");
     }
     assert.deepEqual((await getHistoricalFeatures(repo, { entities: [], features })).rows, []);

@@ -97,31 +97,35 @@ feature_views:
 
 const plain = (v: unknown): unknown => (typeof v === "bigint" ? Number(v) : v instanceof Date ? v.getTime() : v);
 
-test(`get-historical equals the oracle on ${BATCHES * CASES_PER_BATCH} random cases`, async (t) => {
-  let compared = 0;
-  for (let b = 0; b < BATCHES; b++) {
-    const batch = makeBatch(1000 + b);
-    const repo = await makeRepo(t, batch.definitions, batch.files);
-    const result = await getHistoricalFeatures(repo, { entities: batch.entities, features: batch.features, fullFeatureNames: batch.fullNames });
-    const rows = result.rows!;
-    assert.equal(rows.length, batch.entities.length, `batch ${b}: every entity row is kept`);
-    batch.entities.forEach((entity, i) => {
-      const row = rows[i]!;
-      assert.equal(plain(row.label), entity.label, `batch ${b} row ${i}: input order`);
-      const expected: Record<string, unknown> = {};
-      const actual: Record<string, unknown> = {};
-      for (const view of batch.views) {
-        const keys = view.keys.map((k) => entity[k] as Value);
-        const values = pointInTime(view.rows, keys, (entity.event_timestamp as Date).getTime(), view.ttlMs, view.features.length);
-        view.features.forEach((f, j) => {
-          const column = batch.fullNames ? `${view.name}__${f}` : f;
-          expected[column] = values[j];
-          actual[column] = plain(row[column]);
-        });
-      }
-      assert.deepEqual(actual, expected, `batch ${b} row ${i}: ${JSON.stringify(entity)}`);
-      compared++;
-    });
-  }
-  assert.ok(compared >= 500);
-});
+for (const joinPlan of ["asof", "range"] as const) {
+  test(`get-historical (${joinPlan} plan) equals the oracle on ${BATCHES * CASES_PER_BATCH} random cases`, async (t) => {
+    let compared = 0;
+    for (let b = 0; b < BATCHES; b++) {
+      const batch = makeBatch(1000 + b);
+      const repo = await makeRepo(t, batch.definitions, batch.files);
+      const result = await getHistoricalFeatures(repo, { entities: batch.entities, features: batch.features, fullFeatureNames: batch.fullNames, joinPlan });
+      const rows = result.rows!;
+      assert.equal(rows.length, batch.entities.length, `batch ${b}: every entity row is kept`);
+      // Unlimited ttl always takes the ASOF plan: a range join would pair every earlier row.
+      for (const [i, view] of result.views.entries()) assert.equal(view.plan, batch.views[i]!.ttlMs === 0 ? "asof" : joinPlan);
+      batch.entities.forEach((entity, i) => {
+        const row = rows[i]!;
+        assert.equal(plain(row.label), entity.label, `batch ${b} row ${i}: input order`);
+        const expected: Record<string, unknown> = {};
+        const actual: Record<string, unknown> = {};
+        for (const view of batch.views) {
+          const keys = view.keys.map((k) => entity[k] as Value);
+          const values = pointInTime(view.rows, keys, (entity.event_timestamp as Date).getTime(), view.ttlMs, view.features.length);
+          view.features.forEach((f, j) => {
+            const column = batch.fullNames ? `${view.name}__${f}` : f;
+            expected[column] = values[j];
+            actual[column] = plain(row[column]);
+          });
+        }
+        assert.deepEqual(actual, expected, `batch ${b} row ${i}: ${JSON.stringify(entity)}`);
+        compared++;
+      });
+    }
+    assert.ok(compared >= 500);
+  });
+}
