@@ -58,17 +58,13 @@ export async function loadEntityRows(engine: OfflineEngine, input: EntityInput, 
       const row = Number(rowid) + 1;
       return lineOffset === undefined ? `row ${row}` : `row ${row} (line ${row + lineOffset})`;
     };
-    await checkTimestamps(engine, what, timestampColumn, types.get(timestampColumn)!, rowName);
-    for (const key of keys) await checkKey(engine, what, key, rowName);
+    const stats = await checkRows(engine, what, timestampColumn, types.get(timestampColumn)!, keys, rowName);
 
     const replaced = [`CAST(${ident(timestampColumn)} AS TIMESTAMPTZ) AS ${ident(timestampColumn)}`, ...keys.map((k) => `CAST(${ident(k.column)} AS ${keyTypes[k.valueType]}) AS ${ident(k.column)}`)];
-    // The raw table's rowid is the input order; the result is sorted by it at the very end,
-    // so nothing in between has to keep rows in order.
+    // The raw table's rowid is the input order, and the copy keeps it (DuckDB preserves
+    // insertion order): each view's result is built in this order and joined by position.
     await engine.run(`CREATE OR REPLACE TEMP TABLE ${TABLE} AS SELECT rowid AS ${ROW}, * REPLACE (${replaced.join(", ")}) FROM ${RAW}`);
     await engine.run(`DROP TABLE ${RAW}`);
-    const [stats] = await engine.rows(
-      `SELECT count(*) AS n, CAST(min(${ident(timestampColumn)}) AS VARCHAR) AS lo, CAST(max(${ident(timestampColumn)}) AS VARCHAR) AS hi FROM ${TABLE}`,
-    );
     const rowCount = Number(stats!.n);
     return {
       table: TABLE,
@@ -164,27 +160,36 @@ const isNumeric = (kind: JsKind) => kind === "integer" || kind === "number";
 
 const TIME_TYPES = /^(TIMESTAMP|DATE)/;
 
-async function checkTimestamps(engine: OfflineEngine, what: string, column: string, type: string, rowName: (rowid: unknown) => string): Promise<void> {
+/**
+ * One scan of the raw rows finds the first row with a missing, unparsable or infinite
+ * timestamp and, per key, the first value that does not fit the entity's type (reported in
+ * that order), and counts the rows and the time range on the way.
+ */
+async function checkRows(engine: OfflineEngine, what: string, column: string, type: string, keys: JoinKey[], rowName: (rowid: unknown) => string): Promise<Record<string, unknown>> {
   const c = ident(column);
   if (type !== "VARCHAR" && !TIME_TYPES.test(type)) {
     throw new MlfError("invalid_data", `Column "${column}" of the entity rows (${what}) holds ${type} values, not timestamps; store ISO-8601 times or a timestamp type.`);
   }
-  const bad = type === "VARCHAR" ? `${c} IS NULL OR NOT isfinite(TRY_CAST(${c} AS TIMESTAMPTZ)) OR TRY_CAST(${c} AS TIMESTAMPTZ) IS NULL` : `${c} IS NULL OR NOT isfinite(CAST(${c} AS TIMESTAMPTZ))`;
-  const [row] = await engine.rows(`SELECT rowid AS r, CAST(${c} AS VARCHAR) AS v FROM ${RAW} WHERE ${bad} ORDER BY rowid LIMIT 1`);
-  if (!row) return;
-  const value = row.v === null ? "no value" : `"${String(row.v)}"`;
-  throw new MlfError(
-    "invalid_data",
-    `The entity rows (${what}) have ${value} at ${rowName(row.r)}, column "${column}", which is not a timestamp; use ISO-8601 such as 2024-01-01T10:00:00Z.`,
+  const time = `${type === "VARCHAR" ? "TRY_CAST" : "CAST"}(${c} AS TIMESTAMPTZ)`;
+  const keyChecks = keys.map((k, i) => `min(rowid) FILTER (WHERE ${ident(k.column)} IS NOT NULL AND TRY_CAST(${ident(k.column)} AS ${keyTypes[k.valueType]}) IS NULL) AS bad_key_${i}`);
+  const [stats] = await engine.rows(
+    `SELECT ${[`count(*) AS n`, `min(rowid) FILTER (WHERE ${time} IS NULL OR NOT isfinite(${time})) AS bad_time`, ...keyChecks, `CAST(min(${time}) AS VARCHAR) AS lo`, `CAST(max(${time}) AS VARCHAR) AS hi`].join(", ")} FROM ${RAW}`,
   );
-}
-
-async function checkKey(engine: OfflineEngine, what: string, key: JoinKey, rowName: (rowid: unknown) => string): Promise<void> {
-  const c = ident(key.column);
-  const [row] = await engine.rows(`SELECT rowid AS r, CAST(${c} AS VARCHAR) AS v FROM ${RAW} WHERE ${c} IS NOT NULL AND TRY_CAST(${c} AS ${keyTypes[key.valueType]}) IS NULL ORDER BY rowid LIMIT 1`);
-  if (!row) return;
-  throw new MlfError(
-    "invalid_data",
-    `Column "${key.column}" of the entity rows (${what}) mixes types: ${rowName(row.r)} holds "${String(row.v)}", which is not ${key.valueType} as entity "${key.entity}" declares; fix the value.`,
-  );
+  const valueAt = async (rowid: unknown, name: string) => (await engine.rows(`SELECT CAST(${ident(name)} AS VARCHAR) AS v FROM ${RAW} WHERE rowid = ${Number(rowid)}`))[0]!.v;
+  if (stats!.bad_time !== null) {
+    const value = await valueAt(stats!.bad_time, column);
+    throw new MlfError(
+      "invalid_data",
+      `The entity rows (${what}) have ${value === null ? "no value" : `"${String(value)}"`} at ${rowName(stats!.bad_time)}, column "${column}", which is not a timestamp; use ISO-8601 such as 2024-01-01T10:00:00Z.`,
+    );
+  }
+  for (const [i, key] of keys.entries()) {
+    const rowid = stats![`bad_key_${i}`];
+    if (rowid === null) continue;
+    throw new MlfError(
+      "invalid_data",
+      `Column "${key.column}" of the entity rows (${what}) mixes types: ${rowName(rowid)} holds "${String(await valueAt(rowid, key.column))}", which is not ${key.valueType} as entity "${key.entity}" declares; fix the value.`,
+    );
+  }
+  return stats!;
 }
