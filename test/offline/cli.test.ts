@@ -21,7 +21,7 @@ test("mlf get-historical on an init sample repository", async (t) => {
     assert.equal(lines.length, labels.length);
     assert.deepEqual(lines.slice(1).map((l) => l.split(",").slice(0, 3).join(",")), labels.slice(1).map((l) => l.replace(".000Z", "Z")));
     assert.match(run.stderr, new RegExp(`${labels.length - 1} rows in [\\d.]+ s`));
-    assert.match(run.stderr, /driver_hourly_stats: [\d.]+% matched/);
+    assert.match(run.stderr, /driver_hourly_stats: [\d.]+% matched \(\d+\/\d+\), (ASOF|range) join/);
     assert.match(run.stderr, /driver_daily_stats: [\d.]+% matched/);
   });
 
