@@ -17,17 +17,18 @@ const BUCKET = "__mlf_bucket";
  * buckets of T and of the one before, and each candidate meets exactly one of the two copies.
  * Without it every entity row is paired with its key's whole history before the ttl test.
  */
-function rangeParts(join: ViewJoin, sample?: { keyModulus: number }) {
+function rangeParts(join: ViewJoin, sampleModulus?: number) {
   const { request, entities, timestampColumn } = join;
   const ttlUs = `${Math.round(request.view.ttlSeconds * 1e6)}::BIGINT`;
   const parts = sourceParts(join);
   const keyColumns = request.keys.map((k) => ident(k.column));
   const entityTime = `epoch_us(${ident(timestampColumn)})`;
-  const sampled = (keys: string[]) => (sample === undefined ? [] : [`hash(${keys.join(", ")}) % ${sample.keyModulus} = 0`]);
+  // Keyed views sample keys on both sides; a view without keys samples entity rows only.
+  const sampled = (keys: string[]) => (sampleModulus === undefined || keys.length === 0 ? [] : [`hash(${keys.join(", ")}) % ${sampleModulus} = 0`]);
   const src = `SELECT ${[...parts.keyExprs, `epoch_us(${parts.timestamp}) AS ${US}`, `epoch_us(${parts.timestamp}) // ${ttlUs} AS ${BUCKET}`, ...parts.created, ...parts.featureExprs].join(", ")}
   FROM ${parts.from}
   WHERE ${[parts.where, ...sampled(parts.keyCasts)].join(" AND ")}`;
-  const entityWhere = sampled(keyColumns);
+  const entityWhere = keyColumns.length > 0 ? sampled(keyColumns) : sampleModulus === undefined ? [] : [`${ident(ROW)} % ${sampleModulus} = 0`];
   const ent = `SELECT ${[ident(ROW), ...keyColumns, `${entityTime} AS ${US}`, `${entityTime} - ${ttlUs} AS ${LO}`, `${entityTime} // ${ttlUs} - d.x AS ${BUCKET}`].join(", ")}
   FROM ${entities.table}, (VALUES (0), (1)) AS d(x)${entityWhere.length > 0 ? ` WHERE ${entityWhere.join(" AND ")}` : ""}`;
   const on = [...keyColumns.map((k) => `c.${k} = e.${k}`), `c.${BUCKET} = e.${BUCKET}`, `c.${US} BETWEEN e.${LO} AND e.${US}`].join(" AND ");
@@ -57,14 +58,17 @@ ORDER BY e.${row}`;
 }
 
 /**
- * What the plan choice needs: source rows inside `[min(T) - ttl, max(T)]` and range-join
- * candidates, both counted over the keys whose hash is divisible by `keyModulus` (all entity
- * rows and source rows of those keys, so their ratio estimates the whole). Sampling keys
- * rather than rows keeps the scan cheap: a hash and a modulus per source row instead of a
- * hash-join probe. A view without keys counts everything.
+ * What the plan choice needs: range-join candidates per source row inside
+ * `[min(T) - ttl, max(T)]`, estimated from the keys whose hash is divisible by `modulus`
+ * (all entity rows and source rows of those keys, so the ratio of the two counts estimates
+ * the whole). Sampling keys rather than rows keeps the scan cheap: a hash and a modulus per
+ * source row instead of a hash-join probe. A view without keys samples every modulus-th
+ * entity row against the whole source and scales the candidates up.
  */
-export function rangeJoinEstimateSql(join: ViewJoin, keyModulus: number): string {
-  const { src, ent, on } = rangeParts(join, join.request.keys.length > 0 && keyModulus > 1 ? { keyModulus } : undefined);
+export function rangeJoinEstimateSql(join: ViewJoin, modulus: number): string {
+  const { src, ent, on } = rangeParts(join, modulus);
+  const rows = join.entities.rowCount;
+  const scale = join.request.keys.length > 0 ? 1 : rows / Math.ceil(rows / modulus);
   return `WITH c AS MATERIALIZED (${src})
-SELECT (SELECT count(*) FROM c) AS source_rows, (SELECT count(*) FROM (${ent}) AS e JOIN c ON ${on}) AS candidates`;
+SELECT (SELECT count(*) FROM (${ent}) AS e JOIN c ON ${on}) * ${scale} / greatest((SELECT count(*) FROM c), 1) AS ratio`;
 }
