@@ -76,9 +76,6 @@ export async function getHistoricalFeatures(repo: Repo, options: HistoricalFeatu
     // A small or badly estimated left side would otherwise get the nested-loop ASOF plan,
     // measured 60x slower; the sort-merge plan is never much worse.
     await engine.run("SET asof_loop_join_threshold = 0");
-    // DuckDB 1.5.6's rewrite of "row_number() = 1" into an aggregate fails with an internal
-    // cast error on some pruned sources (and an internal error invalidates the database).
-    await engine.run("SET disabled_optimizers = 'top_n_window_elimination'");
     const entities = await loadEntityRows(engine, input, timestampColumn, keys, options.cwd ?? process.cwd(), repo.root);
     checkCollisions(entities, requests);
     const views: ViewMatch[] = [];
