@@ -1,12 +1,24 @@
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import Database from "better-sqlite3";
+import { existsSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import type Database from "better-sqlite3";
 import { ident } from "../../offline/sql.js";
 import type { SqliteOnlineStoreConfig } from "../../repo/types.js";
 import type { OnlineRow, OnlineStore, OnlineTableSpec, OnlineWriteResult, ReadRequest, StoredRow } from "../store.js";
 import { CATALOG, NO_KEY } from "./layout.js";
 import { SqliteReader } from "./read.js";
 import { writeRows } from "./write.js";
+
+/**
+ * better-sqlite3 is loaded with require() and told where its addon is: an ESM import of this
+ * CommonJS package makes Node lex its sources for named exports, and without a path its
+ * `bindings` helper probes a dozen candidate files. Together that was about a tenth of a
+ * `mlf get-online` run. A build elsewhere (a debug build) falls back to the probing.
+ */
+const require = createRequire(import.meta.url);
+const SQLite = require("better-sqlite3") as typeof Database;
+const ADDON = join(dirname(require.resolve("better-sqlite3")), "..", "build", "Release", "better_sqlite3.node");
+const sqliteOptions: Database.Options = existsSync(ADDON) ? { nativeBinding: ADDON } : {};
 
 /** SQLite column affinity for key and feature types. */
 const sqliteTypes: Record<string, string> = {
@@ -31,7 +43,7 @@ export class SqliteOnlineStore implements OnlineStore {
     config: SqliteOnlineStoreConfig,
   ) {
     mkdirSync(dirname(config.path), { recursive: true });
-    this.db = new Database(config.path);
+    this.db = new SQLite(config.path, sqliteOptions);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("busy_timeout = 10000");
