@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { MlfError } from "../errors.js";
+import { random } from "../util/random.js";
 import { CONFIG_FILE } from "./config.js";
 
 const DEFINITIONS = `# Definitions of the sample repository: one entity, a file source, a query source that
@@ -52,17 +53,6 @@ feature_services:
       - driver_hourly_stats: [conv_rate, trips]
       - driver_daily_stats
 `;
-
-/** A deterministic pseudo-random sequence (mulberry32), so every init writes the same values. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
 
