@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { CatalogueKind } from "../../repo/catalogue.js";
 import { globalOptions } from "../context.js";
-import { printJson, printLine, printTable, printYaml } from "../render.js";
+import { printJson, printTable, printYaml } from "../render.js";
 
 const kinds: Record<CatalogueKind, string> = {
   entities: "entities",
