@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { MlfError } from "../errors.js";
 import { appliedRegistry, type Repo } from "../repo/repo.js";
-import { openEngineWithSources } from "./engine.js";
+import { openEngineWithSources, type OfflineEngine } from "./engine.js";
 import { loadEntityRows, ROW, type EntityInput, type EntityTable } from "./entity-rows.js";
 import { joinKeyColumns, resolveFeatures, type FeatureSelection, type ViewRequest } from "./features.js";
 import { copyToFile, outputExtension } from "./output.js";
