@@ -14,6 +14,7 @@ export {
   type HistoricalFeaturesResult,
   type ViewMatch,
 } from "./offline/get-historical.js";
+export type { JoinPlan } from "./offline/join-plan.js";
 export { parseFeatureRef, resolveFeatures, type ViewRequest } from "./offline/features.js";
 export { OnlineReader, onlineRecords, type FeatureStatus, type OnlineColumn, type OnlineFeatures, type OnlineFeaturesRequest } from "./online/get-online.js";
 export type { FeatureSelection, ReadPlan } from "./online/read-plan.js";
