@@ -35,7 +35,9 @@ export interface FeatureBackend {
 
 export async function openFeatureBackend(repo: Repo): Promise<FeatureBackend> {
   const path = repo.config.registry;
-  const store: OnlineStore = await openOnlineStore(repo.config.project, repo.config.onlineStore);
+  // Requests answered in one event-loop turn share a read snapshot: a loaded server pays for
+  // starting a read once per turn (pushes go through this store, so they are seen at once).
+  const store: OnlineStore = await openOnlineStore(repo.config.project, repo.config.onlineStore, { shareTurnSnapshots: true });
   let reader: OnlineReader | undefined;
   let seen = "";
   const pushed = new Map<string, number>();

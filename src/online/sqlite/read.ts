@@ -10,16 +10,29 @@ type RawRow = unknown[];
  * shape prepares `SELECT features, __event_ts, __created_ts FROM t WHERE key = ?`, every
  * later read only binds and steps it, which is one primary-key lookup in the WITHOUT ROWID
  * table. Several lookups run in one deferred read transaction, i.e. one WAL snapshot.
+ *
+ * With `shareTurnSnapshots` (see OnlineStoreOptions) every read of one event-loop turn joins
+ * one read transaction, ended by a setImmediate. In WAL mode, starting and ending a read
+ * transaction costs three system calls (two shm lock fcntls and an fstat), more than the
+ * lookup itself; a loaded server answers many requests per turn and pays that once. The store
+ * calls `settle` before its own writes, DDL and close, so those never run inside it.
  */
 export class SqliteReader {
   private readonly statements = new Map<string, Database.Statement<unknown[], RawRow> | null>();
   private readonly inSnapshot: (requests: ReadRequest[]) => (StoredRow | undefined)[][];
+  private readonly begin: Database.Statement;
+  private readonly commit: Database.Statement;
+  /** True while this reader holds the turn's shared read transaction. */
+  private holding = false;
 
   constructor(
     private readonly db: Database.Database,
     private readonly tableName: (view: string) => string,
+    private readonly shareTurnSnapshots = false,
   ) {
     this.inSnapshot = db.transaction((requests: ReadRequest[]) => requests.map((r) => this.lookup(r)));
+    this.begin = db.prepare("BEGIN DEFERRED");
+    this.commit = db.prepare("COMMIT");
   }
 
   /** Drops cached statements (after tables were created, recreated or dropped). */
@@ -28,19 +41,36 @@ export class SqliteReader {
   }
 
   read(requests: ReadRequest[]): (StoredRow | undefined)[][] {
-    const single = requests.length === 1 && requests[0]!.keys.length <= 1;
+    // Inside a transaction already (the turn's, or an asynchronous write's), reads join it.
+    if (this.db.inTransaction) return requests.map((r) => this.lookup(r));
+    if (this.shareTurnSnapshots) {
+      this.begin.run();
+      this.holding = true;
+      setImmediate(this.settle);
+      return requests.map((r) => this.lookup(r));
+    }
     // One statement is already atomic; BEGIN/COMMIT would only add two round trips.
-    return single || this.db.inTransaction ? requests.map((r) => this.lookup(r)) : this.inSnapshot(requests);
+    const single = requests.length === 1 && requests[0]!.keys.length <= 1;
+    return single ? requests.map((r) => this.lookup(r)) : this.inSnapshot(requests);
   }
+
+  /** Ends the turn's shared read transaction if this reader holds one; a no-op otherwise. */
+  readonly settle = (): void => {
+    if (!this.holding) return;
+    this.holding = false;
+    if (this.db.open && this.db.inTransaction) this.commit.run();
+  };
 
   private lookup(request: ReadRequest): (StoredRow | undefined)[] {
     const statement = this.statement(request);
     const n = request.features.length;
-    return request.keys.map((key) => {
-      const raw = statement?.get(keyParams(request.spec, key));
-      if (raw === undefined) return undefined;
-      return { values: raw.slice(0, n), eventTs: raw[n] as number, createdTs: raw[n + 1] as number | null };
-    });
+    const keys = request.keys;
+    const rows = new Array<StoredRow | undefined>(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const raw = statement?.get(keyParams(request.spec, keys[i]!));
+      rows[i] = raw === undefined ? undefined : { values: raw.slice(0, n), eventTs: raw[n] as number, createdTs: raw[n + 1] as number | null };
+    }
+    return rows;
   }
 
   /** The cached statement of a shape, or null when the view has no table (nothing written). */

@@ -3,7 +3,7 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { ident } from "../../offline/sql.js";
 import type { SqliteOnlineStoreConfig } from "../../repo/types.js";
-import type { OnlineRow, OnlineStore, OnlineTableSpec, OnlineWriteResult, ReadRequest, StoredRow } from "../store.js";
+import type { OnlineRow, OnlineStore, OnlineStoreOptions, OnlineTableSpec, OnlineWriteResult, ReadRequest, StoredRow } from "../store.js";
 import { NO_KEY } from "./layout.js";
 import { SqliteReader } from "./read.js";
 import { writeRows } from "./write.js";
@@ -30,6 +30,7 @@ export class SqliteOnlineStore implements OnlineStore {
   constructor(
     readonly project: string,
     config: SqliteOnlineStoreConfig,
+    options: OnlineStoreOptions = {},
   ) {
     mkdirSync(dirname(config.path), { recursive: true });
     this.db = new Database(config.path);
@@ -39,7 +40,7 @@ export class SqliteOnlineStore implements OnlineStore {
     // Bounds the WAL file left after a checkpoint that readers kept from truncating.
     this.db.pragma("journal_size_limit = 67108864");
     this.db.exec("CREATE TABLE IF NOT EXISTS __mlf_tables (view TEXT PRIMARY KEY, table_name TEXT NOT NULL, layout TEXT NOT NULL)");
-    this.reader = new SqliteReader(this.db, (view) => this.tableName(view));
+    this.reader = new SqliteReader(this.db, (view) => this.tableName(view), options.shareTurnSnapshots === true);
   }
 
   tableName(view: string): string {
@@ -47,6 +48,7 @@ export class SqliteOnlineStore implements OnlineStore {
   }
 
   async ensureTables(specs: OnlineTableSpec[]): Promise<{ created: string[]; recreated: string[] }> {
+    this.reader.settle();
     const created: string[] = [];
     const recreated: string[] = [];
     const layoutOf = this.db.prepare<[string], { layout: string }>("SELECT layout FROM __mlf_tables WHERE view = ?");
@@ -76,6 +78,7 @@ export class SqliteOnlineStore implements OnlineStore {
   }
 
   async dropTables(views: string[]): Promise<void> {
+    this.reader.settle();
     const forget = this.db.prepare("DELETE FROM __mlf_tables WHERE view = ?");
     this.db.transaction(() => {
       for (const view of views) {
@@ -92,6 +95,8 @@ export class SqliteOnlineStore implements OnlineStore {
   }
 
   async write(spec: OnlineTableSpec, batches: Iterable<OnlineRow[]> | AsyncIterable<OnlineRow[]>): Promise<OnlineWriteResult> {
+    // Never inside the reads' shared snapshot: it may be stale, and it commits a turn later.
+    this.reader.settle();
     const result = await writeRows(this.db, this.tableName(spec.view), spec, batches);
     // A large write (a materialization) checkpoints and truncates the WAL it grew, so the file
     // cannot grow without bound while a long-lived server keeps reading; small writes (pushes)
@@ -105,6 +110,7 @@ export class SqliteOnlineStore implements OnlineStore {
   }
 
   async close(): Promise<void> {
+    this.reader.settle();
     this.db.close();
   }
 }
