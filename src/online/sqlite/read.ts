@@ -5,6 +5,12 @@ import { keyColumns, keyParams } from "./layout.js";
 
 type RawRow = unknown[];
 
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /**
  * Point reads with prepared statements cached per (view, features): the first read of a
  * shape prepares `SELECT features, __event_ts, __created_ts FROM t WHERE key = ?`, every
@@ -19,6 +25,11 @@ type RawRow = unknown[];
  */
 export class SqliteReader {
   private readonly statements = new Map<string, Database.Statement<unknown[], RawRow> | null>();
+  /**
+   * The statement last used with each features array: a caller's plan passes the same arrays
+   * on every read, and comparing them is cheaper than joining them into the cache key.
+   */
+  private recent = new WeakMap<readonly string[], { view: string; features: string[]; statement: Database.Statement<unknown[], RawRow> }>();
   private readonly inSnapshot: (requests: ReadRequest[]) => (StoredRow | undefined)[][];
   private readonly begin: Database.Statement;
   private readonly commit: Database.Statement;
@@ -38,6 +49,7 @@ export class SqliteReader {
   /** Drops cached statements (after tables were created, recreated or dropped). */
   forget(): void {
     this.statements.clear();
+    this.recent = new WeakMap();
   }
 
   read(requests: ReadRequest[]): (StoredRow | undefined)[][] {
@@ -75,6 +87,8 @@ export class SqliteReader {
 
   /** The cached statement of a shape, or null when the view has no table (nothing written). */
   private statement(request: ReadRequest): Database.Statement<unknown[], RawRow> | null {
+    const seen = this.recent.get(request.features);
+    if (seen !== undefined && seen.view === request.spec.view && sameList(seen.features, request.features)) return seen.statement;
     const cacheKey = `${request.spec.view}\u0000${request.features.join("\u0000")}`;
     let statement = this.statements.get(cacheKey);
     if (statement === undefined) {
@@ -88,6 +102,8 @@ export class SqliteReader {
       }
       if (statement !== null) this.statements.set(cacheKey, statement);
     }
+    // A copy of the list: the caller's array may change after the call.
+    if (statement !== null) this.recent.set(request.features, { view: request.spec.view, features: request.features.slice(), statement });
     return statement;
   }
 }
