@@ -39,6 +39,11 @@ test("/predict fetches features by entity key in the model's recorded order; sin
   assert.equal(mixed.status, 200, mixed.text);
   assertClose([mixed.body.prediction], [expected.proba_1[1]!]);
 
+  // Entity keys the model's features do not use are ignored.
+  const extra = await post(server, "/predict", { model: "cancer", entities: { patient_id: patientIds[1], store_id: 7 } });
+  assert.equal(extra.status, 200, extra.text);
+  assertClose([extra.body.prediction], [expected.proba_1[1]!]);
+
   // The model records its features, so /invocations matches columns by name in any order.
   const reversed = [...expected.feature_names].reverse();
   const inv = await post(server, "/invocations", { dataframe_split: { columns: reversed, data: expected.rows.map((r) => [...r].reverse()) } });
