@@ -79,6 +79,12 @@ async function main(argv: string[]): Promise<void> {
   await cli.parseAsync(argv, { from: "user" });
 }
 
+// `mlf ... | head` closes the pipe early; that is the reader's choice, not an error.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
+
 const argv = process.argv.slice(2);
 const json = argv.includes("--json");
 const verbose = argv.includes("--verbose");

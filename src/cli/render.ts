@@ -39,6 +39,25 @@ export function paint(options: GlobalOptions, color: Color, text: string): strin
   return `\u001b[${open}m${text}\u001b[${close}m`;
 }
 
+/** Epoch-ms fields as MLflow names them (`creationTimestamp`, `startTime`, ...). */
+const TIME_KEY = /(Timestamp|Time)$/;
+
+/**
+ * An object as YAML for people: epoch-ms time fields become ISO-8601 UTC, so `show` and
+ * `describe` print times the way every other mlf output does (`--json` keeps the numbers).
+ */
+export async function printYaml(value: unknown): Promise<void> {
+  const { stringify } = await import("yaml");
+  const { formatTime } = await import("../util/time.js");
+  const readable = (v: unknown, key = ""): unknown => {
+    if (typeof v === "number" && TIME_KEY.test(key)) return formatTime(v);
+    if (Array.isArray(v)) return v.map((x) => readable(x));
+    if (v && typeof v === "object" && !(v instanceof Date)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, readable(x, k)]));
+    return v;
+  };
+  printLine(stringify(readable(value)).trimEnd());
+}
+
 /**
  * A table: cli-table3 boxes on a TTY, plain aligned columns otherwise (easy to grep and cut).
  */

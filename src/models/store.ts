@@ -1,8 +1,10 @@
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { parse, stringify } from "yaml";
+import { stringify } from "yaml";
+import { readKeyValues } from "../tracking/files.js";
+import { readMeta } from "../tracking/meta.js";
 import { MlfError } from "../errors.js";
-import { readFileIfExists, withFileLock, writeFileAtomic } from "../util/fs.js";
+import { withFileLock, writeFileAtomic } from "../util/fs.js";
 import { checkModelName, DELETED_STAGE } from "./names.js";
 
 /**
@@ -52,21 +54,6 @@ export const modelsRoot = (trackingDir: string): string => join(trackingDir, "mo
 export const modelDir = (trackingDir: string, name: string): string => join(modelsRoot(trackingDir), checkModelName(name));
 export const versionDir = (trackingDir: string, name: string, version: number): string => join(modelDir(trackingDir, name), `version-${version}`);
 
-function readYaml(file: string): Record<string, unknown> | undefined {
-  const text = readFileIfExists(file);
-  if (text === undefined) return undefined;
-  let value: unknown;
-  try {
-    value = parse(text);
-  } catch (error) {
-    throw new MlfError("invalid_data", `${file} is not valid YAML (${(error as Error).message.split("\n")[0]}); restore it from a backup or remove the folder.`);
-  }
-  if (!value || typeof value !== "object" || Array.isArray(value)) {
-    throw new MlfError("invalid_data", `${file} does not hold a mapping; restore it from a backup or remove the folder.`);
-  }
-  return value as Record<string, unknown>;
-}
-
 export function writeYaml(file: string, value: Record<string, unknown>): void {
   writeFileAtomic(file, stringify(value));
 }
@@ -75,21 +62,9 @@ const str = (v: unknown, fallback = ""): string => (typeof v === "string" ? v : 
 const num = (v: unknown): number => (typeof v === "number" ? v : Number(v ?? 0));
 const strOrNull = (v: unknown): string | null => (v === null || v === undefined || v === "" ? null : String(v));
 
-/** One file per key in `dir` (MLflow's tags and aliases folders); hidden temp files are skipped. */
-function readKeyFiles(dir: string): Record<string, string> {
-  if (!existsSync(dir)) return {};
-  const out: Record<string, string> = {};
-  for (const key of readdirSync(dir).sort()) {
-    if (key.startsWith(".")) continue;
-    const value = readFileIfExists(join(dir, key));
-    if (value !== undefined) out[key] = value.trim();
-  }
-  return out;
-}
-
 export function readAliases(trackingDir: string, name: string): Record<string, number> {
-  const raw = readKeyFiles(join(modelDir(trackingDir, name), "aliases"));
-  return Object.fromEntries(Object.entries(raw).filter(([, v]) => /^\d+$/.test(v)).map(([k, v]) => [k, Number(v)]));
+  const raw = readKeyValues(join(modelDir(trackingDir, name), "aliases"));
+  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.trim()]).filter(([, v]) => /^\d+$/.test(v!)).map(([k, v]) => [k, Number(v)]));
 }
 
 export function writeAlias(trackingDir: string, name: string, alias: string, version: number): void {
@@ -106,7 +81,7 @@ export function modelExists(trackingDir: string, name: string): boolean {
 
 export function readModel(trackingDir: string, name: string): RegisteredModel {
   const dir = modelDir(trackingDir, name);
-  const meta = readYaml(join(dir, "meta.yaml"));
+  const meta = readMeta(join(dir, "meta.yaml"));
   if (!meta) {
     const known = listModelNames(trackingDir);
     throw new MlfError("not_found", `No registered model named "${name}" in ${modelsRoot(trackingDir)}; known: ${known.join(", ") || "(none)"}.`);
@@ -116,7 +91,7 @@ export function readModel(trackingDir: string, name: string): RegisteredModel {
     creationTimestamp: num(meta.creation_timestamp),
     lastUpdatedTimestamp: num(meta.last_updated_timestamp),
     description: str(meta.description),
-    tags: readKeyFiles(join(dir, "tags")),
+    tags: readKeyValues(join(dir, "tags")),
     aliases: readAliases(trackingDir, name),
   };
 }
@@ -157,7 +132,7 @@ function toVersion(meta: Record<string, unknown>, name: string, version: number,
     statusMessage: strOrNull(meta.status_message),
     userId: strOrNull(meta.user_id),
     storageLocation: strOrNull(meta.storage_location),
-    tags: readKeyFiles(join(dir, "tags")),
+    tags: readKeyValues(join(dir, "tags")),
     aliases: Object.entries(aliases).filter(([, v]) => v === version).map(([a]) => a),
   };
 }
@@ -168,7 +143,7 @@ function toVersion(meta: Record<string, unknown>, name: string, version: number,
  */
 export function readVersionIfComplete(trackingDir: string, name: string, version: number, aliases = readAliases(trackingDir, name)): ModelVersion | undefined {
   const dir = versionDir(trackingDir, name, version);
-  const meta = readYaml(join(dir, "meta.yaml"));
+  const meta = readMeta(join(dir, "meta.yaml"));
   return meta && toVersion(meta, name, version, dir, aliases);
 }
 
@@ -229,6 +204,6 @@ export function withModelLock<T>(trackingDir: string, name: string, fn: () => T)
 /** Bumps the model's last_updated_timestamp (callers hold the model lock). */
 export function touchModel(trackingDir: string, name: string, now: number): void {
   const file = join(modelDir(trackingDir, name), "meta.yaml");
-  const meta = readYaml(file);
+  const meta = readMeta(file);
   if (meta) writeYaml(file, { ...meta, last_updated_timestamp: now });
 }

@@ -36,6 +36,12 @@ export class OfflineEngine {
     const connection = await instance.connect();
     // ICU is bundled but only loaded after start-up, so the zone cannot be a create option.
     await connection.run("SET TimeZone = 'UTC'");
+    // DuckDB 1.5.6's top-n window rewrite (a "row_number() ... = 1" filter into an aggregate)
+    // fails with "INTERNAL Error: Failed to cast expression to type" when the source view is
+    // also filtered on its time column, e.g. materializing a source without a created
+    // timestamp column, or point-in-time pruning; an internal error also invalidates the
+    // database. Set here, where every engine is opened, so no query path can meet it.
+    await connection.run("SET disabled_optimizers = 'top_n_window_elimination'");
     return new OfflineEngine(instance, connection, tempDirectory);
   }
 

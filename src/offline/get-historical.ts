@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { MlfError } from "../errors.js";
 import { appliedRegistry, type Repo } from "../repo/repo.js";
-import { openEngineWithSources, type OfflineEngine } from "./engine.js";
+import { openEngineWithSources } from "./engine.js";
 import { loadEntityRows, ROW, type EntityInput, type EntityTable } from "./entity-rows.js";
 import { joinKeyColumns, resolveFeatures, type FeatureSelection, type ViewRequest } from "./features.js";
 import { copyToFile, outputExtension } from "./output.js";
@@ -76,9 +76,6 @@ export async function getHistoricalFeatures(repo: Repo, options: HistoricalFeatu
     // A small or badly estimated left side would otherwise get the nested-loop ASOF plan,
     // measured 60x slower; the sort-merge plan is never much worse.
     await engine.run("SET asof_loop_join_threshold = 0");
-    // DuckDB 1.5.6's rewrite of "row_number() = 1" into an aggregate fails with an internal
-    // cast error on some pruned sources (and an internal error invalidates the database).
-    await engine.run("SET disabled_optimizers = 'top_n_window_elimination'");
     const entities = await loadEntityRows(engine, input, timestampColumn, keys, options.cwd ?? process.cwd(), repo.root);
     checkCollisions(entities, requests);
     const views: ViewMatch[] = [];

@@ -21,7 +21,11 @@ export interface OnlineFeaturesRequest extends FeatureSelection {
   now?: number;
 }
 
-/** One output column: a value per entity, in request order. */
+/**
+ * One output column: a value per entity, in request order. Values are JSON-ready, as in
+ * Feast's JSON: bool as a boolean, unix_timestamp as ISO-8601 UTC text, bytes (features and
+ * join keys) as base64 text; numbers, bigints (integers beyond 2^53) and strings as stored.
+ */
 export interface OnlineColumn {
   values: unknown[];
   statuses: FeatureStatus[];
@@ -41,10 +45,16 @@ export interface OnlineFeatures {
   results: OnlineColumn[];
 }
 
-/** Stored value -> the JSON-friendly value of its dtype. */
+/** Bytes as base64 text: a Buffer would otherwise serialise as {"type":"Buffer","data":[...]}. */
+function base64(value: unknown): unknown {
+  return value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64") : value;
+}
+
+/** Stored value -> the JSON-friendly value of its dtype (see OnlineColumn). */
 function outputValue(dtype: Dtype, value: unknown): unknown {
   if (value === null) return null;
   if (dtype === "bool") return value !== 0;
+  if (dtype === "bytes") return base64(value);
   if (dtype === "unix_timestamp") return new Date(value as number).toISOString().replace(".000Z", "Z");
   return value;
 }
@@ -160,7 +170,8 @@ export class OnlineReader {
 
     const results: OnlineColumn[] = new Array(keys.length + plan.featureNames.length);
     for (let i = 0; i < keys.length; i++) {
-      results[i] = { values: columns[i]!, statuses: new Array<FeatureStatus>(count).fill("PRESENT"), eventTimestamps: new Array<number | null>(count).fill(null) };
+      const values = plan.keyTypes.get(keys[i]!) === "bytes" ? columns[i]!.map(base64) : columns[i]!;
+      results[i] = { values, statuses: new Array<FeatureStatus>(count).fill("PRESENT"), eventTimestamps: new Array<number | null>(count).fill(null) };
     }
     for (let vi = 0; vi < views.length; vi++) {
       const v = views[vi]!;
@@ -205,7 +216,7 @@ export class OnlineReader {
 /**
  * The answer as one record per entity, in request order: `{key: value, feature: value}`, or
  * with metadata `{key: value, feature: {value, status, event_timestamp}}` (keys stay plain,
- * times ISO-8601 UTC).
+ * times ISO-8601 UTC, bytes base64: see OnlineColumn).
  */
 export function onlineRecords(features: OnlineFeatures, options: { withMetadata?: boolean } = {}): Record<string, unknown>[] {
   const count = features.results[0]?.values.length ?? 0;

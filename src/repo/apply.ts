@@ -12,7 +12,7 @@ export async function validateRepo(repo: Repo): Promise<Definitions> {
   const loaded = loadRepoDefinitions(repo);
   const problems = await validateData(repo.root, repo.config, loaded);
   if (problems.length > 0) {
-    throw new MlfError("invalid_definition", `The feature repository has ${problems.length} problem${problems.length > 1 ? "s" : ""} with its data; fix them and run again.`, { problems });
+    throw new MlfError("invalid_definition", `The feature repository has ${problems.length} problem${problems.length > 1 ? "s with its data; fix them" : " with its data; fix it"} and run again.`, { problems });
   }
   return loaded.defs;
 }

@@ -103,7 +103,7 @@ export function loadDefinitions(root: string, skipDirs: string[] = []): LoadedDe
   }
   if (problems.length === 0) problems.push(...checkRules(root, defs, locations));
   if (problems.length > 0) {
-    throw new MlfError("invalid_definition", `The feature repository has ${problems.length} problem${problems.length > 1 ? "s" : ""}; fix them and run again.`, { problems });
+    throw new MlfError("invalid_definition", `The feature repository has ${problems.length} problem${problems.length > 1 ? "s; fix them" : "; fix it"} and run again.`, { problems });
   }
   return { defs, locations };
 }

@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { MlfError } from "../errors.js";
+import { random } from "../util/random.js";
+import { formatTime } from "../util/time.js";
 import { CONFIG_FILE } from "./config.js";
 
 const DEFINITIONS = `# Definitions of the sample repository: one entity, a file source, a query source that
@@ -53,18 +55,6 @@ feature_services:
       - driver_daily_stats
 `;
 
-/** A deterministic pseudo-random sequence (mulberry32), so every init writes the same values. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const iso = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
 
 /** Hourly stats for 5 drivers over the 14 days before `now`, and labels to train on. */
 function sampleData(now: number): { stats: string; labels: string } {
@@ -76,8 +66,8 @@ function sampleData(now: number): { stats: string; labels: string } {
   for (let driver = 1001; driver <= 1005; driver++) {
     for (let t = end - 14 * 24 * hour; t <= end; t += hour) {
       const conv = (0.2 + 0.6 * next()).toFixed(4);
-      stats.push(`${driver},${iso(t)},${iso(t + 60_000)},${conv},${(0.5 + 0.5 * next()).toFixed(4)},${Math.floor(next() * 20)}`);
-      if (t % (6 * hour) === 0) labels.push(`${driver},${iso(t + 30 * 60_000)},${next() < Number(conv) ? 1 : 0}`);
+      stats.push(`${driver},${formatTime(t)},${formatTime(t + 60_000)},${conv},${(0.5 + 0.5 * next()).toFixed(4)},${Math.floor(next() * 20)}`);
+      if (t % (6 * hour) === 0) labels.push(`${driver},${formatTime(t + 30 * 60_000)},${next() < Number(conv) ? 1 : 0}`);
     }
   }
   return { stats: `${stats.join("\n")}\n`, labels: `${labels.join("\n")}\n` };

@@ -1,4 +1,4 @@
-import { LineCounter, parseDocument, isNode, type Document } from "yaml";
+import { LineCounter, parseDocument, isMap, isNode, isScalar, isSeq, type Document } from "yaml";
 import { Value, ValueErrorType } from "@sinclair/typebox/value";
 import type { TSchema } from "@sinclair/typebox";
 import type { Problem } from "../errors.js";
@@ -22,7 +22,7 @@ export class YamlSource {
       return {
         problems: doc.errors.map((e) => ({
           file,
-          line: e.linePos?.[0]?.line,
+          line: lines.linePos(e.pos[0]).line,
           message: `is not valid YAML: ${e.message.split("\n")[0]}`,
           hint: "fix the YAML syntax",
         })),
@@ -31,10 +31,18 @@ export class YamlSource {
     return { source: new YamlSource(file, doc, lines), problems: [] };
   }
 
-  /** The line of the value at `path`, or of its nearest ancestor that exists. */
+  /**
+   * The line where the value at `path` is written: for a mapping key, the key's own line
+   * (so `colour: red` points at `colour`); when the path does not exist, the line of its
+   * nearest ancestor that does.
+   */
   lineOf(path: readonly (string | number)[]): number | undefined {
     for (let n = path.length; n >= 0; n--) {
-      const node = n === 0 ? this.doc.contents : this.doc.getIn(path.slice(0, n), true);
+      const parent = n === 0 ? undefined : n === 1 ? this.doc.contents : this.doc.getIn(path.slice(0, n - 1), true);
+      const last = path[n - 1];
+      let node: unknown = n === 0 ? this.doc.contents : undefined;
+      if (isMap(parent)) node = parent.items.find((pair) => isScalar(pair.key) && pair.key.value === last)?.key;
+      else if (isSeq(parent) && typeof last === "number") node = parent.items[last];
       if (isNode(node) && node.range) return this.lines.linePos(node.range[0]).line;
     }
     return undefined;

@@ -21,11 +21,11 @@ export interface FeatureBackend {
   /** The feature refs (`view:feature`) a feature service projects, in order. */
   serviceFeatures(service: string): string[];
   /**
-   * Per online view, seconds since the newest value known to be stored: the end of its last
-   * materialization or the newest event time pushed to this server, whichever is later (null
-   * when neither exists).
+   * Per online view, seconds from the newest event time stored in the online store (by any
+   * materialization or push, from any process) to `now` (epoch ms); null when the view holds
+   * no rows.
    */
-  freshness(now?: number): { view: string; ageSeconds: number | null }[];
+  freshness(now?: number): Promise<{ view: string; ageSeconds: number | null }[]>;
   /** undefined when ready to serve, else why not. */
   check(): string | undefined;
   /** Re-reads the registry file when it changed. */
@@ -40,7 +40,6 @@ export async function openFeatureBackend(repo: Repo): Promise<FeatureBackend> {
   const store: OnlineStore = await openOnlineStore(repo.config.project, repo.config.onlineStore, { shareTurnSnapshots: true });
   let reader: OnlineReader | undefined;
   let seen = "";
-  const pushed = new Map<string, number>();
 
   const registry = (): RegistryFile => {
     if (!reader) throw new MlfError("unavailable", `No feature registry at ${path}; run "mlf apply" in the repository.`);
@@ -76,7 +75,6 @@ export async function openFeatureBackend(repo: Repo): Promise<FeatureBackend> {
       const batches = pushBatches(registry().definitions, body);
       for (const batch of batches) {
         await store.write(batch.spec, [batch.rows]);
-        pushed.set(batch.spec.view, Math.max(pushed.get(batch.spec.view) ?? -Infinity, batch.newestTs));
       }
       return { views: batches.map((b) => b.spec.view), rows: batches[0]?.rows.length ?? 0 };
     },
@@ -86,16 +84,11 @@ export async function openFeatureBackend(repo: Repo): Promise<FeatureBackend> {
       if (!service) throw new MlfError("not_found", `Feature service "${name}" is not in the registry; list them with "mlf feature-services list".`);
       return service.features.flatMap((p) => (p.features ?? defs.featureViews.find((v) => v.name === p.view)?.schema.map((f) => f.name) ?? []).map((f) => `${p.view}:${f}`));
     },
-    freshness(now = Date.now()) {
+    async freshness(now = Date.now()) {
       if (!reader) return [];
-      const { definitions, materializations } = reader.registry;
-      return definitions.featureViews
-        .filter((v) => v.online)
-        .map((v) => {
-          const ends = (materializations[v.name] ?? []).map((i) => Date.parse(i.end));
-          const newest = Math.max(-Infinity, ...ends, pushed.get(v.name) ?? -Infinity);
-          return { view: v.name, ageSeconds: Number.isFinite(newest) ? Math.max(0, (now - newest) / 1000) : null };
-        });
+      const views = reader.registry.definitions.featureViews.filter((v) => v.online).map((v) => v.name);
+      const newest = await store.newestEventTimes(views);
+      return views.map((view, i) => ({ view, ageSeconds: newest[i] === undefined ? null : Math.max(0, (now - newest[i]!) / 1000) }));
     },
     check() {
       return reader ? undefined : `No feature registry at ${path}; run "mlf apply" in the repository.`;

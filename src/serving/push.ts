@@ -11,8 +11,6 @@ import type { PushBody } from "./schemas.js";
 export interface PushBatch {
   spec: OnlineTableSpec;
   rows: OnlineRow[];
-  /** Newest event time among the rows, epoch ms UTC. */
-  newestTs: number;
 }
 
 /** The online views a push writes: the named view, or every online view reading the push source. */
@@ -83,10 +81,8 @@ export function pushBatches(defs: Definitions, body: PushBody): PushBatch[] {
     const ts = need(source.timestampField);
     const created = source.createdTimestampColumn ? body.df[source.createdTimestampColumn] : undefined;
     const features = spec.features.map((f) => ({ f, values: need(f.name) }));
-    let newestTs = -Infinity;
     const rows: OnlineRow[] = Array.from({ length: count }, (_, r) => {
       const eventTs = timeValue(ts[r], () => `${source.timestampField} in row ${r}`);
-      newestTs = Math.max(newestTs, eventTs);
       const createdValue = created?.[r];
       return {
         key: keys.map(({ k, values }) => coerceKey(k.name, k.type, values[r])),
@@ -95,6 +91,6 @@ export function pushBatches(defs: Definitions, body: PushBody): PushBatch[] {
         createdTs: createdValue === undefined || createdValue === null ? null : timeValue(createdValue, () => `${source.createdTimestampColumn} in row ${r}`),
       };
     });
-    return { spec, rows, newestTs };
+    return { spec, rows };
   });
 }

@@ -7,41 +7,37 @@ import type { Metric } from "./types.js";
 const TEMP_FILE = /^\..+\.\d+\.[0-9a-f]{8}\.tmp$/;
 
 /**
- * Reads a `params/` or `tags/` folder: one file per key, the raw value as content, keys with
- * `/` stored as sub-folders. A missing folder is an empty map.
+ * Visits every key file below `dir` as `(key, path)`: keys with `/` are stored as
+ * sub-folders; temp and lock files are skipped; a missing folder has no keys.
  */
-export function readKeyValues(dir: string, prefix = "", into: Record<string, string> = {}): Record<string, string> {
+function walkKeys(dir: string, visit: (key: string, path: string) => void, prefix = ""): void {
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return into;
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
     throw error;
   }
   for (const entry of entries) {
     if (TEMP_FILE.test(entry.name) || entry.name.endsWith(".lock")) continue;
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) readKeyValues(path, `${prefix}${entry.name}/`, into);
-    else if (entry.isFile()) into[`${prefix}${entry.name}`] = readFileSync(path, "utf8");
+    if (entry.isDirectory()) walkKeys(path, visit, `${prefix}${entry.name}/`);
+    else if (entry.isFile()) visit(`${prefix}${entry.name}`, path);
   }
-  return into;
+}
+
+/** Reads a `params/` or `tags/` folder: one file per key, the raw value as content. */
+export function readKeyValues(dir: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  walkKeys(dir, (key, path) => (values[key] = readFileSync(path, "utf8")));
+  return values;
 }
 
 /** Metric keys of a `metrics/` folder (sub-folders become `a/b` keys). */
-export function listMetricKeys(dir: string, prefix = "", into: string[] = []): string[] {
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return into;
-    throw error;
-  }
-  for (const entry of entries) {
-    if (TEMP_FILE.test(entry.name) || entry.name.endsWith(".lock")) continue;
-    if (entry.isDirectory()) listMetricKeys(join(dir, entry.name), `${prefix}${entry.name}/`, into);
-    else if (entry.isFile()) into.push(`${prefix}${entry.name}`);
-  }
-  return into;
+export function listMetricKeys(dir: string): string[] {
+  const keys: string[] = [];
+  walkKeys(dir, (key) => keys.push(key));
+  return keys;
 }
 
 /** Python's float spellings as MLflow writes them (`nan`, `inf`, `-inf`) plus JavaScript's. */

@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { pidAlive } from "../util/fs.js";
 import type { Liveness, RunStatus } from "./types.js";
 
 /**
@@ -13,14 +14,6 @@ export const HEARTBEAT_INTERVAL_MS = 10_000;
 /** A heartbeat older than this (ms) means the owner is gone, whatever host it ran on. */
 export const HEARTBEAT_STALE_MS = 6 * HEARTBEAT_INTERVAL_MS;
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * `alive`/`dead` for a RUNNING run that carries mlf's liveness tags: dead when its process is

@@ -33,13 +33,4 @@ export function csv(header: string[], rows: unknown[][]): string {
 /** Milliseconds of an ISO time, for readable fixtures. */
 export const at = (iso: string) => Date.parse(iso);
 
-/** A deterministic pseudo-random sequence (mulberry32). */
-export function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { random } from "../../src/util/random.js";

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { mlf, tempDir } from "../helpers.js";
+import { HOUR, wideRepo, wideRow } from "./fixtures.js";
 
 /** One sample repository (mlf init), applied and materialized once for all the read tests. */
 function sampleRepo(t: { after(fn: () => void): void }): string {
@@ -12,7 +13,7 @@ function sampleRepo(t: { after(fn: () => void): void }): string {
   return dir;
 }
 
-test("materialize, then get-online in every output shape", async (t) => {
+test("materialize, then get-online in every output shape (the sample's sources have created columns)", async (t) => {
   const dir = sampleRepo(t);
   const run = mlf(["-C", dir, "--json", "materialize", "2000-01-01", "now"]);
   assert.equal(run.status, 0, run.stderr);
@@ -39,6 +40,20 @@ test("materialize, then get-online in every output shape", async (t) => {
   assert.equal(table.status, 0);
   assert.deepEqual(table.stdout.trim().split("\n").map((l) => l.split(/\s+/)[0]), ["driver_id", "1001", "1002"]);
   assert.ok(existsSync(join(dir, ".mlf", "config.json")), "the parsed config is cached for the next read");
+});
+
+test("materialize and get-online on a source without a created timestamp column", async (t) => {
+  // DuckDB 1.5.6 once failed here with "INTERNAL Error: Failed to cast expression to type":
+  // its top-n window rewrite breaks on the time filter over the source view.
+  const dir = tempDir(t);
+  const T0 = Date.UTC(2024, 0, 10);
+  await wideRepo(dir, [wideRow(1, T0, 1), wideRow(1, T0 + HOUR, 2), wideRow(2, T0, 5), wideRow(3, Date.UTC(2025, 0, 1), 9)], { created: false });
+  const run = mlf(["-C", dir, "--json", "materialize", "2023-01-01", "2024-06-01"]);
+  assert.equal(run.status, 0, run.stderr);
+  assert.deepEqual(run.json<{ views: { view: string; rows: number }[] }>().views.map((v) => [v.view, v.rows]), [["wide", 2]]);
+  const read = mlf(["-C", dir, "get-online", "-e", "user_id=1,2,3", "-f", "wide:f0"]);
+  assert.equal(read.status, 0, read.stderr);
+  assert.deepEqual(read.json(), [{ user_id: 1, f0: 2 }, { user_id: 2, f0: 5 }, { user_id: 3, f0: null }]);
 });
 
 test("get-online errors are one clear sentence with exit code 2, and change nothing", async (t) => {

@@ -8,15 +8,17 @@ export const DAY = 24 * HOUR;
 
 /**
  * A repository with one int64 entity and a wide view `wide` (10 float64 features f0..f9,
- * ttl as given) over `data/events.csv`, written from `rows`. Applied, ready to materialize.
+ * ttl as given) over `data/events.csv`, written from `rows` (see wideRow). With
+ * `created: false` the source declares no created timestamp column (the CSV still has one).
+ * Applied, ready to materialize.
  */
-export async function wideRepo(dir: string, rows: Iterable<string>, options: { ttl?: string } = {}): Promise<Repo> {
+export async function wideRepo(dir: string, rows: Iterable<string>, options: { ttl?: string; created?: boolean } = {}): Promise<Repo> {
   mkdirSync(join(dir, "data"), { recursive: true });
   writeFileSync(join(dir, "feature_store.yaml"), "project: wide\nregistry: data/registry.json\nonline_store:\n  type: sqlite\n  path: data/online.db\n");
   const features = Array.from({ length: 10 }, (_, i) => `      - {name: f${i}, dtype: float64}`).join("\n");
   writeFileSync(
     join(dir, "features.yaml"),
-    `entities:\n  - name: user\n    join_keys: [user_id]\n    value_type: int64\nsources:\n  - name: events\n    type: file\n    path: data/events.csv\n    timestamp_field: ts\n    created_timestamp_column: created\nfeature_views:\n  - name: wide\n    entities: [user]\n    source: events\n    ttl: ${options.ttl ?? "0"}\n    schema:\n${features}\n`,
+    `entities:\n  - name: user\n    join_keys: [user_id]\n    value_type: int64\nsources:\n  - name: events\n    type: file\n    path: data/events.csv\n    timestamp_field: ts\n${options.created === false ? "" : "    created_timestamp_column: created\n"}feature_views:\n  - name: wide\n    entities: [user]\n    source: events\n    ttl: ${options.ttl ?? "0"}\n    schema:\n${features}\n`,
   );
   const lines = ["user_id,ts,created,f0,f1,f2,f3,f4,f5,f6,f7,f8,f9"];
   for (const r of rows) lines.push(r);

@@ -1,8 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { appendFileSync } from "node:fs";
+import { join } from "node:path";
 import { OnlineReader } from "../../src/online/get-online.js";
 import { materialize, materializeIncremental } from "../../src/online/materialize.js";
 import { OfflineEngine, openEngineWithSources } from "../../src/offline/engine.js";
+import { getHistoricalFeatures } from "../../src/offline/get-historical.js";
 import { initRepo } from "../../src/repo/init.js";
 import { applyRepo } from "../../src/repo/apply.js";
 import { appliedRegistry, openRepo, type Repo } from "../../src/repo/repo.js";
@@ -38,6 +41,42 @@ test("materialize loads the latest row per entity in [start, end], ties broken b
   assert.deepEqual(got.statuses, ["PRESENT", "PRESENT", "NOT_FOUND"]);
   assert.deepEqual(got.ts, [T0 + HOUR, T0, null]);
   assert.deepEqual(appliedRegistry(repo).materializations.wide, [{ start: "2024-01-10T00:00:00Z", end: "2024-01-10T01:00:00Z", at: appliedRegistry(repo).materializations.wide![0]!.at }]);
+});
+
+test("rows tied on event and created time are decided like get-historical: greatest features, NULLs last", async (t) => {
+  const features = Array.from({ length: 10 }, (_, i) => `wide:f${i}`);
+  for (const created of [true, false]) {
+    const tie = (user: number, f0: string, f1: string, createdMs = T0) => [user, new Date(T0).toISOString(), new Date(createdMs).toISOString(), f0, f1, 0, 0, 0, 0, 0, 0, 0, 0].join(",");
+    const rows = [
+      tie(1, "5", "1"), tie(1, "5", "3"), tie(1, "", "9"), tie(1, "4", "9"), // f0 ties at 5: f1 decides; NULL f0 loses
+      tie(2, "", ""), tie(2, "", "2"), // all NULL loses to a value
+      tie(3, "1", "1", T0 + 1), tie(3, "7", "7"), // with a created column the later created wins whatever the features
+      wideRow(4, T0 - HOUR, 9), wideRow(4, T0, 3), // the later event wins whatever the features
+    ];
+    const repo = await wideRepo(tempDir(t), rows, { created });
+    await materialize(repo, T0 - DAY, T0);
+    const online = await readWide(repo, [1, 2, 3, 4], T0);
+    const reader = await OnlineReader.open(appliedRegistry(repo), repo.config.onlineStore);
+    const f1 = (await reader.get({ entities: { user_id: [1, 2, 3, 4] }, features: ["wide:f1"], now: T0 })).results[1]!.values;
+    await reader.close();
+    assert.deepEqual([online.values, f1], [[5, null, created ? 1 : 7, 3], [3, 2, created ? 1 : 7, 3]], `created column: ${created}`);
+    const historical = await getHistoricalFeatures(repo, { entities: [1, 2, 3, 4].map((user_id) => ({ user_id, event_timestamp: new Date(T0) })), features });
+    assert.deepEqual(historical.rows!.map((r) => [r.f0, r.f1]), [1, 2, 3, 4].map((_, i) => [online.values[i], f1[i]]), "the same row as training sees at T");
+  }
+});
+
+test("an entity-less view loads the one newest row of the source", async (t) => {
+  const dir = tempDir(t);
+  await wideRepo(dir, [wideRow(1, T0, 1), wideRow(2, T0 + HOUR, 2), wideRow(3, T0 + 2 * HOUR, 3)]);
+  appendFileSync(join(dir, "features.yaml"), "  - name: everyone\n    entities: []\n    source: events\n    ttl: 0\n    schema:\n      - {name: f0, dtype: float64}\n");
+  const repo = openRepo(dir);
+  await applyRepo(repo);
+  const results = await materialize(repo, T0, T0 + HOUR, { views: ["everyone"] });
+  assert.deepEqual(results.map((r) => [r.view, r.rows]), [["everyone", 1]]);
+  const reader = await OnlineReader.open(appliedRegistry(repo), repo.config.onlineStore);
+  t.after(() => void reader.close());
+  const got = await reader.get({ entities: {}, features: ["everyone:f0"], now: T0 + HOUR });
+  assert.deepEqual([got.results[0]!.values, got.results[0]!.eventTimestamps], [[2], [T0 + HOUR]]);
 });
 
 test("newer wins across repeated and out-of-order materializations", async (t) => {

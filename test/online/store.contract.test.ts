@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { openOnlineStore } from "../../src/online/stores.js";
 import type { OnlineRow, OnlineStore, OnlineTableSpec } from "../../src/online/store.js";
 import type { OnlineStoreConfig } from "../../src/repo/types.js";
@@ -86,6 +87,29 @@ for (const [name, config] of Object.entries(backends)) {
     assert.deepEqual(await store.read([{ spec: global, features: ["n"], keys: [[], []] }]), [[{ values: [8], eventTs: 2000, createdTs: null }, { values: [8], eventTs: 2000, createdTs: null }]]);
   });
 
+  test(`${name}: newest event times count every committed write and reset with the table`, async (t) => {
+    const store = await open(t);
+    const newest = () => store.newestEventTimes(["stats", "totals", "never_applied"]);
+    assert.deepEqual(await newest(), [undefined, undefined, undefined], "empty and unknown views");
+    await store.write(spec, [[row(1, 2000, 1), row(2, 5000, 2)], [row(3, 3000, 3)]]);
+    await store.write(global, [[{ key: [], values: [1], eventTs: 700, createdTs: null }]]);
+    assert.deepEqual(await newest(), [5000, 700, undefined]);
+    assert.equal((await store.write(spec, [[row(2, 4000, 9)]])).written, 0);
+    assert.deepEqual((await newest())[0], 5000, "a skipped older row does not lower it");
+    await store.write(spec, [[row(1, 6000, 1)]]);
+    assert.deepEqual((await newest())[0], 6000, "a newer write of another key raises it");
+    async function* failing(): AsyncGenerator<OnlineRow[]> {
+      yield [row(4, 9000, 4)];
+      throw new Error("source broke");
+    }
+    await assert.rejects(store.write(spec, failing()), /source broke/);
+    assert.deepEqual((await newest())[0], 6000, "a rolled-back write leaves it");
+    await store.ensureTables([{ ...spec, features: [...spec.features, { name: "c", dtype: "bool" }] }]);
+    assert.deepEqual(await newest(), [undefined, 700, undefined], "a recreated table starts empty");
+    await store.dropTables(["totals"]);
+    assert.deepEqual((await newest())[1], undefined);
+  });
+
   test(`${name}: several views in one read, and a recreated table reads empty`, async (t) => {
     const store = await open(t);
     await store.write(spec, [[row(1, 1000, 1)]]);
@@ -99,3 +123,19 @@ for (const [name, config] of Object.entries(backends)) {
     assert.equal((await store.read([{ spec: changed, features: ["a"], keys: [[1]] }]))[0]![0], undefined);
   });
 }
+
+test("sqlite: a store written before newest event times were kept fills them in once on open", async (t) => {
+  const path = join(tempDir(t), "online.db");
+  const old = new Database(path);
+  old.exec("CREATE TABLE __mlf_tables (view TEXT PRIMARY KEY, table_name TEXT NOT NULL, layout TEXT NOT NULL)");
+  old.exec('CREATE TABLE "p__stats" ("user_id" INTEGER NOT NULL, "a" REAL, "b" TEXT, __event_ts INTEGER NOT NULL, __created_ts INTEGER, PRIMARY KEY ("user_id")) WITHOUT ROWID');
+  old.prepare("INSERT INTO __mlf_tables VALUES (?, ?, ?)").run("stats", "p__stats", JSON.stringify({ keys: spec.keys, features: spec.features }));
+  old.exec('INSERT INTO "p__stats" VALUES (1, 1.0, NULL, 4000, NULL), (2, 2.0, NULL, 8000, NULL)');
+  old.close();
+  const store = await openOnlineStore("p", { type: "sqlite", path });
+  t.after(() => void store.close());
+  assert.deepEqual(await store.newestEventTimes(["stats"]), [8000]);
+  assert.deepEqual(await store.ensureTables([spec]), { created: [], recreated: [] }, "the table and its rows are kept");
+  await store.write(spec, [[row(3, 9000, 3)]]);
+  assert.deepEqual(await store.newestEventTimes(["stats"]), [9000]);
+});

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { mlf, tempDir } from "../helpers.js";
+import { MLF, mlf, tempDir } from "../helpers.js";
 
 test("--help lists every command of the contract", () => {
   const help = mlf(["--help"]);
@@ -65,4 +65,16 @@ test("feature_store.yaml: unknown keys in a store block and a bad project name a
   assert.equal(plan.status, 2);
   assert.match(plan.stderr, /feature_store.yaml:1: project is "my-project"/);
   assert.match(plan.stderr, /feature_store.yaml:4: unknown key online_store.pth/);
+});
+
+test("a reader that closes the pipe early (| head) is not an error", async (t) => {
+  const dir = join(tempDir(t), "repo");
+  assert.equal(mlf(["init", dir]).status, 0);
+  assert.equal(mlf(["-C", dir, "apply"]).status, 0);
+  const { spawnSync } = await import("node:child_process");
+  // `true` exits without reading, so every write of mlf meets a closed pipe.
+  const command = `set -o pipefail; "${process.execPath}" "${MLF}" -C "${dir}" --json feature-views list | true`;
+  const r = spawnSync("bash", ["-c", command], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /EPIPE|Unhandled/);
 });

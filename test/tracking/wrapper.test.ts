@@ -100,3 +100,20 @@ test("start, log and end by hand; MLF_RUN_ID is the default run", (t) => {
   assert.equal(noRun.status, 2);
   assert.match(noRun.stderr, /MLF_RUN_ID/);
 });
+
+test("plot charts the runs that have the metric and warns about the others", (t) => {
+  const env = { MLF_TRACKING_DIR: tempDir(t) };
+  const withMetric = mlf(["track", "start", "-e", "plots"], { env }).stdout.trim();
+  const without = mlf(["track", "start", "-e", "plots"], { env }).stdout.trim();
+  for (const [step, value] of [[0, 0.5], [1, 0.7], [2, 0.9]]) {
+    assert.equal(mlf(["track", "log-metric", "auc", String(value), "--step", String(step), "--run", withMetric], { env }).status, 0);
+  }
+  const both = mlf(["track", "plot", withMetric, without, "--metric", "auc", "--json"], { env });
+  assert.equal(both.status, 0, both.stderr);
+  const chart = both.json<{ series: { runId: string; points: { step: number; value: number }[] }[] }>();
+  assert.deepEqual(chart.series.map((s) => [s.runId, s.points.map((p) => p.value)]), [[withMetric, [0.5, 0.7, 0.9]]]);
+  assert.match(both.stderr, new RegExp(`warning: Run ${without} has no metric "auc"`));
+  const none = mlf(["track", "plot", without, "--metric", "auc"], { env });
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, /has no metric "auc"/);
+});

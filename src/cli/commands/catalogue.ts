@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { CatalogueKind } from "../../repo/catalogue.js";
 import { globalOptions } from "../context.js";
-import { printJson, printLine, printTable } from "../render.js";
+import { printJson, printTable, printYaml } from "../render.js";
 
 const kinds: Record<CatalogueKind, string> = {
   entities: "entities",
@@ -44,8 +44,7 @@ export function register(program: Command): void {
         const object = describeObject(appliedRegistry(openRepo(g.repo)), kind, name);
         if (g.json) printJson(object);
         else {
-          const { stringify } = await import("yaml");
-          printLine(stringify(object).trimEnd());
+          await printYaml(object);
         }
       });
   }

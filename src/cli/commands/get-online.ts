@@ -41,9 +41,12 @@ export function register(program: Command): void {
       if (options.format !== "json" && options.format !== "table") throw new MlfError("usage", `Unknown format "${options.format}"; use json or table.`);
       const { entities, many } = parseEntities(options.entity ?? []);
       // Only the light read path is loaded here: no DuckDB, and no YAML parsing on a warm config.
-      const { openRepoForReads } = await import("../../online/repo-snapshot.js");
-      const { requireRegistry } = await import("../../repo/registry.js");
-      const { OnlineReader, onlineRecords } = await import("../../online/get-online.js");
+      // The modules load together, not one after another: each import waits on file reads.
+      const [{ openRepoForReads }, { requireRegistry }, { OnlineReader, onlineRecords }] = await Promise.all([
+        import("../../online/repo-snapshot.js"),
+        import("../../repo/registry.js"),
+        import("../../online/get-online.js"),
+      ]);
       const repo = await openRepoForReads(g.repo);
       const reader = await OnlineReader.open(requireRegistry(repo.config.registry), repo.config.onlineStore);
       try {

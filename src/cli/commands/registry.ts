@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { collectList, globalOptions, type GlobalOptions } from "../context.js";
-import { info, printJson, printLine, printTable } from "../render.js";
+import { info, printJson, printLine, printTable, printYaml } from "../render.js";
 
 /**
  * `mlf registry ...`: thin wrappers over src/models. Every subcommand resolves the same
@@ -96,8 +96,7 @@ export function register(program: Command): void {
       const { describeModel, describeVersion } = await import("../../models/catalogue.js");
       const detail = ref.includes("/") || ref.includes("@") ? describeVersion(trackingDir, ref) : describeModel(trackingDir, ref);
       if (g.json) return printJson(detail);
-      const { stringify } = await import("yaml");
-      printLine(stringify(detail).trimEnd());
+      await printYaml(detail);
     });
 
   registry

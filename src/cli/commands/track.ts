@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { MlfError } from "../../errors.js";
+import { formatTime } from "../../util/time.js";
 import type { Run } from "../../tracking/types.js";
 import { collect, globalOptions, type GlobalOptions } from "../context.js";
 import { info, paint, printJson, printLine, printTable, warn } from "../render.js";
@@ -40,7 +41,7 @@ function integer(text: string | undefined, what: string): number | undefined {
   return Number(text);
 }
 
-const time = (ms: number | null) => (ms === null ? "" : new Date(ms).toISOString().replace(".000Z", "Z"));
+const time = (ms: number | null) => (ms === null ? "" : formatTime(ms));
 const statusText = (g: GlobalOptions, r: Run) => {
   const s = r.liveness === "dead" ? `${r.info.status} (dead)` : r.info.status;
   const color = r.liveness === "dead" || r.info.status === "FAILED" || r.info.status === "KILLED" ? "red" : r.info.status === "FINISHED" ? "green" : "yellow";
@@ -241,11 +242,21 @@ export function register(program: Command): void {
       const g = globalOptions(command);
       const { getMetricHistory } = await import("../../tracking/read.js");
       const dir = await root(command);
-      const series = ids.map((id) => {
-        const { metrics, warnings } = getMetricHistory(dir, id, o.metric);
-        warnAll(g, warnings);
-        return { runId: id, points: [...metrics].sort((a, b) => a.step - b.step || a.timestamp - b.timestamp).map(({ step, value, timestamp }) => ({ step, value, timestamp })) };
+      // A run without the metric is left out with a warning; only when none has it is it an error.
+      const missing: MlfError[] = [];
+      const series = ids.flatMap((id) => {
+        try {
+          const { metrics, warnings } = getMetricHistory(dir, id, o.metric);
+          warnAll(g, warnings);
+          return [{ runId: id, points: [...metrics].sort((a, b) => a.step - b.step || a.timestamp - b.timestamp).map(({ step, value, timestamp }) => ({ step, value, timestamp })) }];
+        } catch (error) {
+          if (!(error instanceof MlfError && error.code === "not_found" && ids.length > 1)) throw error;
+          missing.push(error);
+          return [];
+        }
       });
+      if (series.length === 0) throw missing[0]!;
+      missing.forEach((e) => warn(g, e.message));
       if (g.json) return printJson({ metric: o.metric, series });
       const chart = await import("asciichart");
       const colors = [chart.blue, chart.green, chart.red, chart.yellow, chart.magenta, chart.cyan];

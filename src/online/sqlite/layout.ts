@@ -1,6 +1,13 @@
 import { ident } from "../../offline/sql.js";
 import type { OnlineTableSpec } from "../store.js";
 
+/**
+ * The catalogue table: one row per view with its table name, its layout (to detect a changed
+ * schema) and the newest event time stored in it (kept by every write, so freshness is one
+ * primary-key read instead of a scan of the view's rows).
+ */
+export const CATALOG = "__mlf_tables";
+
 /** Name of the constant key column of an entity-less view's single-row table. */
 export const NO_KEY = "__mlf_key";
 

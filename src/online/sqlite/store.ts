@@ -1,19 +1,30 @@
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import Database from "better-sqlite3";
+import { existsSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import type Database from "better-sqlite3";
 import { ident } from "../../offline/sql.js";
 import type { SqliteOnlineStoreConfig } from "../../repo/types.js";
 import type { OnlineRow, OnlineStore, OnlineStoreOptions, OnlineTableSpec, OnlineWriteResult, ReadRequest, StoredRow } from "../store.js";
-import { NO_KEY } from "./layout.js";
+import { CATALOG, NO_KEY } from "./layout.js";
 import { SqliteReader } from "./read.js";
 import { writeRows } from "./write.js";
+
+/**
+ * better-sqlite3 is loaded with require() and told where its addon is: an ESM import of this
+ * CommonJS package makes Node lex its sources for named exports, and without a path its
+ * `bindings` helper probes a dozen candidate files. Together that was about a tenth of a
+ * `mlf get-online` run. A build elsewhere (a debug build) falls back to the probing.
+ */
+const require = createRequire(import.meta.url);
+const SQLite = require("better-sqlite3") as typeof Database;
+const ADDON = join(dirname(require.resolve("better-sqlite3")), "..", "build", "Release", "better_sqlite3.node");
+const sqliteOptions: Database.Options = existsSync(ADDON) ? { nativeBinding: ADDON } : {};
 
 /** SQLite column affinity for key and feature types. */
 const sqliteTypes: Record<string, string> = {
   int32: "INTEGER", int64: "INTEGER", bool: "INTEGER", unix_timestamp: "INTEGER",
   float32: "REAL", float64: "REAL", string: "TEXT", bytes: "BLOB",
 };
-
 
 /** Rows from which a write checkpoints the WAL at once (see write). */
 const CHECKPOINT_AFTER_ROWS = 10_000;
@@ -33,14 +44,35 @@ export class SqliteOnlineStore implements OnlineStore {
     options: OnlineStoreOptions = {},
   ) {
     mkdirSync(dirname(config.path), { recursive: true });
-    this.db = new Database(config.path);
+    this.db = new SQLite(config.path, sqliteOptions);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("busy_timeout = 10000");
     // Bounds the WAL file left after a checkpoint that readers kept from truncating.
     this.db.pragma("journal_size_limit = 67108864");
-    this.db.exec("CREATE TABLE IF NOT EXISTS __mlf_tables (view TEXT PRIMARY KEY, table_name TEXT NOT NULL, layout TEXT NOT NULL)");
+    this.db.exec(`CREATE TABLE IF NOT EXISTS ${CATALOG} (view TEXT PRIMARY KEY, table_name TEXT NOT NULL, layout TEXT NOT NULL, newest_event_ts INTEGER)`);
+    this.addNewestColumn();
     this.reader = new SqliteReader(this.db, (view) => this.tableName(view), options.shareTurnSnapshots === true);
+  }
+
+  /**
+   * Stores written before the catalogue kept the newest event time get the column, filled
+   * once from the rows (the only scan; later writes keep it). One transaction, so concurrent
+   * openers cannot both add it.
+   */
+  private addNewestColumn(): void {
+    const has = () => (this.db.pragma(`table_info(${CATALOG})`) as { name: string }[]).some((c) => c.name === "newest_event_ts");
+    if (has()) return;
+    this.db.transaction(() => {
+      if (has()) return;
+      this.db.exec(`ALTER TABLE ${CATALOG} ADD COLUMN newest_event_ts INTEGER`);
+      const tables = this.db.prepare<[], { view: string; table_name: string }>(`SELECT view, table_name FROM ${CATALOG}`).all();
+      const set = this.db.prepare(`UPDATE ${CATALOG} SET newest_event_ts = ? WHERE view = ?`);
+      for (const t of tables) {
+        const row = this.db.prepare<[], { newest: number | null }>(`SELECT MAX(__event_ts) AS newest FROM ${ident(t.table_name)}`).get();
+        set.run(row?.newest ?? null, t.view);
+      }
+    }).immediate();
   }
 
   tableName(view: string): string {
@@ -51,8 +83,9 @@ export class SqliteOnlineStore implements OnlineStore {
     this.reader.settle();
     const created: string[] = [];
     const recreated: string[] = [];
-    const layoutOf = this.db.prepare<[string], { layout: string }>("SELECT layout FROM __mlf_tables WHERE view = ?");
-    const record = this.db.prepare("INSERT OR REPLACE INTO __mlf_tables (view, table_name, layout) VALUES (?, ?, ?)");
+    const layoutOf = this.db.prepare<[string], { layout: string }>(`SELECT layout FROM ${CATALOG} WHERE view = ?`);
+    // Replacing the catalogue row also resets its newest event time: the new table is empty.
+    const record = this.db.prepare(`INSERT OR REPLACE INTO ${CATALOG} (view, table_name, layout) VALUES (?, ?, ?)`);
     this.db.transaction(() => {
       for (const spec of specs) {
         const layout = JSON.stringify({ keys: spec.keys, features: spec.features });
@@ -79,7 +112,7 @@ export class SqliteOnlineStore implements OnlineStore {
 
   async dropTables(views: string[]): Promise<void> {
     this.reader.settle();
-    const forget = this.db.prepare("DELETE FROM __mlf_tables WHERE view = ?");
+    const forget = this.db.prepare(`DELETE FROM ${CATALOG} WHERE view = ?`);
     this.db.transaction(() => {
       for (const view of views) {
         this.db.exec(`DROP TABLE IF EXISTS ${ident(this.tableName(view))}`);
@@ -90,7 +123,7 @@ export class SqliteOnlineStore implements OnlineStore {
   }
 
   async teardown(): Promise<void> {
-    const views = this.db.prepare<[], { view: string }>("SELECT view FROM __mlf_tables").all().map((r) => r.view);
+    const views = this.db.prepare<[], { view: string }>(`SELECT view FROM ${CATALOG}`).all().map((r) => r.view);
     await this.dropTables(views);
   }
 
@@ -107,6 +140,11 @@ export class SqliteOnlineStore implements OnlineStore {
 
   async read(requests: ReadRequest[]): Promise<(StoredRow | undefined)[][]> {
     return this.reader.read(requests);
+  }
+
+  async newestEventTimes(views: string[]): Promise<(number | undefined)[]> {
+    const newest = this.db.prepare<[string], { ts: number | null }>(`SELECT newest_event_ts AS ts FROM ${CATALOG} WHERE view = ?`);
+    return views.map((view) => newest.get(view)?.ts ?? undefined);
   }
 
   async close(): Promise<void> {

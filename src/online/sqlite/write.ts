@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
 import { ident } from "../../offline/sql.js";
 import type { OnlineRow, OnlineTableSpec, OnlineWriteResult } from "../store.js";
-import { NO_CREATED, keyColumns, keyParams } from "./layout.js";
+import { CATALOG, NO_CREATED, keyColumns, keyParams } from "./layout.js";
 
 /**
  * Rows per INSERT statement. Binding many rows per call amortises the JS-to-native crossing,
@@ -42,8 +42,16 @@ export async function writeRows(
   const width = Math.max(spec.keys.length, 1) + spec.features.length + 2;
   const params: unknown[] = new Array(width * ROWS_PER_STATEMENT);
   const result: OnlineWriteResult = { rows: 0, written: 0 };
+  // Every offered row either is stored or lost to a stored row at least as new, so the
+  // greatest offered event time raises the table's newest event time exactly.
+  let newest = -Infinity;
+  const raiseNewest = db.prepare(`UPDATE ${CATALOG} SET newest_event_ts = max(COALESCE(newest_event_ts, ?), ?) WHERE view = ?`);
+  const finish = () => {
+    if (newest !== -Infinity) raiseNewest.run(newest, newest, spec.view);
+  };
 
   const fill = (row: OnlineRow, into: unknown[], at: number) => {
+    if (row.eventTs > newest) newest = row.eventTs;
     let i = at;
     for (const k of keyParams(spec, row.key)) into[i++] = k;
     for (const v of row.values) into[i++] = v;
@@ -69,6 +77,7 @@ export async function writeRows(
     // transaction wrapper, so nothing else on this connection can interleave.
     db.transaction(() => {
       for (const rows of batches) writeBatch(rows);
+      finish();
     }).immediate();
     return result;
   }
@@ -77,6 +86,7 @@ export async function writeRows(
   db.exec("BEGIN IMMEDIATE");
   try {
     for await (const rows of batches) writeBatch(rows);
+    finish();
     db.exec("COMMIT");
   } catch (error) {
     if (db.inTransaction) db.exec("ROLLBACK");

@@ -35,7 +35,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
     ];
     if (ctx.features) {
       const freshness = await ctx.features.freshness();
-      lines.push(...renderGauge("mlf_feature_freshness_seconds", "Age of the freshest materialized value per feature view (now - newest event timestamp).", freshness.filter((f) => f.ageSeconds !== null).map((f) => ({ labels: { view: f.view }, value: f.ageSeconds! }))));
+      lines.push(...renderGauge("mlf_feature_freshness_seconds", "Age of the newest value stored per online feature view (now - newest event timestamp, materialized or pushed).", freshness.filter((f) => f.ageSeconds !== null).map((f) => ({ labels: { view: f.view }, value: f.ageSeconds! }))));
     }
     return reply.type("text/plain; version=0.0.4; charset=utf-8").send(`${lines.join("\n")}\n`);
   });
