@@ -17,6 +17,19 @@ function iso(ms: number | null): string {
   return text;
 }
 
+/** Feature names as JSON strings: the same few names are written in every answer. */
+const quotedNames = new Map<string, string>();
+
+function quotedName(name: string): string {
+  let text = quotedNames.get(name);
+  if (text === undefined) {
+    if (quotedNames.size >= 4096) quotedNames.clear();
+    text = JSON.stringify(name);
+    quotedNames.set(name, text);
+  }
+  return text;
+}
+
 const quotedStatus: Record<FeatureStatus, string> = { PRESENT: '"PRESENT"', NOT_FOUND: '"NOT_FOUND"', NULL_VALUE: '"NULL_VALUE"', OUTSIDE_MAX_AGE: '"OUTSIDE_MAX_AGE"' };
 
 /**
@@ -48,7 +61,7 @@ function jsonValue(value: unknown): string {
 export function feastJson(features: OnlineFeatures): string {
   const { names, results } = features;
   let out = '{"metadata":{"feature_names":[';
-  for (let i = 0; i < names.length; i++) out += (i === 0 ? "" : ",") + JSON.stringify(names[i]);
+  for (let i = 0; i < names.length; i++) out += (i === 0 ? "" : ",") + quotedName(names[i]!);
   out += ']},"results":[';
   for (let i = 0; i < results.length; i++) {
     const { values, statuses, eventTimestamps } = results[i]!;
