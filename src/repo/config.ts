@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { MlfError } from "../errors.js";
-import { ConfigSchema, type ConfigYaml } from "./schema.js";
+import { writeFileAtomic } from "../util/fs.js";
+import type { Repo } from "./repo.js";
 import type { RepoConfig } from "./types.js";
-import { YamlSource } from "./yaml-source.js";
 
 export const CONFIG_FILE = "feature_store.yaml";
 
@@ -29,33 +29,56 @@ export function findRepoRoot(options: { repo?: string; cwd?: string; env?: NodeJ
   throw new MlfError("usage", `No ${CONFIG_FILE} found in ${cwd} or any parent folder; run inside a feature repository, pass -C DIR, or create one with "mlf init".`);
 }
 
-/** Reads and validates feature_store.yaml; paths in the result are absolute. */
-export function loadConfig(root: string): RepoConfig {
-  const file = join(root, CONFIG_FILE);
-  let text: string;
+/** The parsed config cached in a dot-folder that the definition loader skips. */
+const SNAPSHOT = join(".mlf", "config.json");
+
+interface Snapshot {
+  root: string;
+  /** The full text of feature_store.yaml the config was parsed from. */
+  text: string;
+  config: RepoConfig;
+}
+
+/** The cached config when it was parsed from exactly `text` in this root, else undefined. */
+export function readConfigSnapshot(root: string, text: string): RepoConfig | undefined {
   try {
-    text = readFileSync(file, "utf8");
+    const snapshot = JSON.parse(readFileSync(join(root, SNAPSHOT), "utf8")) as Snapshot;
+    return snapshot.root === root && snapshot.text === text ? snapshot.config : undefined;
   } catch {
-    throw new MlfError("file_not_found", `Cannot read ${file}; create it or run "mlf init".`);
+    return undefined; // none yet, or torn: the caller parses
   }
-  const { source, problems } = YamlSource.parse(CONFIG_FILE, text);
-  if (source) problems.push(...source.check(ConfigSchema, source.value ?? {}));
-  if (problems.length > 0) {
-    throw new MlfError("invalid_definition", `${CONFIG_FILE} is invalid (${problems.length} problem${problems.length > 1 ? "s" : ""}).`, { problems });
+}
+
+/** Best effort: a read-only repository only loses the speed-up. */
+export function writeConfigSnapshot(root: string, text: string, config: RepoConfig): void {
+  if (readConfigSnapshot(root, text)) return;
+  try {
+    writeFileAtomic(join(root, SNAPSHOT), JSON.stringify({ root, text, config } satisfies Snapshot));
+  } catch {
+    // see above
   }
-  const yaml = source!.value as ConfigYaml;
-  const offline = yaml.offline_store;
-  return {
-    project: yaml.project,
-    registry: resolve(root, yaml.registry ?? "data/registry.json"),
-    provider: "local",
-    offlineStore: {
-      type: "duckdb",
-      ...(offline?.threads !== undefined && { threads: offline.threads }),
-      ...(offline?.memory_limit !== undefined && { memoryLimit: offline.memory_limit }),
-      ...(offline?.temp_directory !== undefined && { tempDirectory: resolve(root, offline.temp_directory) }),
-    },
-    onlineStore: { type: "sqlite", path: resolve(root, yaml.online_store?.path ?? "data/online.db") },
-    trackingPath: resolve(root, yaml.tracking?.path ?? "mlruns"),
-  };
+}
+
+export function readConfigText(root: string): string {
+  try {
+    return readFileSync(join(root, CONFIG_FILE), "utf8");
+  } catch {
+    throw new MlfError("file_not_found", `Cannot read ${join(root, CONFIG_FILE)}; create it or run "mlf init".`);
+  }
+}
+
+/**
+ * Opens a repository like `openRepo`, for read-side commands (`get-online`, the catalogue):
+ * parsing feature_store.yaml needs the YAML and schema libraries, whose loading alone costs
+ * more than starting Node. The parsed config is cached in `.mlf/config.json` with the text it
+ * came from, so a later run compares a few hundred bytes instead; any edit of the file, or a
+ * moved repository, misses and parses again.
+ */
+export async function openRepoForReads(dir?: string, env: NodeJS.ProcessEnv = process.env): Promise<Repo> {
+  const root = findRepoRoot({ ...(dir !== undefined && { repo: dir }), env });
+  const text = readConfigText(root);
+  const cached = readConfigSnapshot(root, text);
+  if (cached) return { root, config: cached };
+  const { parseConfig } = await import("./config-parse.js");
+  return { root, config: parseConfig(root, text) };
 }

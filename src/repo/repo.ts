@@ -1,4 +1,5 @@
-import { findRepoRoot, loadConfig } from "./config.js";
+import { findRepoRoot } from "./config.js";
+import { loadConfig } from "./config-parse.js";
 import { loadDefinitions, type LoadedDefinitions } from "./definitions.js";
 import { requireRegistry, type RegistryFile } from "./registry.js";
 import type { RepoConfig } from "./types.js";

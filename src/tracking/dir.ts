@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
-import { findRepoRoot, loadConfig } from "../repo/config.js";
+import { findRepoRoot } from "../repo/config.js";
+import { loadConfig } from "../repo/config-parse.js";
 import { MlfError } from "../errors.js";
 
 export interface TrackingDirOptions {

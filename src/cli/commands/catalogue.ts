@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import type { CatalogueKind } from "../../repo/catalogue.js";
+import { describeObject, listObjects, type CatalogueKind } from "../../repo/catalogue.js";
+import type { RegistryFile } from "../../repo/registry.js";
 import { globalOptions } from "../context.js";
 import { printJson, printTable, printYaml } from "../render.js";
 
@@ -20,6 +21,12 @@ const columns: Record<CatalogueKind, string[]> = {
 
 const cell = (v: unknown) => (typeof v === "string" ? v : v === null || v === undefined ? "" : Array.isArray(v) ? v.map((x) => (typeof x === "string" ? x : JSON.stringify(x))).join(", ") : JSON.stringify(v));
 
+/** The applied registry, without loading the YAML and schema libraries (see openRepoForReads). */
+async function appliedRegistryForReads(dir: string | undefined): Promise<RegistryFile> {
+  const [{ openRepoForReads }, { requireRegistry }] = await Promise.all([import("../../repo/config.js"), import("../../repo/registry.js")]);
+  return requireRegistry((await openRepoForReads(dir)).config.registry);
+}
+
 export function register(program: Command): void {
   for (const [kind, label] of Object.entries(kinds) as [CatalogueKind, string][]) {
     const group = program.command(kind).description(`list or describe the registered ${label}`);
@@ -28,9 +35,7 @@ export function register(program: Command): void {
       .description(`list the registered ${label}`)
       .action(async (_o: object, command: Command) => {
         const g = globalOptions(command);
-        const { appliedRegistry, openRepo } = await import("../../repo/repo.js");
-        const { listObjects } = await import("../../repo/catalogue.js");
-        const objects = listObjects(appliedRegistry(openRepo(g.repo)), kind);
+        const objects = listObjects(await appliedRegistryForReads(g.repo), kind);
         if (g.json) printJson(objects);
         else await printTable(g, columns[kind], objects.map((o) => columns[kind].map((c) => cell(o[c]))));
       });
@@ -39,9 +44,7 @@ export function register(program: Command): void {
       .description(`show one of the registered ${label} in full`)
       .action(async (name: string, _o: object, command: Command) => {
         const g = globalOptions(command);
-        const { appliedRegistry, openRepo } = await import("../../repo/repo.js");
-        const { describeObject } = await import("../../repo/catalogue.js");
-        const object = describeObject(appliedRegistry(openRepo(g.repo)), kind, name);
+        const object = describeObject(await appliedRegistryForReads(g.repo), kind, name);
         if (g.json) printJson(object);
         else {
           await printYaml(object);

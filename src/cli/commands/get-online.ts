@@ -43,7 +43,7 @@ export function register(program: Command): void {
       // Only the light read path is loaded here: no DuckDB, and no YAML parsing on a warm config.
       // The modules load together, not one after another: each import waits on file reads.
       const [{ openRepoForReads }, { requireRegistry }, { OnlineReader, onlineRecords }] = await Promise.all([
-        import("../../online/repo-snapshot.js"),
+        import("../../repo/config.js"),
         import("../../repo/registry.js"),
         import("../../online/get-online.js"),
       ]);

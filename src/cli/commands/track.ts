@@ -76,7 +76,7 @@ export function register(program: Command): void {
       const repoRoot = resolveTrackingRoot(g.repo !== undefined ? { repo: g.repo } : {}).repoRoot;
       let featureRegistryVersion: number | undefined;
       if (repoRoot !== undefined) {
-        const { loadConfig } = await import("../../repo/config.js");
+        const { loadConfig } = await import("../../repo/config-parse.js");
         const { readRegistry } = await import("../../repo/registry.js");
         featureRegistryVersion = readRegistry(loadConfig(repoRoot).registry)?.version;
       }

@@ -1,0 +1,37 @@
+import { resolve } from "node:path";
+import { MlfError } from "../errors.js";
+import { CONFIG_FILE, readConfigText, writeConfigSnapshot } from "./config.js";
+import { ConfigSchema, type ConfigYaml } from "./schema.js";
+import type { RepoConfig } from "./types.js";
+import { YamlSource } from "./yaml-source.js";
+
+/** Reads and validates feature_store.yaml; paths in the result are absolute. */
+export function loadConfig(root: string): RepoConfig {
+  return parseConfig(root, readConfigText(root));
+}
+
+/** Validates the text of feature_store.yaml and refreshes the cached copy read-side commands use. */
+export function parseConfig(root: string, text: string): RepoConfig {
+  const { source, problems } = YamlSource.parse(CONFIG_FILE, text);
+  if (source) problems.push(...source.check(ConfigSchema, source.value ?? {}));
+  if (problems.length > 0) {
+    throw new MlfError("invalid_definition", `${CONFIG_FILE} is invalid (${problems.length} problem${problems.length > 1 ? "s" : ""}).`, { problems });
+  }
+  const yaml = source!.value as ConfigYaml;
+  const offline = yaml.offline_store;
+  const config: RepoConfig = {
+    project: yaml.project,
+    registry: resolve(root, yaml.registry ?? "data/registry.json"),
+    provider: "local",
+    offlineStore: {
+      type: "duckdb",
+      ...(offline?.threads !== undefined && { threads: offline.threads }),
+      ...(offline?.memory_limit !== undefined && { memoryLimit: offline.memory_limit }),
+      ...(offline?.temp_directory !== undefined && { tempDirectory: resolve(root, offline.temp_directory) }),
+    },
+    onlineStore: { type: "sqlite", path: resolve(root, yaml.online_store?.path ?? "data/online.db") },
+    trackingPath: resolve(root, yaml.tracking?.path ?? "mlruns"),
+  };
+  writeConfigSnapshot(root, text, config);
+  return config;
+}
