@@ -86,6 +86,25 @@ function entityColumns(plan: ReadPlan, entities: Record<string, unknown>): { key
   return { keys, columns, count };
 }
 
+/** True when two feature lists hold the same refs in the same order (undefined only equals undefined). */
+function sameList(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** How many recent selections `plan` compares before building a cache key. */
+const RECENT_PLANS = 8;
+
+interface RecentPlan {
+  service: string | undefined;
+  full: boolean;
+  /** A copy: the caller's array may change after the call. */
+  features: string[] | undefined;
+  plan: ReadPlan;
+}
+
 /**
  * A long-lived read handle on one applied registry and an open online store: resolved
  * selections and prepared statements are cached, so repeated reads (a server's requests)
@@ -93,6 +112,12 @@ function entityColumns(plan: ReadPlan, entities: Record<string, unknown>): { key
  */
 export class OnlineReader {
   private readonly plans = new Map<string, ReadPlan>();
+  /**
+   * The last few selections planned. A server sees the same few feature lists over and over;
+   * comparing a list element by element costs a tenth of joining it into a cache key.
+   */
+  private readonly recent: RecentPlan[] = [];
+  private nextRecent = 0;
 
   constructor(
     readonly registry: RegistryFile,
@@ -106,7 +131,11 @@ export class OnlineReader {
 
   /** The resolved selection, validated once per shape (features or service, naming). */
   plan(selection: FeatureSelection): ReadPlan {
-    const cacheKey = `${selection.service ?? ""}\u0001${selection.fullFeatureNames ? 1 : 0}\u0001${(selection.features ?? []).join("\u0001")}`;
+    const full = selection.fullFeatureNames === true;
+    for (const r of this.recent) {
+      if (r.full === full && r.service === selection.service && sameList(r.features, selection.features)) return r.plan;
+    }
+    const cacheKey = `${selection.service ?? ""}\u0001${full ? 1 : 0}\u0001${(selection.features ?? []).join("\u0001")}`;
     let plan = this.plans.get(cacheKey);
     if (!plan) {
       plan = planRead(this.registry.definitions, selection);
@@ -114,6 +143,8 @@ export class OnlineReader {
       if (this.plans.size >= 1024) this.plans.clear();
       this.plans.set(cacheKey, plan);
     }
+    this.recent[this.nextRecent] = { service: selection.service, full, features: selection.features?.slice(), plan };
+    this.nextRecent = (this.nextRecent + 1) % RECENT_PLANS;
     return plan;
   }
 
@@ -122,47 +153,59 @@ export class OnlineReader {
     const plan = this.plan(request);
     const { keys, columns, count } = entityColumns(plan, request.entities);
     const now = request.now ?? Date.now();
-    const keyIndex = new Map(keys.map((k, i) => [k, i]));
-    const requests: ReadRequest[] = plan.views.map((v) => {
-      const idx = v.keys.map((k) => keyIndex.get(k)!);
+    const views = plan.views;
+    const requests: ReadRequest[] = new Array(views.length);
+    for (let vi = 0; vi < views.length; vi++) {
+      const v = views[vi]!;
+      const idx = v.keys.map((k) => keys.indexOf(k));
       const rows: unknown[][] = new Array(count);
-      for (let e = 0; e < count; e++) rows[e] = idx.map((i) => columns[i]![e]);
-      return { spec: v.spec, features: v.features, keys: rows };
-    });
+      for (let e = 0; e < count; e++) {
+        const key = new Array<unknown>(idx.length);
+        for (let j = 0; j < idx.length; j++) key[j] = columns[idx[j]!]![e];
+        rows[e] = key;
+      }
+      requests[vi] = { spec: v.spec, features: v.features, keys: rows };
+    }
     const stored = await this.store.read(requests);
 
-    const results: OnlineColumn[] = columns.map((values, i) => ({
-      values: plan.keyTypes.get(keys[i]!) === "bytes" ? values.map(base64) : values,
-      statuses: new Array<FeatureStatus>(count).fill("PRESENT"),
-      eventTimestamps: new Array<number | null>(count).fill(null),
-    }));
-    const features: OnlineColumn[] = plan.featureNames.map(() => ({ values: new Array(count), statuses: new Array(count), eventTimestamps: new Array(count) }));
-    plan.views.forEach((v, vi) => {
+    const results: OnlineColumn[] = new Array(keys.length + plan.featureNames.length);
+    for (let i = 0; i < keys.length; i++) {
+      const values = plan.keyTypes.get(keys[i]!) === "bytes" ? columns[i]!.map(base64) : columns[i]!;
+      results[i] = { values, statuses: new Array<FeatureStatus>(count).fill("PRESENT"), eventTimestamps: new Array<number | null>(count).fill(null) };
+    }
+    for (let vi = 0; vi < views.length; vi++) {
+      const v = views[vi]!;
       const rows = stored[vi]!;
-      for (let e = 0; e < count; e++) {
-        const row = rows[e];
-        const stale = row !== undefined && v.ttlMs > 0 && now - row.eventTs > v.ttlMs;
-        for (let f = 0; f < v.features.length; f++) {
-          const out = features[v.outputs[f]!]!;
+      for (let f = 0; f < v.features.length; f++) {
+        const dtype = v.dtypes[f]!;
+        const values = new Array<unknown>(count);
+        const statuses = new Array<FeatureStatus>(count);
+        const eventTimestamps = new Array<number | null>(count);
+        for (let e = 0; e < count; e++) {
+          const row = rows[e];
           if (row === undefined) {
-            out.values[e] = null;
-            out.statuses[e] = "NOT_FOUND";
-            out.eventTimestamps[e] = null;
+            values[e] = null;
+            statuses[e] = "NOT_FOUND";
+            eventTimestamps[e] = null;
             continue;
           }
-          out.eventTimestamps[e] = row.eventTs;
+          eventTimestamps[e] = row.eventTs;
           const value = row.values[f];
-          if (stale) {
-            out.values[e] = null;
-            out.statuses[e] = "OUTSIDE_MAX_AGE";
+          if (v.ttlMs > 0 && now - row.eventTs > v.ttlMs) {
+            values[e] = null;
+            statuses[e] = "OUTSIDE_MAX_AGE";
+          } else if (value === null || value === undefined) {
+            values[e] = null;
+            statuses[e] = "NULL_VALUE";
           } else {
-            out.values[e] = outputValue(v.dtypes[f]!, value ?? null);
-            out.statuses[e] = value === null || value === undefined ? "NULL_VALUE" : "PRESENT";
+            values[e] = outputValue(dtype, value);
+            statuses[e] = "PRESENT";
           }
         }
+        results[keys.length + v.outputs[f]!] = { values, statuses, eventTimestamps };
       }
-    });
-    return { names: [...keys, ...plan.featureNames], keyCount: keys.length, results: [...results, ...features] };
+    }
+    return { names: [...keys, ...plan.featureNames], keyCount: keys.length, results };
   }
 
   close(): Promise<void> {

@@ -42,6 +42,18 @@ export interface StoredRow {
   createdTs: number | null;
 }
 
+/** How a caller wants a store opened; a backend ignores what it does not support. */
+export interface OnlineStoreOptions {
+  /**
+   * Let the reads issued in one event-loop turn share one snapshot. A server answering many
+   * requests per turn then pays for starting a read once per turn instead of once per request;
+   * the price is that a write committed by another connection during a turn is seen from the
+   * next turn on (the store's own writes are seen at once). Default false: a read sees every
+   * write committed before it was called.
+   */
+  shareTurnSnapshots?: boolean;
+}
+
 /**
  * An online store backend. Implementations live in one folder each (`sqlite/`, later
  * `redis/`) and are chosen from `onlineStores` in stores.ts by the config's `type`.

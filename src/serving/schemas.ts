@@ -55,9 +55,3 @@ export const PredictBody = Type.Object(
   closed,
 );
 export type PredictBody = Static<typeof PredictBody>;
-
-/** Feast's /get-online-features answer; declared so fastify serializes it with a compiled stringifier. */
-export const OnlineFeaturesResponse = Type.Object({
-  metadata: Type.Object({ feature_names: Type.Array(Type.String()) }),
-  results: Type.Array(Type.Object({ values: Type.Array(Type.Unknown()), statuses: Type.Array(Type.String()), event_timestamps: Type.Array(Type.String()) })),
-});

@@ -1,6 +1,5 @@
-import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
+import Fastify, { type FastifyInstance } from "fastify";
 import { MlfError } from "../errors.js";
-import { errorHandler, notFoundHandler, toErrorBody } from "./errors.js";
 import type { FeatureBackend } from "./features.js";
 import { parseCsv } from "./runtime/invocation.js";
 import { RequestMetrics } from "./metrics.js";
@@ -9,6 +8,7 @@ import { registerAdminRoutes } from "./routes/admin.js";
 import { registerFeatureRoutes } from "./routes/features.js";
 import { registerInvocationRoutes } from "./routes/invocations.js";
 import { registerPredictRoutes } from "./routes/predict.js";
+import { installTracking } from "./tracking.js";
 import type { ModelSource } from "./sources.js";
 
 export interface ServeOptions {
@@ -47,8 +47,6 @@ export interface ServerContext {
   features: FeatureBackend | undefined;
   metrics: RequestMetrics;
   log: Log;
-  /** Set once close() began. */
-  closing?: boolean;
 }
 
 /** The feature store, or a 503 naming why it is missing. */
@@ -69,8 +67,7 @@ export function buildApp(ctx: ServerContext, options: ServeOptions): FastifyInst
     // Bodies are validated as sent: no type coercion, unknown keys are errors rather than dropped.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
-  app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler(notFoundHandler);
+  installTracking(app, { metrics: ctx.metrics, log: ctx.log, logRequests: options.logRequests !== false, timeoutMs });
   // Only JSON and CSV bodies are accepted; anything else is a 415.
   app.removeContentTypeParser("text/plain");
   // MLflow's CSV scoring form becomes the equivalent dataframe_split body, so it meets the same schema.
@@ -82,37 +79,6 @@ export function buildApp(ctx: ServerContext, options: ServeOptions): FastifyInst
     } catch (error) {
       done(error as Error, undefined);
     }
-  });
-
-  // One sweep timer instead of a timer per request: requests in flight, by start time.
-  const inFlight = new Map<FastifyReply, number>();
-  const sweep = setInterval(() => {
-    const overdue = performance.now() - timeoutMs;
-    for (const [reply, started] of inFlight) {
-      if (started > overdue) continue;
-      inFlight.delete(reply);
-      if (reply.sent) continue;
-      const { status, body } = toErrorBody(new MlfError("unavailable", `The request took longer than ${timeoutMs} ms; retry, or send fewer rows.`));
-      void reply.code(status).send(body);
-    }
-  }, Math.min(250, timeoutMs)).unref();
-  app.addHook("onClose", (_app, done) => (clearInterval(sweep), done()));
-  app.addHook("onRequest", (_request, reply, done) => {
-    inFlight.set(reply, performance.now());
-    done();
-  });
-  app.addHook("onResponse", (request, reply, done) => {
-    inFlight.delete(reply);
-    // While closing, drop keep-alive connections as their answers finish, so close() does not
-    // wait out idle timeouts.
-    if (ctx.closing) app.server.closeIdleConnections();
-    const route = request.routeOptions.url ?? "unmatched";
-    const ms = reply.elapsedTime;
-    ctx.metrics.observe(route, request.method, reply.statusCode, ms / 1000);
-    if (options.logRequests !== false || reply.statusCode >= 500) {
-      ctx.log({ level: reply.statusCode >= 500 ? "error" : "info", msg: "request", method: request.method, route, status: reply.statusCode, ms: Math.round(ms * 1000) / 1000 });
-    }
-    done();
   });
 
   registerAdminRoutes(app, ctx);
@@ -153,8 +119,10 @@ export async function startServer(options: ServeOptions = {}): Promise<Server> {
     close: () =>
       (closing ??= (async () => {
         clearInterval(featureTimer);
-        ctx.closing = true;
-        await app.close();
+        // Keep-alive connections become idle as their last answers are written: close them as
+        // they do, so close() does not wait out the keep-alive timeout.
+        const idle = setInterval(() => app.server.closeIdleConnections(), 20);
+        await app.close().finally(() => clearInterval(idle));
         await pool.close();
         await options.features?.close();
       })()),

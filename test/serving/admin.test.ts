@@ -21,18 +21,24 @@ test("health, ready, models and metrics describe a loaded model", async (t) => {
   assert.equal(model.last_error, null);
 
   await post(server, "/invocations", { instances: expected.rows });
-  await post(server, "/invocations", { instances: [[1]] });
+  await post(server, "/invocations", { instances: [[1]] }); // rejected by the model
+  await post(server, "/invocations", { nope: 1 }); // rejected by the body schema, before the handler
+  await get(server, "/nope");
   const metrics = await get(server, "/metrics");
   assert.match(metrics.type ?? "", /^text\/plain/);
+  // Every answer counted once, whoever made it: the handler, the error handler, the 404 handler.
   assert.match(metrics.text, /mlf_http_requests_total\{route="\/invocations",method="POST",status="200"\} 1\n/);
-  assert.match(metrics.text, /mlf_http_requests_total\{route="\/invocations",method="POST",status="400"\} 1\n/);
-  assert.match(metrics.text, /mlf_http_request_duration_seconds_count\{route="\/invocations",method="POST"\} 2\n/);
-  assert.match(metrics.text, /mlf_http_request_duration_seconds_bucket\{route="\/invocations",method="POST",le="\+Inf"\} 2\n/);
+  assert.match(metrics.text, /mlf_http_requests_total\{route="\/invocations",method="POST",status="400"\} 2\n/);
+  assert.match(metrics.text, /mlf_http_requests_total\{route="unmatched",method="GET",status="404"\} 1\n/);
+  assert.match(metrics.text, /mlf_http_request_duration_seconds_count\{route="\/invocations",method="POST"\} 3\n/);
+  assert.match(metrics.text, /mlf_http_request_duration_seconds_bucket\{route="\/invocations",method="POST",le="\+Inf"\} 3\n/);
+  const seconds = Number(/mlf_http_request_duration_seconds_sum\{route="\/invocations",method="POST"\} (\S+)/.exec(metrics.text)?.[1]);
+  assert.ok(seconds > 0 && seconds < 60, `latency is measured: ${seconds}`);
   assert.match(metrics.text, new RegExp(`mlf_model_info\\{model="cancer",version="${model.version}",alias=""\\} 1`));
   // One log line per request, with its latency and never its body.
   const requestLogs = server.logs.filter((l) => l.msg === "request" && l.route === "/invocations");
-  assert.equal(requestLogs.length, 2);
-  assert.equal(typeof requestLogs[0]!.ms, "number");
+  assert.deepEqual(requestLogs.map((l) => l.status), [200, 400, 400]);
+  assert.ok(requestLogs.every((l) => typeof l.ms === "number" && l.ms > 0));
   assert.ok(!JSON.stringify(server.logs).includes(String(expected.rows[0]![0])));
 });
 

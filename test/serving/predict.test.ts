@@ -32,6 +32,18 @@ test("/predict fetches features by entity key in the model's recorded order; sin
   assert.equal(merged.status, 200, merged.text);
   assertClose(merged.body.predictions, [expected.proba_1[1]!]);
 
+  // A third of the inputs sent (under each accepted name), the rest read online: still row 1.
+  const names = (f: string, i: number) => [`cancer:${f}`, `cancer__${f}`, f][(i / 3) % 3]!;
+  const some = Object.fromEntries(expected.feature_names.flatMap((f, i) => (i % 3 === 0 ? [[names(f, i), expected.rows[1]![i]!]] : [])));
+  const mixed = await post(server, "/predict", { model: "cancer", entities: { patient_id: patientIds[1] }, features: some });
+  assert.equal(mixed.status, 200, mixed.text);
+  assertClose([mixed.body.prediction], [expected.proba_1[1]!]);
+
+  // Entity keys the model's features do not use are ignored.
+  const extra = await post(server, "/predict", { model: "cancer", entities: { patient_id: patientIds[1], store_id: 7 } });
+  assert.equal(extra.status, 200, extra.text);
+  assertClose([extra.body.prediction], [expected.proba_1[1]!]);
+
   // The model records its features, so /invocations matches columns by name in any order.
   const reversed = [...expected.feature_names].reverse();
   const inv = await post(server, "/invocations", { dataframe_split: { columns: reversed, data: expected.rows.map((r) => [...r].reverse()) } });

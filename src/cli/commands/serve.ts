@@ -18,6 +18,35 @@ function number(flag: string, text: string, min: number): number {
   return n;
 }
 
+/**
+ * A log that writes its JSON lines in one write per event-loop turn. Writing to a pipe or a
+ * file is a blocking system call on Linux; one per request cost more CPU than answering the
+ * request and woke the log reader every time. Lines still leave within the turn they were
+ * logged in, and whatever is pending is written when the process exits.
+ */
+function bufferedLog(write: (text: string) => void): (record: Record<string, unknown>) => void {
+  let pending = "";
+  const flush = () => {
+    if (pending === "") return;
+    const text = pending;
+    pending = "";
+    write(text);
+  };
+  process.once("exit", flush);
+  // Many lines share a millisecond under load; format its time once.
+  let lastMs = 0;
+  let lastTime = "";
+  return (record) => {
+    const now = Date.now();
+    if (now !== lastMs) {
+      lastMs = now;
+      lastTime = new Date(now).toISOString();
+    }
+    if (pending === "") setImmediate(flush);
+    pending += `${JSON.stringify({ time: lastTime, ...record })}\n`;
+  };
+}
+
 export function register(program: Command): void {
   program
     .command("serve")
@@ -39,9 +68,7 @@ export function register(program: Command): void {
       };
       const { openServing } = await import("../../serving/open.js");
       // Structured logs: one JSON object per line on stderr; --quiet drops the per-request lines.
-      const log = (record: Record<string, unknown>) => {
-        process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...record })}\n`);
-      };
+      const log = bufferedLog((text) => process.stderr.write(text));
       const server = await openServing({ ...options, ...(g.repo !== undefined && { repoDir: g.repo }), models: flags.model ?? [], log, logRequests: !g.quiet });
       if (g.json) printJson({ url: server.url, models: server.pool.status() });
       await new Promise<void>((resolve) => {

@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import type Database from "better-sqlite3";
 import { ident } from "../../offline/sql.js";
 import type { SqliteOnlineStoreConfig } from "../../repo/types.js";
-import type { OnlineRow, OnlineStore, OnlineTableSpec, OnlineWriteResult, ReadRequest, StoredRow } from "../store.js";
+import type { OnlineRow, OnlineStore, OnlineStoreOptions, OnlineTableSpec, OnlineWriteResult, ReadRequest, StoredRow } from "../store.js";
 import { CATALOG, NO_KEY } from "./layout.js";
 import { SqliteReader } from "./read.js";
 import { writeRows } from "./write.js";
@@ -41,6 +41,7 @@ export class SqliteOnlineStore implements OnlineStore {
   constructor(
     readonly project: string,
     config: SqliteOnlineStoreConfig,
+    options: OnlineStoreOptions = {},
   ) {
     mkdirSync(dirname(config.path), { recursive: true });
     this.db = new SQLite(config.path, sqliteOptions);
@@ -51,7 +52,7 @@ export class SqliteOnlineStore implements OnlineStore {
     this.db.pragma("journal_size_limit = 67108864");
     this.db.exec(`CREATE TABLE IF NOT EXISTS ${CATALOG} (view TEXT PRIMARY KEY, table_name TEXT NOT NULL, layout TEXT NOT NULL, newest_event_ts INTEGER)`);
     this.addNewestColumn();
-    this.reader = new SqliteReader(this.db, (view) => this.tableName(view));
+    this.reader = new SqliteReader(this.db, (view) => this.tableName(view), options.shareTurnSnapshots === true);
   }
 
   /**
@@ -79,6 +80,7 @@ export class SqliteOnlineStore implements OnlineStore {
   }
 
   async ensureTables(specs: OnlineTableSpec[]): Promise<{ created: string[]; recreated: string[] }> {
+    this.reader.settle();
     const created: string[] = [];
     const recreated: string[] = [];
     const layoutOf = this.db.prepare<[string], { layout: string }>(`SELECT layout FROM ${CATALOG} WHERE view = ?`);
@@ -109,6 +111,7 @@ export class SqliteOnlineStore implements OnlineStore {
   }
 
   async dropTables(views: string[]): Promise<void> {
+    this.reader.settle();
     const forget = this.db.prepare(`DELETE FROM ${CATALOG} WHERE view = ?`);
     this.db.transaction(() => {
       for (const view of views) {
@@ -125,6 +128,8 @@ export class SqliteOnlineStore implements OnlineStore {
   }
 
   async write(spec: OnlineTableSpec, batches: Iterable<OnlineRow[]> | AsyncIterable<OnlineRow[]>): Promise<OnlineWriteResult> {
+    // Never inside the reads' shared snapshot: it may be stale, and it commits a turn later.
+    this.reader.settle();
     const result = await writeRows(this.db, this.tableName(spec.view), spec, batches);
     // A large write (a materialization) checkpoints and truncates the WAL it grew, so the file
     // cannot grow without bound while a long-lived server keeps reading; small writes (pushes)
@@ -143,6 +148,7 @@ export class SqliteOnlineStore implements OnlineStore {
   }
 
   async close(): Promise<void> {
+    this.reader.settle();
     this.db.close();
   }
 }

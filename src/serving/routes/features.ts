@@ -1,48 +1,20 @@
 import type { FastifyInstance } from "fastify";
 import { MlfError } from "../../errors.js";
-import type { OnlineFeatures } from "../../online/get-online.js";
-import { GetOnlineFeaturesBody, OnlineFeaturesResponse, PushBody } from "../schemas.js";
+import { feastJson } from "../feast-json.js";
+import { GetOnlineFeaturesBody, PushBody } from "../schemas.js";
 import { requireFeatures, type ServerContext } from "../server.js";
 
-/** Feast writes the epoch for values without a time (join keys, NOT_FOUND). */
-const EPOCH = "1970-01-01T00:00:00Z";
-
-/** Recent timestamps' text: a server answers the same few materialized times over and over. */
-const isoCache = new Map<number, string>();
-
-function iso(ms: number | null): string {
-  if (ms === null) return EPOCH;
-  let text = isoCache.get(ms);
-  if (text === undefined) {
-    if (isoCache.size >= 4096) isoCache.clear();
-    text = new Date(ms).toISOString().replace(".000Z", "Z");
-    isoCache.set(ms, text);
-  }
-  return text;
-}
-
-/** Feast's response: metadata.feature_names (join keys first) and one columnar result per name. */
-export function feastResponse(features: OnlineFeatures) {
-  return {
-    metadata: { feature_names: features.names },
-    results: features.results.map((c) => ({ values: c.values, statuses: c.statuses, event_timestamps: c.eventTimestamps.map(iso) })),
-  };
-}
+const JSON_UTF8 = "application/json; charset=utf-8";
 
 /** Feast's feature server routes: /get-online-features and /push. */
 export function registerFeatureRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  app.post<{ Body: GetOnlineFeaturesBody }>("/get-online-features", { schema: { body: GetOnlineFeaturesBody, response: { 200: OnlineFeaturesResponse } } }, async (request) => {
+  app.post<{ Body: GetOnlineFeaturesBody }>("/get-online-features", { schema: { body: GetOnlineFeaturesBody } }, async (request, reply) => {
     const body = request.body;
     if ((body.features === undefined) === (body.feature_service === undefined)) {
       throw new MlfError("invalid_argument", 'Send exactly one of "features" and "feature_service".');
     }
-    const features = await requireFeatures(ctx).read({
-      entities: body.entities,
-      ...(body.features !== undefined && { features: body.features }),
-      ...(body.feature_service !== undefined && { service: body.feature_service }),
-      fullFeatureNames: body.full_feature_names === true,
-    });
-    return feastResponse(features);
+    const features = await requireFeatures(ctx).read({ entities: body.entities, features: body.features, service: body.feature_service, fullFeatureNames: body.full_feature_names === true });
+    return reply.type(JSON_UTF8).send(feastJson(features));
   });
 
   app.post<{ Body: PushBody }>("/push", { schema: { body: PushBody } }, async (request) => {

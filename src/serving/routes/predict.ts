@@ -8,12 +8,38 @@ import { requireFeatures, type ServerContext } from "../server.js";
 
 type Value = PredictBody["features"] extends Record<string, infer V> | undefined ? V : never;
 
-/** A request-time value for `ref` (`view:feature`), sent as `view:feature`, `view__feature` or `feature`. */
-function provided(features: Record<string, Value>, ref: string): Value | undefined {
-  const [view, name] = ref.split(":") as [string, string];
-  // `in`, not `??`: an explicit null is a value the caller sent (NaN for a float input).
-  const key = [ref, `${view}__${name}`, name].find((k) => k in features);
-  return key === undefined ? undefined : features[key];
+/** What /predict needs to know about a model's input refs, worked out once per refs list. */
+interface Inputs {
+  refs: string[];
+  /** Per ref, the names a request-time value may be sent under: `view:feature`, `view__feature`, `feature`. */
+  aliases: [string, string, string][];
+  /** Per ref, its column name in a full-feature-names online read (`view__feature`). */
+  columns: string[];
+}
+
+/**
+ * Inputs by refs array: a model's recorded features are one array for the life of the loaded
+ * version, so the split names are worked out once instead of per request.
+ */
+const prepared = new WeakMap<string[], Inputs>();
+
+function inputsOf(refs: string[]): Inputs {
+  let inputs = prepared.get(refs);
+  if (!inputs) {
+    const aliases = refs.map((ref): [string, string, string] => {
+      const [view, name] = ref.split(":") as [string, string];
+      return [ref, `${view}__${name}`, name];
+    });
+    inputs = { refs, aliases, columns: aliases.map((a) => a[1]) };
+    prepared.set(refs, inputs);
+  }
+  return inputs;
+}
+
+/** The request-time value of input i, sent under any of its names; `in`, not `??`: an explicit null is a value. */
+function provided(features: Record<string, Value>, aliases: [string, string, string]): Value | undefined {
+  for (const key of aliases) if (key in features) return features[key];
+  return undefined;
 }
 
 /** The model's input refs in order: recorded features, or its feature service's projection. */
@@ -41,31 +67,45 @@ function rowCount(body: PredictBody): number {
 export function registerPredictRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.post<{ Body: PredictBody }>("/predict", { schema: { body: PredictBody } }, async (request) => {
     const body = request.body;
-    const batch = [...Object.values(body.entities), ...Object.values(body.features ?? {})].some(Array.isArray);
+    const batch = Object.values(body.entities).some(Array.isArray) || (body.features !== undefined && Object.values(body.features).some(Array.isArray));
     const count = rowCount(body);
     const features = body.features ?? {};
+    const sent = Object.keys(features).length > 0;
     return ctx.pool.use(body.model, async (model) => {
-      const refs = inputRefs(ctx, model);
-      const given = refs.map((ref) => provided(features, ref));
-      const missing = refs.filter((_, i) => given[i] === undefined);
+      const { refs, aliases, columns: names } = inputsOf(inputRefs(ctx, model));
+      const given = sent ? aliases.map((a) => provided(features, a)) : undefined;
+      // Without request-time values every input is read online, with the model's own refs array.
+      const missing = given ? refs.filter((_, i) => given[i] === undefined) : refs;
       let online: OnlineFeatures | undefined;
       if (missing.length > 0) {
-        const entities = Object.fromEntries(Object.entries(body.entities).map(([k, v]) => [k, Array.isArray(v) ? v : Array.from({ length: count }, () => v)]));
+        // One row per entity: scalars are broadcast by the reader unless features make more rows.
+        const entities = count === 1 ? body.entities : Object.fromEntries(Object.entries(body.entities).map(([k, v]) => [k, Array.isArray(v) ? v : Array.from({ length: count }, () => v)]));
         online = await requireFeatures(ctx).read({ features: missing, entities, fullFeatureNames: true }, { onlyKnownKeys: true });
       }
-      const columns = refs.map((ref, i) => {
-        const value = given[i];
-        if (value !== undefined) return Array.isArray(value) ? value : Array.from({ length: count }, () => value);
-        const name = ref.replace(":", "__");
-        const column = online!.results[online!.names.indexOf(name)]!;
-        const lost = column.statuses.findIndex((s) => s === "NOT_FOUND");
+      const columns = new Array<unknown[]>(refs.length);
+      // The read answers the keys, then `missing` in order: the j-th missing ref is column keyCount + j.
+      for (let i = 0, j = online?.keyCount ?? 0; i < refs.length; i++) {
+        const value = given?.[i];
+        if (value !== undefined) {
+          columns[i] = Array.isArray(value) ? value : Array.from({ length: count }, () => value);
+          continue;
+        }
+        const at = online!.names[j] === names[i] ? j : online!.names.indexOf(names[i]!);
+        j++;
+        const column = online!.results[at]!;
+        const lost = column.statuses.indexOf("NOT_FOUND");
         if (lost >= 0) {
           const key = Object.entries(body.entities).map(([k, v]) => `${k}=${preview(Array.isArray(v) ? v[lost] : v)}`).join(", ");
-          throw new MlfError("not_found", `No online value of ${ref} for ${key}; materialize the view, push the row, or send ${ref} in "features".`);
+          throw new MlfError("not_found", `No online value of ${refs[i]} for ${key}; materialize the view, push the row, or send ${refs[i]} in "features".`);
         }
-        return column.values;
-      });
-      const rows = Array.from({ length: count }, (_, r) => columns.map((c) => c[r]));
+        columns[i] = column.values;
+      }
+      const rows = new Array<unknown[]>(count);
+      for (let r = 0; r < count; r++) {
+        const row = new Array<unknown>(refs.length);
+        for (let c = 0; c < refs.length; c++) row[c] = columns[c]![r];
+        rows[r] = row;
+      }
       const predictions = await model.model.predict({ kind: "frame", columns: refs, rows }, refs);
       const answer = { model: model.name, model_version: model.version };
       return batch ? { predictions, ...answer } : { prediction: predictions[0], ...answer };

@@ -69,6 +69,8 @@ function tensorFeed(spec: TensorSpec, value: unknown): Feed {
 
 /** The column indexes that feed a single [N, F] input: by recorded feature names when known, else all, in order. */
 function columnOrder(spec: TensorSpec, columns: string[], featureNames: string[] | undefined): number[] {
+  // /predict builds its frame in the recorded order: nothing to match.
+  if (featureNames && (featureNames === columns || (featureNames.length === columns.length && featureNames.every((f, i) => f === columns[i])))) return columns.map((_, i) => i);
   if (featureNames && featureNames.length > 0) {
     return featureNames.map((name) => {
       // A recorded `view:feature` matches the column names get-historical writes: `view__feature` or `feature`.
