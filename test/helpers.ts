@@ -3,11 +3,23 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import assert from "node:assert/strict";
+import { MlfError } from "../src/errors.js";
 
 /** The repository root (tests run from dist/test/...). */
 export const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
 export const MLF = join(ROOT, "bin", "mlf");
 export const SHARED = resolve(ROOT, "..", "shared");
+/** The reference model: scikit-learn's breast-cancer logistic regression in ONNX (see shared/models). */
+export const REFERENCE_MODEL = join(SHARED, "models", "breast_cancer_logreg.onnx");
+
+/** An assert.throws/rejects matcher: an MlfError with this code (and message pattern). */
+export const mlfErrorWith = (code: string, pattern?: RegExp) => (error: unknown) => {
+  assert.ok(error instanceof MlfError, String(error));
+  assert.equal(error.code, code, error.message);
+  if (pattern) assert.match(error.message, pattern);
+  return true;
+};
 
 /** A fresh temp folder, removed when the test ends. */
 export function tempDir(t: { after(fn: () => void): void }, prefix = "mlf-test-"): string {

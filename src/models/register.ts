@@ -1,11 +1,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
-import { randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { MlfError } from "../errors.js";
 import { checkArtifactPath } from "../tracking/names.js";
 import type { Definitions } from "../repo/types.js";
-import { writeFileAtomic } from "../util/fs.js";
+import { tempPathFor, writeFileAtomic } from "../util/fs.js";
 import { appendEvent, appendEventTo, currentUser } from "./events.js";
 import { inputWidth, resolveFeatureInputs } from "./features.js";
 import { runArtifactsDir } from "./lineage.js";
@@ -62,7 +61,7 @@ function readModelBytes(file: string): Buffer {
 function ensureModel(trackingDir: string, name: string, now: number): void {
   const dir = modelDir(trackingDir, name);
   if (existsSync(join(dir, "meta.yaml"))) return;
-  const tmp = join(modelsRoot(trackingDir), `.${name}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const tmp = tempPathFor(join(modelsRoot(trackingDir), name));
   writeYaml(join(tmp, "meta.yaml"), { creation_timestamp: now, description: "", last_updated_timestamp: now, name });
   // The creation event moves in with the folder, so it is always the log's first line.
   appendEventTo(join(tmp, "events.jsonl"), { action: "create_model", model: name, before: null, after: { name }, at: now });

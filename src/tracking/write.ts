@@ -4,7 +4,7 @@ import { randomBytes, randomInt, randomUUID } from "node:crypto";
 import { hostname, userInfo } from "node:os";
 import { pathToFileURL } from "node:url";
 import { MlfError } from "../errors.js";
-import { readFileIfExists, withFileLock, writeFileAtomic } from "../util/fs.js";
+import { appendLine, readFileIfExists, tempPathFor, withFileLock, writeFileAtomic } from "../util/fs.js";
 import { metricLine } from "./files.js";
 import { livenessTags } from "./liveness.js";
 import { readMeta, statusCodes, writeMeta, type RunMetaFile } from "./meta.js";
@@ -159,7 +159,7 @@ export function startRun(root: string, options: StartRunOptions = {}): RunInfo {
 /** Creates `file` with `value` only if it does not exist; returns the existing value otherwise. */
 function createExclusive(file: string, value: string): string | undefined {
   mkdirSync(dirname(file), { recursive: true });
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const tmp = tempPathFor(file);
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
   try {
     writeSync(fd, value);
@@ -224,22 +224,14 @@ export function logMetrics(root: string, run: string | RunRef, points: MetricPoi
 }
 
 function appendPoints(root: string, r: RunRef, file: string, text: string): void {
-  const write = () => {
-    const fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o644);
-    try {
-      writeSync(fd, text);
-    } finally {
-      closeSync(fd);
-    }
-  };
   try {
-    write();
+    appendLine(file, text);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     // First point of a nested key (`a/b`), or a run without a metrics folder yet.
     requireRunFolder(root, r);
     mkdirSync(dirname(file), { recursive: true });
-    write();
+    appendLine(file, text);
   }
 }
 
@@ -309,7 +301,7 @@ export function logArtifact(root: string, run: string | RunRef, localPath: strin
   const rel = relative(info.artifactDir, dest);
   if (rel.startsWith("..") || rel === "") throw new MlfError("invalid_argument", `The artifact "${localPath}" would escape the run's artifact folder; pass a file or folder with a name.`);
   mkdirSync(dirname(dest), { recursive: true });
-  const tmp = join(dirname(dest), `.${basename(dest)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const tmp = tempPathFor(dest);
   // Copied under a temp name and renamed, so a reader never sees half an artifact.
   cpSync(localPath, tmp, { recursive: stats.isDirectory() });
   if (stats.isDirectory()) rmSync(dest, { recursive: true, force: true });

@@ -4,13 +4,21 @@ import { randomBytes } from "node:crypto";
 import { MlfError } from "../errors.js";
 
 /**
+ * A unique hidden name beside `path` (`.<name>.<pid>.<hex>.tmp`) to build a file or folder
+ * under before renaming it into place; readers skip names of this shape.
+ */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+}
+
+/**
  * Writes a file so that readers see either the old content or the new, never a torn file:
  * the content goes to a temp file in the same folder, is flushed, and is renamed over the
  * target (rename is atomic within one file system).
  */
 export function writeFileAtomic(path: string, content: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const tmp = tempPathFor(path);
   const fd = openSync(tmp, "w");
   try {
     writeSync(fd, typeof content === "string" ? Buffer.from(content) : content);
@@ -76,41 +84,42 @@ function lockTimeout(path: string, owner: number): MlfError {
 }
 
 /**
- * Runs `fn` while holding an exclusive lock file `<path>.lock` (created with O_EXCL and
- * holding the owner's pid). Waits up to `timeoutMs` for a live owner to release it.
+ * Tries to take `<path>.lock` until it succeeds, yielding how long to wait before each next
+ * try (backing off from 2 to 50 ms); throws once `timeoutMs` have passed. The sync and async
+ * lock functions below differ only in how they wait.
  */
-export function withFileLock<T>(path: string, fn: () => T, timeoutMs = 30_000): T {
+function* lockAttempts(path: string, timeoutMs: number): Generator<number, void> {
   const lockPath = `${path}.lock`;
   mkdirSync(dirname(lockPath), { recursive: true });
   const deadline = Date.now() + timeoutMs;
   for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
     const attempt = tryAcquire(lockPath);
-    if (attempt.acquired) break;
+    if (attempt.acquired) return;
     if (Date.now() > deadline) throw lockTimeout(path, attempt.owner);
-    sleepSync(delay);
+    yield delay;
   }
+}
+
+/**
+ * Runs `fn` while holding an exclusive lock file `<path>.lock` (created with O_EXCL and
+ * holding the owner's pid). Waits up to `timeoutMs` for a live owner to release it.
+ */
+export function withFileLock<T>(path: string, fn: () => T, timeoutMs = 30_000): T {
+  for (const delay of lockAttempts(path, timeoutMs)) sleepSync(delay);
   try {
     return fn();
   } finally {
-    rmSync(lockPath, { force: true });
+    rmSync(`${path}.lock`, { force: true });
   }
 }
 
 /** withFileLock for asynchronous work: waits without blocking the event loop. */
 export async function withFileLockAsync<T>(path: string, fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const lockPath = `${path}.lock`;
-  mkdirSync(dirname(lockPath), { recursive: true });
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
-    const attempt = tryAcquire(lockPath);
-    if (attempt.acquired) break;
-    if (Date.now() > deadline) throw lockTimeout(path, attempt.owner);
-    await new Promise((r) => setTimeout(r, delay));
-  }
+  for (const delay of lockAttempts(path, timeoutMs)) await new Promise((r) => setTimeout(r, delay));
   try {
     return await fn();
   } finally {
-    rmSync(lockPath, { force: true });
+    rmSync(`${path}.lock`, { force: true });
   }
 }
 

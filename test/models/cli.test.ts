@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { copyToTemp, MLF, mlf, SHARED, tempDir } from "../helpers.js";
+import { copyToTemp, MLF, mlf, REFERENCE_MODEL, SHARED, tempDir } from "../helpers.js";
 
-const MODEL = join(SHARED, "models", "breast_cancer_logreg.onnx");
+const MODEL = REFERENCE_MODEL;
 
 function mlfAsync(args: string[], cwd: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

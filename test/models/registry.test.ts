@@ -7,16 +7,10 @@ import { readEvents } from "../../src/models/events.js";
 import { deleteAlias, deleteVersion, setAlias, transitionStage } from "../../src/models/lifecycle.js";
 import { registerModel } from "../../src/models/register.js";
 import { listVersions, readAliases, readModel } from "../../src/models/store.js";
-import { copyToTemp, SHARED, tempDir } from "../helpers.js";
+import { copyToTemp, mlfErrorWith, REFERENCE_MODEL, SHARED, tempDir } from "../helpers.js";
 
-const MODEL = join(SHARED, "models", "breast_cancer_logreg.onnx");
-
-const rejects = (code: string, pattern?: RegExp) => (error: unknown) => {
-  assert.ok(error instanceof MlfError, String(error));
-  assert.equal(error.code, code, error.message);
-  if (pattern) assert.match(error.message, pattern);
-  return true;
-};
+const MODEL = REFERENCE_MODEL;
+const rejects = mlfErrorWith;
 
 /** Everything under the folder with its content, to prove bad input changes nothing. */
 function snapshot(dir: string): Record<string, string> {

@@ -2,21 +2,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { MlfError } from "../../src/errors.js";
 import { deleteVersion, setAlias, transitionStage } from "../../src/models/lifecycle.js";
 import { loadModel } from "../../src/models/load.js";
 import { registerModel } from "../../src/models/register.js";
 import { parseModelUri, resolveModelUri } from "../../src/models/uri.js";
-import { copyToTemp, SHARED, tempDir } from "../helpers.js";
+import { copyToTemp, mlfErrorWith, REFERENCE_MODEL, SHARED, tempDir } from "../helpers.js";
 
-const MODEL = join(SHARED, "models", "breast_cancer_logreg.onnx");
-
-const rejects = (code: string, pattern?: RegExp) => (error: unknown) => {
-  assert.ok(error instanceof MlfError, String(error));
-  assert.equal(error.code, code, error.message);
-  if (pattern) assert.match(error.message, pattern);
-  return true;
-};
+const MODEL = REFERENCE_MODEL;
+const rejects = mlfErrorWith;
 
 test("model URIs of every form resolve to the right version", async (t) => {
   const root = tempDir(t);

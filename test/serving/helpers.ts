@@ -1,11 +1,9 @@
-import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { startServer, type ServeOptions, type Server } from "../../src/serving/server.js";
-import { ROOT, SHARED } from "../helpers.js";
+import { REFERENCE_MODEL, SHARED } from "../helpers.js";
 
-/** The shared folder beside the repository (a worktree under /work/wt/AREA sits one level deeper). */
-export const SHARED_DIR = existsSync(SHARED) ? SHARED : resolve(ROOT, "..", "..", "shared");
-export const MODEL = join(SHARED_DIR, "models", "breast_cancer_logreg.onnx");
+export const MODEL = REFERENCE_MODEL;
 
 export interface Expected {
   feature_names: string[];
@@ -13,7 +11,7 @@ export interface Expected {
   proba_1: number[];
   label: number[];
 }
-export const expected = JSON.parse(readFileSync(join(SHARED_DIR, "models", "breast_cancer_logreg.expected.json"), "utf8")) as Expected;
+export const expected = JSON.parse(readFileSync(join(SHARED, "models", "breast_cancer_logreg.expected.json"), "utf8")) as Expected;
 
 /** A real server on a free loopback port, closed when the test ends; `logs` collects its log records. */
 export async function serve(t: { after(fn: () => Promise<void>): void }, options: ServeOptions = {}): Promise<Server & { logs: Record<string, unknown>[] }> {
