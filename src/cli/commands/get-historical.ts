@@ -47,7 +47,7 @@ export function register(program: Command): void {
         if (scratch) await scratch.pipeToStdout();
         else if (g.json) printJson({ output: result.output, rows: result.rowCount, columns: result.columns, views: result.views, seconds: result.seconds });
         const where = flags.output === undefined ? "" : ` to ${flags.output}`;
-        info(g, `${result.rowCount} rows${where} in ${result.seconds.toFixed(2)} s`);
+        info(g, `${result.rowCount} row${result.rowCount === 1 ? "" : "s"}${where} in ${result.seconds.toFixed(2)} s`);
         for (const v of result.views) info(g, `  ${v.view}: ${(v.matchRate * 100).toFixed(1)}% matched (${v.matched}/${result.rowCount}), ${v.plan === "asof" ? "ASOF join" : "range join"}`);
       } finally {
         spinner?.stop();
