@@ -1,6 +1,7 @@
 import { MlfError } from "../errors.js";
 import type { RegistryFile } from "../repo/registry.js";
 import type { Dtype, OnlineStoreConfig } from "../repo/types.js";
+import { formatTime } from "../util/time.js";
 import { coerceKey } from "./keys.js";
 import { planRead, type FeatureSelection, type ReadPlan } from "./read-plan.js";
 import type { OnlineStore, ReadRequest } from "./store.js";
@@ -55,7 +56,7 @@ function outputValue(dtype: Dtype, value: unknown): unknown {
   if (value === null) return null;
   if (dtype === "bool") return value !== 0;
   if (dtype === "bytes") return base64(value);
-  if (dtype === "unix_timestamp") return new Date(value as number).toISOString().replace(".000Z", "Z");
+  if (dtype === "unix_timestamp") return formatTime(value as number);
   return value;
 }
 
@@ -229,7 +230,7 @@ export function onlineRecords(features: OnlineFeatures, options: { withMetadata?
         return;
       }
       const ts = column.eventTimestamps[e];
-      record[name] = { value: column.values[e], status: column.statuses[e], event_timestamp: ts === null || ts === undefined ? null : new Date(ts).toISOString().replace(".000Z", "Z") };
+      record[name] = { value: column.values[e], status: column.statuses[e], event_timestamp: ts === null || ts === undefined ? null : formatTime(ts) };
     });
     return record;
   });

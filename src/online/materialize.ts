@@ -161,7 +161,7 @@ async function run(repo: Repo, registry: RegistryFile, plans: { view: FeatureVie
         }
       };
       const written = await store.write(spec, progress(streamRows(result, spec)));
-      const interval = { start: formatTime(startMs), end: formatTime(endMs), at: new Date().toISOString() };
+      const interval = { start: formatTime(startMs), end: formatTime(endMs), at: formatTime(Date.now()) };
       recordMaterialization(repo.config.registry, view.name, interval);
       results.push({ view: view.name, start: interval.start, end: interval.end, rows: written.rows, written: written.written, seconds: (performance.now() - began) / 1000 });
     }

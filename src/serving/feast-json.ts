@@ -1,4 +1,5 @@
 import type { FeatureStatus, OnlineFeatures } from "../online/get-online.js";
+import { formatTime } from "../util/time.js";
 
 /** Feast writes the epoch for values without a time (join keys, NOT_FOUND). */
 const EPOCH = "1970-01-01T00:00:00Z";
@@ -11,7 +12,7 @@ function iso(ms: number | null): string {
   let text = isoCache.get(ms);
   if (text === undefined) {
     if (isoCache.size >= 4096) isoCache.clear();
-    text = new Date(ms).toISOString().replace(".000Z", "Z");
+    text = formatTime(ms);
     isoCache.set(ms, text);
   }
   return text;
