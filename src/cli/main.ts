@@ -75,7 +75,8 @@ async function main(argv: string[]): Promise<void> {
   const cli = program();
   const name = commandName(argv);
   const wanted = name && moduleOf[name] ? [moduleOf[name]] : Object.keys(modules);
-  for (const key of wanted) (await modules[key]!()).register(cli);
+  // Loaded together (Node overlaps the module reads), registered in order (help lists them so).
+  for (const mod of await Promise.all(wanted.map((key) => modules[key]!()))) mod.register(cli);
   await cli.parseAsync(argv, { from: "user" });
 }
 
