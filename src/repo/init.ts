@@ -90,6 +90,8 @@ export function initRepo(dir: string, now = Date.now()): string {
     `project: ${project}\nregistry: data/registry.json\nprovider: local\noffline_store:\n  type: duckdb\nonline_store:\n  type: sqlite\n  path: data/online.db\ntracking:\n  path: mlruns\n`,
   );
   writeFileSync(join(root, "features.yaml"), DEFINITIONS);
+  // Derived state that a checkout should not carry: the config cache and the online store.
+  writeFileSync(join(root, ".gitignore"), ".mlf/\ndata/online.db*\ndata/*.lock\n");
   const { stats, labels } = sampleData(now);
   writeFileSync(join(root, "data", "driver_stats.csv"), stats);
   writeFileSync(join(root, "data", "labels.csv"), labels);

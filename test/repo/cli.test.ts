@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MLF, mlf, tempDir } from "../helpers.js";
 
@@ -36,6 +36,7 @@ test("the repository is found with -C, MLF_REPO or the nearest ancestor", (t) =>
 test("init refuses a folder that already holds a repository", (t) => {
   const dir = join(tempDir(t), "repo");
   assert.equal(mlf(["init", dir]).status, 0);
+  assert.match(readFileSync(join(dir, ".gitignore"), "utf8"), /^\.mlf\/$/m, "the config cache is not committed");
   const again = mlf(["init", dir]);
   assert.equal(again.status, 1);
   assert.match(again.stderr, /already holds a feature repository/);
