@@ -76,9 +76,14 @@ export function readConfigText(root: string): string {
  */
 export async function openRepoForReads(dir?: string, env: NodeJS.ProcessEnv = process.env): Promise<Repo> {
   const root = findRepoRoot({ ...(dir !== undefined && { repo: dir }), env });
+  return { root, config: await loadConfigCached(root) };
+}
+
+/** The config of the repository at `root`: the cached copy while the file is unchanged, else parsed. */
+export async function loadConfigCached(root: string): Promise<RepoConfig> {
   const text = readConfigText(root);
   const cached = readConfigSnapshot(root, text);
-  if (cached) return { root, config: cached };
+  if (cached) return cached;
   const { parseConfig } = await import("./config-parse.js");
-  return { root, config: parseConfig(root, text) };
+  return parseConfig(root, text);
 }

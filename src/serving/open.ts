@@ -27,7 +27,7 @@ export async function openServing(options: OpenServingOptions): Promise<Server> 
     // Outside a repository is fine when only models are served; a named one must exist.
     if (repoDir !== undefined || env.MLF_REPO || models.length === 0 || !(error instanceof MlfError)) throw error;
   }
-  const trackingDir = resolveTrackingDir({ ...(repo && { repo: repo.root }), env });
+  const trackingDir = await resolveTrackingDir({ ...(repo && { repo: repo.root }), env });
   const sources = models.map((uri) => modelSource(trackingDir, uri));
   const features = repo ? await openFeatureBackend(repo) : undefined;
   try {

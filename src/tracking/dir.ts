@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
-import { findRepoRoot } from "../repo/config.js";
-import { loadConfig } from "../repo/config-parse.js";
+import { findRepoRoot, loadConfigCached } from "../repo/config.js";
+import type { RepoConfig } from "../repo/types.js";
 import { MlfError } from "../errors.js";
 
 export interface TrackingDirOptions {
@@ -16,8 +16,9 @@ export interface TrackingDirOptions {
 export interface ResolvedTrackingDir {
   dir: string;
   source: "flag" | "env" | "repo" | "default";
-  /** The feature repository found on the way, when there is one. */
+  /** The feature repository found on the way, when there is one, with its config. */
   repoRoot?: string;
+  repoConfig?: RepoConfig;
 }
 
 /**
@@ -25,19 +26,21 @@ export interface ResolvedTrackingDir {
  * `MLF_TRACKING_DIR`, else the feature repository's `tracking.path` (when a repository is
  * found; being outside one is fine), else `./mlruns`. Returns an absolute path.
  */
-export function resolveTrackingDir(options: TrackingDirOptions = {}): string {
-  return resolveTrackingRoot(options).dir;
+export async function resolveTrackingDir(options: TrackingDirOptions = {}): Promise<string> {
+  return (await resolveTrackingRoot(options)).dir;
 }
 
 /** resolveTrackingDir with the source of the answer and the repository, when one was found. */
-export function resolveTrackingRoot(options: TrackingDirOptions = {}): ResolvedTrackingDir {
+export async function resolveTrackingRoot(options: TrackingDirOptions = {}): Promise<ResolvedTrackingDir> {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const repoRoot = findRepo(options, env, cwd);
-  const withRepo = repoRoot === undefined ? {} : { repoRoot };
+  // The cached config: `mlf track log-metric` runs in training loops and must start fast.
+  const repoConfig = repoRoot === undefined ? undefined : await loadConfigCached(repoRoot);
+  const withRepo = repoRoot === undefined ? {} : { repoRoot, repoConfig };
   if (options.trackingDir) return { dir: resolve(cwd, options.trackingDir), source: "flag", ...withRepo };
   if (env.MLF_TRACKING_DIR) return { dir: resolve(cwd, env.MLF_TRACKING_DIR), source: "env", ...withRepo };
-  if (repoRoot !== undefined) return { dir: loadConfig(repoRoot).trackingPath, source: "repo", repoRoot };
+  if (repoConfig !== undefined) return { dir: repoConfig.trackingPath, source: "repo", ...withRepo };
   return { dir: resolve(cwd, "mlruns"), source: "default" };
 }
 

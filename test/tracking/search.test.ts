@@ -81,16 +81,16 @@ test("mlf track ls --filter/--order-by --json, and a bad filter exits 2", (t) =>
   assert.deepEqual(c.params.find((p) => p.key === "model")?.differs, true);
 });
 
-test("tracking dir: --tracking-dir, then MLF_TRACKING_DIR, then the repository's tracking.path, then ./mlruns", (t) => {
+test("tracking dir: --tracking-dir, then MLF_TRACKING_DIR, then the repository's tracking.path, then ./mlruns", async (t) => {
   const dir = tempDir(t);
   const repo = join(dir, "repo");
   mkdirSync(join(repo, "sub"), { recursive: true });
   writeFileSync(join(repo, "feature_store.yaml"), "project: demo\ntracking:\n  path: runs-here\n");
   const outside = join(dir, "outside");
   mkdirSync(outside);
-  assert.equal(resolveTrackingDir({ cwd: join(repo, "sub"), env: {}, trackingDir: "x" }), join(repo, "sub", "x"));
-  assert.equal(resolveTrackingDir({ cwd: join(repo, "sub"), env: { MLF_TRACKING_DIR: "/tmp/t" } }), "/tmp/t");
-  assert.equal(resolveTrackingDir({ cwd: join(repo, "sub"), env: {} }), join(repo, "runs-here"));
-  assert.equal(resolveTrackingDir({ cwd: outside, env: {} }), join(outside, "mlruns"));
-  assert.throws(() => resolveTrackingDir({ cwd: outside, env: {}, repo: outside }), (e: MlfError) => e.code === "file_not_found");
+  assert.equal(await resolveTrackingDir({ cwd: join(repo, "sub"), env: {}, trackingDir: "x" }), join(repo, "sub", "x"));
+  assert.equal(await resolveTrackingDir({ cwd: join(repo, "sub"), env: { MLF_TRACKING_DIR: "/tmp/t" } }), "/tmp/t");
+  assert.equal(await resolveTrackingDir({ cwd: join(repo, "sub"), env: {} }), join(repo, "runs-here"));
+  assert.equal(await resolveTrackingDir({ cwd: outside, env: {} }), join(outside, "mlruns"));
+  await assert.rejects(() => resolveTrackingDir({ cwd: outside, env: {}, repo: outside }), (e: MlfError) => e.code === "file_not_found");
 });

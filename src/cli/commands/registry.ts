@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import type { RepoConfig } from "../../repo/types.js";
 import { collectList, globalOptions, type GlobalOptions } from "../context.js";
 import { info, printJson, printLine, printTable, printYaml } from "../render.js";
 
@@ -11,15 +12,16 @@ import { info, printJson, printLine, printTable, printYaml } from "../render.js"
 interface Context {
   g: GlobalOptions;
   trackingDir: string;
-  repoRoot?: string;
+  /** The feature repository's config, when the command runs inside one. */
+  repoConfig?: RepoConfig;
 }
 
 async function context(command: Command): Promise<Context> {
   const g = globalOptions(command);
   const { trackingDir } = command.optsWithGlobals<{ trackingDir?: string }>();
   const { resolveTrackingRoot } = await import("../../tracking/dir.js");
-  const root = resolveTrackingRoot({ ...(trackingDir !== undefined && { trackingDir }), ...(g.repo !== undefined && { repo: g.repo }) });
-  return { g, trackingDir: root.dir, ...(root.repoRoot !== undefined && { repoRoot: root.repoRoot }) };
+  const root = await resolveTrackingRoot({ ...(trackingDir !== undefined && { trackingDir }), ...(g.repo !== undefined && { repo: g.repo }) });
+  return { g, trackingDir: root.dir, ...(root.repoConfig !== undefined && { repoConfig: root.repoConfig }) };
 }
 
 const time = async (ms: number | null | undefined) => (ms ? (await import("../../util/time.js")).formatTime(ms) : "");
@@ -40,12 +42,12 @@ export function register(program: Command): void {
     .option("--service <name>", "the feature service that feeds the model")
     .option("--description <text>", "what this version is")
     .action(async (name: string, o: { file?: string; run?: string; artifactPath?: string; features?: string[]; service?: string; description?: string }, command: Command) => {
-      const { g, trackingDir, repoRoot } = await context(command);
+      const { g, trackingDir, repoConfig } = await context(command);
       const { registerModel } = await import("../../models/register.js");
       let definitions;
-      if (repoRoot !== undefined && (o.features?.length || o.service)) {
-        const { appliedRegistry, openRepo } = await import("../../repo/repo.js");
-        definitions = appliedRegistry(openRepo(repoRoot)).definitions;
+      if (repoConfig !== undefined && (o.features?.length || o.service)) {
+        const { requireRegistry } = await import("../../repo/registry.js");
+        definitions = requireRegistry(repoConfig.registry).definitions;
       }
       const version = await registerModel(trackingDir, name, {
         ...(o.file !== undefined && { file: o.file }),

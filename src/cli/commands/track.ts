@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { MlfError } from "../../errors.js";
 import { formatTime } from "../../util/time.js";
+import type { ResolvedTrackingDir } from "../../tracking/dir.js";
 import type { Run } from "../../tracking/types.js";
 import { collect, globalOptions, type GlobalOptions } from "../context.js";
 import { info, paint, printJson, printLine, printTable, warn } from "../render.js";
@@ -12,11 +13,15 @@ interface TrackOptions {
   run?: string;
 }
 
-async function root(command: Command): Promise<string> {
+async function trackingRoot(command: Command): Promise<ResolvedTrackingDir> {
   const g = globalOptions(command);
   const o = command.optsWithGlobals<TrackOptions>();
-  const { resolveTrackingDir } = await import("../../tracking/dir.js");
-  return resolveTrackingDir({ ...(o.trackingDir !== undefined && { trackingDir: o.trackingDir }), ...(g.repo !== undefined && { repo: g.repo }) });
+  const { resolveTrackingRoot } = await import("../../tracking/dir.js");
+  return resolveTrackingRoot({ ...(o.trackingDir !== undefined && { trackingDir: o.trackingDir }), ...(g.repo !== undefined && { repo: g.repo }) });
+}
+
+async function root(command: Command): Promise<string> {
+  return (await trackingRoot(command)).dir;
 }
 
 function runId(command: Command): string {
@@ -70,15 +75,12 @@ export function register(program: Command): void {
     .passThroughOptions()
     .action(async (cmd: string[], o: { experiment?: string; name?: string; param?: string[]; input?: string[]; artifact?: string[] }, command: Command) => {
       const g = globalOptions(command);
-      const dir = await root(command);
-      const { resolveTrackingRoot } = await import("../../tracking/dir.js");
+      const { dir, repoConfig } = await trackingRoot(command);
       const { runTracked, signalExitCode } = await import("../../tracking/wrapper.js");
-      const repoRoot = resolveTrackingRoot(g.repo !== undefined ? { repo: g.repo } : {}).repoRoot;
       let featureRegistryVersion: number | undefined;
-      if (repoRoot !== undefined) {
-        const { loadConfig } = await import("../../repo/config-parse.js");
+      if (repoConfig !== undefined) {
         const { readRegistry } = await import("../../repo/registry.js");
-        featureRegistryVersion = readRegistry(loadConfig(repoRoot).registry)?.version;
+        featureRegistryVersion = readRegistry(repoConfig.registry)?.version;
       }
       const result = await runTracked(dir, {
         command: cmd,
