@@ -1,5 +1,6 @@
 import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { FeatureStore } from "../../src/feature-store.js";
 import { applyRepo } from "../../src/repo/apply.js";
 import { openRepo, type Repo } from "../../src/repo/repo.js";
 
@@ -37,4 +38,16 @@ export function wideRow(user: number, tsMs: number, value: number, createdMs = t
 /** `count` users, each with one row at `tsMs` holding `value`. */
 export function* wideRows(count: number, tsMs: number, value: number): Generator<string> {
   for (let u = 0; u < count; u++) yield wideRow(u, tsMs, value);
+}
+
+/**
+ * A FeatureStore over a fresh wide repository in `dir` with user 1's row at `t0` (value 1),
+ * materialized up to `t0`; closed when the test ends.
+ */
+export async function materializedWideStore(t: { after(fn: () => void): void }, dir: string, t0: number): Promise<FeatureStore> {
+  await wideRepo(dir, [wideRow(1, t0, 1)]);
+  const fs = await FeatureStore.open(dir);
+  t.after(() => void fs.close());
+  await fs.materialize(t0 - 1, t0);
+  return fs;
 }

@@ -1,19 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FeatureStore } from "../../src/feature-store.js";
 import { pushRows } from "../../src/online/push.js";
 import { OnlineReader } from "../../src/online/get-online.js";
 import { tempDir } from "../helpers.js";
-import { wideRepo, wideRow } from "./fixtures.js";
+import { materializedWideStore } from "./fixtures.js";
 
 const T0 = Date.UTC(2024, 0, 10);
 
 test("FeatureStore.getOnlineFeatures reads with a long-lived handle; pushes are newer-wins and visible at once", async (t) => {
   const dir = tempDir(t);
-  await wideRepo(dir, [wideRow(1, T0, 1)]);
-  const fs = await FeatureStore.open(dir);
-  t.after(() => void fs.close());
-  await fs.materialize(T0 - 1, T0);
+  const fs = await materializedWideStore(t, dir, T0);
   const read = async () => (await fs.getOnlineFeatures({ entities: { user_id: ["1", 2] }, features: ["wide:f0", "wide:f1"], now: T0 })).results;
   assert.deepEqual((await read())[1]!.values, [1, null]);
 

@@ -1,11 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { FeatureStore } from "../../src/feature-store.js";
 import { openOnlineStore } from "../../src/online/stores.js";
 import type { OnlineTableSpec } from "../../src/online/store.js";
 import { tempDir } from "../helpers.js";
-import { wideRepo, wideRow } from "./fixtures.js";
+import { materializedWideStore } from "./fixtures.js";
 
 const T0 = Date.UTC(2024, 0, 10);
 
@@ -13,10 +12,7 @@ const T0 = Date.UTC(2024, 0, 10);
 // after a read must not be answered from the cache of its old contents.
 test("a feature list changed in place after a read is planned again", async (t) => {
   const dir = tempDir(t);
-  await wideRepo(dir, [wideRow(1, T0, 1)]);
-  const fs = await FeatureStore.open(dir);
-  t.after(() => void fs.close());
-  await fs.materialize(T0 - 1, T0);
+  const fs = await materializedWideStore(t, dir, T0);
   const features = ["wide:f0", "wide:f1"];
   assert.deepEqual((await fs.getOnlineFeatures({ entities: { user_id: [1] }, features, now: T0 })).names, ["user_id", "f0", "f1"]);
   features[1] = "wide:f2";

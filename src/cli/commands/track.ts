@@ -129,12 +129,18 @@ export function register(program: Command): void {
       else info(g, `Run ${run.runId} ${run.status}.`);
     });
 
-  withRun(track.command("log-param <key> <value>").description("log a param (params are immutable)")).action(async (key: string, value: string, _o: object, command: Command) => {
-    const { logParam } = await import("../../tracking/write.js");
-    const id = runId(command);
-    logParam(await root(command), id, key, value);
-    if (globalOptions(command).json) printJson({ runId: id, key, value });
-  });
+  // log-param and set-tag: a key and a value written to a run (params immutable, tags not).
+  for (const [usage, description, writer] of [
+    ["log-param <key> <value>", "log a param (params are immutable)", "logParam"],
+    ["set-tag <key> <value>", "set a tag", "setTag"],
+  ] as const) {
+    withRun(track.command(usage).description(description)).action(async (key: string, value: string, _o: object, command: Command) => {
+      const write = (await import("../../tracking/write.js"))[writer];
+      const id = runId(command);
+      write(await root(command), id, key, value);
+      if (globalOptions(command).json) printJson({ runId: id, key, value });
+    });
+  }
 
   withRun(track.command("log-metric <key> <value>").description("append a metric point"))
     .option("--step <n>", "integer step", "0")
@@ -152,12 +158,6 @@ export function register(program: Command): void {
       if (globalOptions(command).json) printJson({ runId: id, key, value: v, step, timestamp });
     });
 
-  withRun(track.command("set-tag <key> <value>").description("set a tag")).action(async (key: string, value: string, _o: object, command: Command) => {
-    const { setTag } = await import("../../tracking/write.js");
-    const id = runId(command);
-    setTag(await root(command), id, key, value);
-    if (globalOptions(command).json) printJson({ runId: id, key, value });
-  });
 
   withRun(track.command("log-artifact <path>").description("copy a file or folder into the run's artifacts"))
     .option("--artifact-path <dir>", "folder inside the run's artifacts")
