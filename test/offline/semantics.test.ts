@@ -67,15 +67,16 @@ const FILES = {
 const T = new Date("2024-01-01T10:00:00Z");
 const row = (driver_id: number | null, extra: Record<string, unknown> = {}) => ({ driver_id, event_timestamp: T, ...extra });
 
-/** The rows under both join plans, which must agree (each rule below is checked against both). */
+/** The rows under every join plan, which must agree (each rule below is checked against all). */
 async function fetch(repo: Repo, options: Omit<HistoricalFeaturesOptions, "cwd" | "joinPlan">): Promise<Record<string, unknown>[]> {
-  const [asof, range] = await Promise.all(
-    (["asof", "range"] as const).map(async (joinPlan) => {
+  const [asof, range, auto] = await Promise.all(
+    (["asof", "range", "auto"] as const).map(async (joinPlan) => {
       const result = await getHistoricalFeatures(repo, { ...options, joinPlan });
       return result.rows!.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === "bigint" ? Number(v) : v])));
     }),
   );
   assert.deepEqual(range, asof, "the range plan returns what the ASOF plan returns");
+  assert.deepEqual(auto, asof, "the automatic choice returns what the ASOF plan returns");
   return asof!;
 }
 
