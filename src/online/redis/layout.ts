@@ -1,0 +1,91 @@
+import type { Dtype, ValueType } from "../../repo/types.js";
+import type { OnlineTableSpec } from "../store.js";
+
+/**
+ * Key and field names, and how values are written as Redis strings.
+ *
+ * Keys (every key of a project starts with `mlf:<project>:`, so teardown can find them all):
+ * - `mlf:<p>:k:<entity>` — one hash per entity key, shared by every view keyed by the same
+ *   join keys (Feast's layout): `<entity>` is `name=value` per join key, sorted by name and
+ *   joined by `,`; integers in decimal, strings as JSON text, bytes as `0x` + hex, so two
+ *   different keys never share a name. An entity-less view uses `mlf:<p>:k:`.
+ * - `mlf:<p>:meta` — a hash of per-view state: `<view>.layout` (JSON), `<view>.base` (first
+ *   generation of the current layout), `<view>.c` (last committed generation),
+ *   `<view>.inflight`, `<view>.newest` (greatest committed event time), and `gen`, the
+ *   project's generation counter.
+ * - `mlf:<p>:lock:<view>` — the lease of the one generation being written; `mlf:<p>:dead:<view>`
+ *   — the set of generations that were begun and never committed.
+ *
+ * Fields of an entity hash, per view: two slots, each a whole record of the view:
+ * `_ts:<view>` = `<generation>:<event ms>:<created ms or empty>` and `<view>:<feature>` per
+ * feature; the second slot is the same with `<view>~`. A NULL feature is an absent field of a
+ * record that exists (NOT_FOUND is an absent record). See scripts.ts for how slots are used.
+ */
+
+/** The prefix of every key of a project. */
+export const projectPrefix = (project: string) => `mlf:${project}:`;
+export const metaKey = (project: string) => `mlf:${project}:meta`;
+export const lockKey = (project: string, view: string) => `mlf:${project}:lock:${view}`;
+export const deadKey = (project: string, view: string) => `mlf:${project}:dead:${view}`;
+export const entityPrefix = (project: string) => `mlf:${project}:k:`;
+
+/** Builds entity key names of one view: its join keys in name order, each value encoded. */
+export type EntityKeyer = (key: unknown[]) => string;
+
+function keyPart(type: ValueType, value: unknown): string {
+  switch (type) {
+    case "int32":
+    case "int64":
+      return String(value);
+    case "string":
+      return JSON.stringify(value);
+    case "bytes":
+      return `0x${Buffer.from(value as Uint8Array).toString("hex")}`;
+  }
+}
+
+export function entityKeyer(project: string, keys: OnlineTableSpec["keys"]): EntityKeyer {
+  const prefix = entityPrefix(project);
+  const order = keys.map((k, i) => ({ ...k, i })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  if (order.length === 0) return () => prefix;
+  if (order.length === 1) {
+    const { name, type } = order[0]!;
+    const head = `${prefix}${name}=`;
+    if (type === "int32" || type === "int64") return (key) => head + String(key[0]);
+    return (key) => head + keyPart(type, key[0]);
+  }
+  return (key) => prefix + order.map((k) => `${k.name}=${keyPart(k.type, key[k.i])}`).join(",");
+}
+
+/**
+ * A value of an OnlineRow as the Redis string stored: numbers and bigints in decimal
+ * (JavaScript's shortest text that parses back to the same double, with -0 kept), strings
+ * as they are, bytes as base64 so every reply can be read as text.
+ */
+export function encodeValue(value: unknown): string {
+  if (typeof value === "number") return value === 0 && Object.is(value, -0) ? "-0" : String(value);
+  if (typeof value === "string") return value;
+  if (typeof value === "bigint") return value.toString();
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64");
+  throw new TypeError(`cannot store ${typeof value} ${String(value)} in Redis`);
+}
+
+/** The inverse of encodeValue for a feature of `dtype`: what the SQLite store returns too. */
+export function valueDecoder(dtype: Dtype): (text: string) => unknown {
+  switch (dtype) {
+    case "int32":
+    case "int64":
+      // 15 digits are always exact as a double; longer text is a bigint unless it is safe.
+      return (text) => {
+        if (text.length < 16) return Number(text);
+        const n = Number(text);
+        return Number.isSafeInteger(n) ? n : BigInt(text);
+      };
+    case "string":
+      return (text) => text;
+    case "bytes":
+      return (text) => Buffer.from(text, "base64");
+    default:
+      return Number;
+  }
+}
