@@ -14,10 +14,13 @@ import { deadKey, encodeValue, entityKeyer, lockKey, metaKey } from "./layout.js
 export const CHUNK_ROWS = 512;
 /** Chunks sent before waiting for the oldest: the client encodes the next while Redis runs one. */
 const IN_FLIGHT = 4;
-/** The writer's lease on a view's lock, renewed while it writes; a killed writer's lapses. */
-const LEASE_MS = 10_000;
-/** How long a write waits for another write of the same view to finish (SQLite's busy timeout). */
-const LOCK_WAIT_MS = 10_000;
+/**
+ * The writer's lease on a view's lock, renewed four times per lease while it writes: a killed
+ * writer's lock lapses within this time, which is how long the next writer may wait for it.
+ */
+const LEASE_MS = 5_000;
+/** How long a write waits for another write of the same view to finish (beyond one lease). */
+const LOCK_WAIT_MS = 30_000;
 
 interface Chunk {
   keys: string[];
