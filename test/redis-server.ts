@@ -13,6 +13,8 @@ import type { RedisOnlineStoreConfig } from "../src/repo/types.js";
 export interface RedisServer {
   host: "127.0.0.1";
   port: number;
+  /** The redis-server process, for benches that count its CPU time. */
+  pid: number;
   password?: string;
   /** An online_store config for this server (db 0 unless given). */
   config(extra?: Partial<RedisOnlineStoreConfig>): RedisOnlineStoreConfig;
@@ -85,6 +87,7 @@ export async function startRedis(options: { password?: string } = {}): Promise<R
     return {
       host: "127.0.0.1",
       port,
+      pid: child.pid!,
       ...(options.password !== undefined && { password: options.password }),
       config: (extra = {}) => ({
         type: "redis",

@@ -8,8 +8,9 @@ import { ABORT, BEGIN, COMMIT, DROP, ENSURE, READ, RENEW, SWEEP, WRITE } from ".
 
 /** The scripts, callable by name: ioredis sends EVALSHA and falls back to EVAL once per connection. */
 const SCRIPTS = { mlfRead: READ, mlfWrite: WRITE, mlfBegin: BEGIN, mlfCommit: COMMIT, mlfAbort: ABORT, mlfRenew: RENEW, mlfEnsure: ENSURE, mlfDrop: DROP, mlfSweep: SWEEP };
-type Script = (numKeys: number, ...args: (string | number)[]) => Promise<unknown>;
-export type ScriptClient = Redis & Record<keyof typeof SCRIPTS, Script>;
+type Script = (numKeys: number, ...args: (string | number | Buffer)[]) => Promise<unknown>;
+/** The client with the scripts as methods; `<name>Buffer` answers with Buffers instead of text. */
+export type ScriptClient = Redis & Record<keyof typeof SCRIPTS | `${keyof typeof SCRIPTS}Buffer`, Script>;
 
 /**
  * ioredis is loaded with require() on the first open: an ESM import of a CommonJS package

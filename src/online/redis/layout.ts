@@ -1,8 +1,8 @@
-import type { Dtype, ValueType } from "../../repo/types.js";
+import type { ValueType } from "../../repo/types.js";
 import type { OnlineTableSpec } from "../store.js";
 
 /**
- * Key and field names, and how values are written as Redis strings.
+ * Key and field names of the Redis store.
  *
  * Keys (every key of a project starts with `mlf:<project>:`, so teardown can find them all):
  * - `mlf:<p>:k:<entity>` — one hash per entity key, shared by every view keyed by the same
@@ -16,10 +16,9 @@ import type { OnlineTableSpec } from "../store.js";
  * - `mlf:<p>:lock:<view>` — the lease of the one generation being written; `mlf:<p>:dead:<view>`
  *   — the set of generations that were begun and never committed.
  *
- * Fields of an entity hash, per view: two slots, each a whole record of the view:
- * `_ts:<view>` = `<generation>:<event ms>:<created ms or empty>` and `<view>:<feature>` per
- * feature; the second slot is the same with `<view>~`. A NULL feature is an absent field of a
- * record that exists (NOT_FOUND is an absent record). See scripts.ts for how slots are used.
+ * Fields of an entity hash, per view: two slots, `<view>` and `<view>~`, each one whole record
+ * of the view (see codec.ts) tagged with the generation that wrote it. See scripts.ts for how
+ * the two slots make a write of many chunks appear at once.
  */
 
 /** The prefix of every key of a project. */
@@ -55,37 +54,4 @@ export function entityKeyer(project: string, keys: OnlineTableSpec["keys"]): Ent
     return (key) => head + keyPart(type, key[0]);
   }
   return (key) => prefix + order.map((k) => `${k.name}=${keyPart(k.type, key[k.i])}`).join(",");
-}
-
-/**
- * A value of an OnlineRow as the Redis string stored: numbers and bigints in decimal
- * (JavaScript's shortest text that parses back to the same double, with -0 kept), strings
- * as they are, bytes as base64 so every reply can be read as text.
- */
-export function encodeValue(value: unknown): string {
-  if (typeof value === "number") return value === 0 && Object.is(value, -0) ? "-0" : String(value);
-  if (typeof value === "string") return value;
-  if (typeof value === "bigint") return value.toString();
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64");
-  throw new TypeError(`cannot store ${typeof value} ${String(value)} in Redis`);
-}
-
-/** The inverse of encodeValue for a feature of `dtype`: what the SQLite store returns too. */
-export function valueDecoder(dtype: Dtype): (text: string) => unknown {
-  switch (dtype) {
-    case "int32":
-    case "int64":
-      // 15 digits are always exact as a double; longer text is a bigint unless it is safe.
-      return (text) => {
-        if (text.length < 16) return Number(text);
-        const n = Number(text);
-        return Number.isSafeInteger(n) ? n : BigInt(text);
-      };
-    case "string":
-      return (text) => text;
-    case "bytes":
-      return (text) => Buffer.from(text, "base64");
-    default:
-      return Number;
-  }
 }

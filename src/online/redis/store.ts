@@ -89,7 +89,7 @@ export class RedisOnlineStore implements OnlineStore {
 
   async read(requests: ReadRequest[]): Promise<(StoredRow | undefined)[][]> {
     const args = this.reader.args(requests);
-    const reply = (await this.call(() => this.client.mlfRead(...(args as [number, ...string[]])))) as (string | null)[];
+    const reply = (await this.call(() => this.client.mlfReadBuffer(...(args as [number, ...string[]])))) as (Buffer | null)[];
     return this.reader.rows(requests, reply);
   }
 

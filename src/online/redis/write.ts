@@ -5,7 +5,8 @@ import type { RedisOnlineStoreConfig } from "../../repo/types.js";
 import type { OnlineRow, OnlineTableSpec, OnlineWriteResult } from "../store.js";
 import { redisError, type ScriptClient } from "./client.js";
 import { redisAddress } from "./config.js";
-import { deadKey, encodeValue, entityKeyer, lockKey, metaKey } from "./layout.js";
+import { RecordWriter } from "./codec.js";
+import { deadKey, entityKeyer, lockKey, metaKey } from "./layout.js";
 
 /**
  * Rows per WRITE script. A script blocks the server while it runs: 512 rows of a 10-feature
@@ -24,7 +25,7 @@ const LOCK_WAIT_MS = 30_000;
 
 interface Chunk {
   keys: string[];
-  args: string[];
+  records: Buffer[];
 }
 
 /**
@@ -45,8 +46,7 @@ export async function writeRows(
   const lock = lockKey(project, view);
   const dead = deadKey(project, view);
   const keyer = entityKeyer(project, spec.keys);
-  const nf = spec.features.length;
-  const features = spec.features.map((f) => f.name);
+  const encoder = new RecordWriter(spec);
   const ttl = String((config.keyTtlSeconds ?? 0) * 1000);
   const token = randomBytes(12).toString("hex");
   const result: OnlineWriteResult = { rows: 0, written: 0 };
@@ -66,7 +66,7 @@ export async function writeRows(
     return redisError(config, error);
   };
   const send = (chunk: Chunk, gen: number, newestArg: string) =>
-    client.mlfWrite(3 + chunk.keys.length, meta, lock, dead, ...chunk.keys, view, gen, token, LEASE_MS, ttl, newestArg, nf, ...features, ...chunk.args).then((n) => {
+    client.mlfWrite(3 + chunk.keys.length, meta, lock, dead, ...chunk.keys, view, gen, token, LEASE_MS, ttl, newestArg, ...chunk.records).then((n) => {
       result.written += n as number;
     });
   const begin = async (): Promise<number> => {
@@ -92,30 +92,17 @@ export async function writeRows(
     pending.push(sent);
   };
 
-  let chunk: Chunk = { keys: [], args: [] };
-  const add = (row: OnlineRow) => {
-    if (row.eventTs > newest) newest = row.eventTs;
-    chunk.keys.push(keyer(row.key));
-    const values = row.values;
-    let mask = "";
-    for (let j = 0; j < nf; j++) {
-      if (values[j] === null || values[j] === undefined) {
-        mask = values.map((v) => (v === null || v === undefined ? "1" : "0")).join("");
-        break;
-      }
-    }
-    chunk.args.push(String(row.eventTs), row.createdTs === null ? "" : String(row.createdTs), mask);
-    for (let j = 0; j < nf; j++) chunk.args.push(mask !== "" && mask.charCodeAt(j) === 49 ? "" : encodeValue(values[j]));
-  };
-
+  let chunk: Chunk = { keys: [], records: [] };
   try {
     for await (const rows of batches) {
       for (const row of rows) {
         if (chunk.keys.length === CHUNK_ROWS) {
           await flush(chunk);
-          chunk = { keys: [], args: [] };
+          chunk = { keys: [], records: [] };
         }
-        add(row);
+        if (row.eventTs > newest) newest = row.eventTs;
+        chunk.keys.push(keyer(row.key));
+        chunk.records.push(encoder.record(row));
       }
       result.rows += rows.length;
     }
