@@ -132,3 +132,24 @@ test("redis e2e: Redis down, a wrong password or a server that never answers is 
   assert.equal(ok.run.status, 0, ok.run.stderr);
   assert.ok(ok.seconds < 30);
 });
+
+test("redis e2e: a server whose Redis goes away answers 503 naming it, and mlf serve will not start without it", async (t) => {
+  const redis = await redisServer(t);
+  const dir = tempDir(t);
+  const repo = await wideRepo(dir, [wideRow(1, T0, 1)], { online: redis.yaml() });
+  await materialize(repo, T0 - DAY, T0);
+  const server = await startServer({ port: 0, pollSeconds: 0, features: await openFeatureBackend(repo) });
+  t.after(() => server.close());
+  const ask = () => fetch(`${server.url}/get-online-features`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ features: ["wide:f0"], entities: { user_id: [1] } }) });
+  assert.equal((await ask()).status, 200);
+  await redis.stop();
+  const down = await ask();
+  assert.equal(down.status, 503);
+  const body = (await down.json()) as { error_code: string; message: string };
+  assert.equal(body.error_code, "unavailable");
+  assert.match(body.message, new RegExp(`^Cannot reach Redis at redis://127\\.0\\.0\\.1:${redis.port}/0 `));
+  const serve = mlf(["-C", dir, "serve", "--port", "0"]);
+  assert.equal(serve.status, 1);
+  assert.match(serve.stderr, /Cannot reach Redis at .*ECONNREFUSED/);
+  assert.equal(serve.stderr.trim().split("\n").length, 1, serve.stderr);
+});
