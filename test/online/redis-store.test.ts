@@ -169,6 +169,23 @@ test("redis: a write whose view is applied again mid-way fails and leaves nothin
   const changed: OnlineTableSpec = { ...spec, features: [...spec.features, { name: "b", dtype: "string" }] };
   await (await open(t, server)).ensureTables([changed]);
   release();
-  await assert.rejects(writing, { code: "conflict", message: /lost its lock.*none of it is visible/ });
+  await assert.rejects(writing, { code: "conflict", message: /another layout.*none of it is visible/ });
   assert.deepEqual((await writer.read([{ spec: changed, features: ["a"], keys: [[0], [1]] }]))[0], [undefined, undefined]);
+});
+
+test("redis: a process holding an older layout of a view can neither read nor write it; a view never applied cannot be written", async (t) => {
+  const server = await redisServer(t);
+  const old = await open(t, server);
+  await old.ensureTables([spec]);
+  await old.write(spec, [[row(1, 1000, 1)]]);
+  const changed: OnlineTableSpec = { ...spec, features: [{ name: "a", dtype: "string" }] };
+  const applied = await open(t, server);
+  await applied.ensureTables([changed]);
+  await applied.write(changed, [[{ key: [1], values: ["one"], eventTs: 2000, createdTs: null }]]);
+  await assert.rejects(old.read([{ spec, features: ["a"], keys: [[1]] }]), { code: "unavailable", message: /^Feature view "stats" has another layout in Redis at redis:\/\/127\.0\.0\.1:\d+\/0 than this registry/ });
+  await assert.rejects(old.write(spec, [[row(1, 3000, 3)]]), { code: "conflict", message: /another layout/ });
+  await assert.rejects(old.write(spec, [Array.from({ length: 2 * CHUNK_ROWS }, (_, i) => row(i, 3000, 3))]), { code: "conflict", message: /another layout/ });
+  assert.deepEqual((await applied.read([{ spec: changed, features: ["a"], keys: [[1]] }]))[0]![0]!.values, ["one"]);
+  const never: OnlineTableSpec = { ...spec, view: "never" };
+  await assert.rejects(applied.write(never, [[row(1, 1, 1)]]), { code: "not_found", message: /Feature view "never" has no online table in Redis at .*; run "mlf apply" first/ });
 });

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { ValueType } from "../../repo/types.js";
 import type { OnlineTableSpec } from "../store.js";
 
@@ -9,7 +10,7 @@ import type { OnlineTableSpec } from "../store.js";
  *   join keys (Feast's layout): `<entity>` is `name=value` per join key, sorted by name and
  *   joined by `,`; integers in decimal, strings as JSON text, bytes as `0x` + hex, so two
  *   different keys never share a name. An entity-less view uses `mlf:<p>:k:`.
- * - `mlf:<p>:meta` — a hash of per-view state: `<view>.layout` (JSON), `<view>.base` (first
+ * - `mlf:<p>:meta` — a hash of per-view state: `<view>.layout` (layoutDigest), `<view>.base` (first
  *   generation of the current layout), `<view>.c` (last committed generation),
  *   `<view>.inflight`, `<view>.newest` (greatest committed event time), and `gen`, the
  *   project's generation counter.
@@ -54,4 +55,21 @@ export function entityKeyer(project: string, keys: OnlineTableSpec["keys"]): Ent
     return (key) => head + keyPart(type, key[0]);
   }
   return (key) => prefix + order.map((k) => `${k.name}=${keyPart(k.type, key[k.i])}`).join(",");
+}
+
+const digests = new WeakMap<OnlineTableSpec, string>();
+
+/**
+ * A short digest of a view's layout (keys and features with their types). Every script is
+ * given the digest its caller's spec has and refuses to run when the view's differs: a
+ * process holding an older registry must not decode records of a newer layout, or write
+ * records in an older one.
+ */
+export function layoutDigest(spec: OnlineTableSpec): string {
+  let digest = digests.get(spec);
+  if (digest === undefined) {
+    digest = createHash("sha1").update(JSON.stringify({ keys: spec.keys, features: spec.features })).digest("hex").slice(0, 16);
+    digests.set(spec, digest);
+  }
+  return digest;
 }

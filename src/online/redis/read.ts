@@ -1,6 +1,6 @@
 import type { OnlineTableSpec, ReadRequest, StoredRow } from "../store.js";
 import { recordReader } from "./codec.js";
-import { deadKey, entityKeyer, metaKey, type EntityKeyer } from "./layout.js";
+import { deadKey, entityKeyer, layoutDigest, metaKey, type EntityKeyer } from "./layout.js";
 
 /** What one view's read needs besides its keys, built once per (spec, features) shape. */
 interface Shape {
@@ -27,7 +27,7 @@ export class RedisReader {
       const keyer = this.shape(request).keyer;
       keys.push(deadKey(this.project, request.spec.view));
       for (const key of request.keys) keys.push(keyer(key));
-      argv.push(request.spec.view, request.keys.length);
+      argv.push(request.spec.view, layoutDigest(request.spec), request.keys.length);
     }
     return [keys.length, ...keys, ...argv];
   }

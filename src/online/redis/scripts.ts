@@ -58,16 +58,18 @@ end
 
 /**
  * READ. KEYS: meta, then per view its dead set and its entity keys. ARGV: view count, then per
- * view: name, key count. Returns per view and key the visible record, or nil.
+ * view: name, layout digest, key count. Returns per view and key the visible record, or nil
+ * (all nil for a view without a table); an error when a view's layout differs.
  */
 export const READ = `${PREAMBLE}
 local meta = KEYS[1]
 local out, n = {}, 0
 local a, k = 2, 2
 for _ = 1, tonumber(ARGV[1]) do
-  local view, nk = ARGV[a], tonumber(ARGV[a + 1])
-  local st = redis.call('HMGET', meta, view .. '.base', view .. '.c')
+  local view, nk = ARGV[a], tonumber(ARGV[a + 2])
+  local st = redis.call('HMGET', meta, view .. '.base', view .. '.c', view .. '.layout')
   local base = tonumber(st[1])
+  if base and st[3] ~= ARGV[a + 1] then return redis.error_reply('MLF_LAYOUT ' .. view) end
   if not base then
     for _ = 1, nk do n = n + 1; out[n] = false end
   else
@@ -82,7 +84,7 @@ for _ = 1, tonumber(ARGV[1]) do
       if eff == 0 then out[n] = false else out[n] = r[eff] end
     end
   end
-  a = a + 2
+  a = a + 3
   k = k + 1 + nk
 end
 return out
@@ -91,15 +93,16 @@ return out
 /**
  * WRITE one chunk. KEYS: meta, lock, dead, one entity key per row. ARGV: view, generation (0 =
  * write visibly now), lock token, lease ms, key ttl ms (0 = none), newest event time of the
- * call (applied here when the generation is 0), then one record per row without its
- * generation (codec.ts). Returns the number of rows that replaced or created their key's record.
+ * call (applied here when the generation is 0), layout digest, then one record per row
+ * without its generation (codec.ts). Returns the number of rows that replaced or created their key's record.
  */
 export const WRITE = `${PREAMBLE}
 local meta, lock, dead = KEYS[1], KEYS[2], KEYS[3]
 local view, gen, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[5])
-local st = redis.call('HMGET', meta, view .. '.base', view .. '.c', view .. '.inflight', view .. '.newest')
+local st = redis.call('HMGET', meta, view .. '.base', view .. '.c', view .. '.inflight', view .. '.newest', view .. '.layout')
 local base, inflight = tonumber(st[1]), tonumber(st[3])
 if not base then return redis.error_reply('MLF_NO_TABLE') end
+if st[5] ~= ARGV[7] then return redis.error_reply('MLF_LAYOUT ' .. view) end
 if gen > 0 then
   if redis.call('GET', lock) ~= ARGV[3] or inflight ~= gen then return redis.error_reply('MLF_LOST_LOCK') end
   redis.call('PEXPIRE', lock, ARGV[4])
@@ -109,7 +112,7 @@ local committed = judge(base, tonumber(st[2]), dead)
 local f1, f2 = view, view .. '~'
 local written = 0
 for i = 4, #KEYS do
-  local key, rec = KEYS[i], ARGV[i + 3]
+  local key, rec = KEYS[i], ARGV[i + 4]
   local h = redis.call('HMGET', key, f1, f2)
   local target
   if not h[1] and not h[2] then
@@ -151,13 +154,15 @@ return written
 `;
 
 /**
- * BEGIN a generation. KEYS: meta, lock, dead. ARGV: view, token, lease ms. Returns the new
+ * BEGIN a generation. KEYS: meta, lock, dead. ARGV: view, token, lease ms, layout digest. Returns the new
  * generation, or 0 when another writer holds the lock. A generation left in flight by a
  * writer whose lease expired is declared dead here.
  */
 export const BEGIN = `
 local meta, view = KEYS[1], ARGV[1]
-if not redis.call('HGET', meta, view .. '.base') then return redis.error_reply('MLF_NO_TABLE') end
+local st = redis.call('HMGET', meta, view .. '.base', view .. '.layout')
+if not st[1] then return redis.error_reply('MLF_NO_TABLE') end
+if st[2] ~= ARGV[4] then return redis.error_reply('MLF_LAYOUT ' .. view) end
 if not redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return 0 end
 local prev = redis.call('HGET', meta, view .. '.inflight')
 if prev then redis.call('SADD', KEYS[3], prev) end
@@ -199,7 +204,7 @@ return 0
 `;
 
 /**
- * ENSURE a view's layout. KEYS: meta, lock, dead. ARGV: view, layout JSON. Returns 0 when the
+ * ENSURE a view's layout. KEYS: meta, lock, dead. ARGV: view, layout digest. Returns 0 when the
  * layout is unchanged, 1 when the view was created, 2 when it was recreated: a new base makes
  * every older record invisible, and a running write loses its lock.
  */

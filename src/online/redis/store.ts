@@ -1,7 +1,9 @@
+import { MlfError } from "../../errors.js";
 import type { RedisOnlineStoreConfig } from "../../repo/types.js";
+import { redisAddress } from "./config.js";
 import type { OnlineRow, OnlineStore, OnlineTableSpec, OnlineWriteResult, ReadRequest, StoredRow } from "../store.js";
 import { connect, redisError, type ScriptClient } from "./client.js";
-import { deadKey, entityPrefix, lockKey, metaKey, projectPrefix } from "./layout.js";
+import { deadKey, entityPrefix, layoutDigest, lockKey, metaKey, projectPrefix } from "./layout.js";
 import { RedisReader } from "./read.js";
 import { writeRows } from "./write.js";
 
@@ -45,8 +47,7 @@ export class RedisOnlineStore implements OnlineStore {
     const created: string[] = [];
     const recreated: string[] = [];
     for (const spec of specs) {
-      const layout = JSON.stringify({ keys: spec.keys, features: spec.features });
-      const done = Number(await this.call(() => this.client.mlfEnsure(3, ...this.viewKeys(spec.view), spec.view, layout)));
+      const done = Number(await this.call(() => this.client.mlfEnsure(3, ...this.viewKeys(spec.view), spec.view, layoutDigest(spec))));
       if (done === 1) created.push(spec.view);
       if (done === 2) recreated.push(spec.view);
     }
@@ -89,7 +90,14 @@ export class RedisOnlineStore implements OnlineStore {
 
   async read(requests: ReadRequest[]): Promise<(StoredRow | undefined)[][]> {
     const args = this.reader.args(requests);
-    const reply = (await this.call(() => this.client.mlfReadBuffer(...(args as [number, ...string[]])))) as (Buffer | null)[];
+    let reply: (Buffer | null)[];
+    try {
+      reply = (await this.client.mlfReadBuffer(...(args as [number, ...string[]]))) as (Buffer | null)[];
+    } catch (error) {
+      const changed = /MLF_LAYOUT (\S+)/.exec((error as Error)?.message ?? "");
+      if (!changed) throw redisError(this.config, error);
+      throw new MlfError("unavailable", `Feature view "${changed[1]}" has another layout in Redis at ${redisAddress(this.config)} than this registry (it was applied again); reload the registry (mlf serve does within its poll interval).`, { cause: error });
+    }
     return this.reader.rows(requests, reply);
   }
 

@@ -6,7 +6,7 @@ import type { OnlineRow, OnlineTableSpec, OnlineWriteResult } from "../store.js"
 import { redisError, type ScriptClient } from "./client.js";
 import { redisAddress } from "./config.js";
 import { RecordWriter } from "./codec.js";
-import { deadKey, entityKeyer, lockKey, metaKey } from "./layout.js";
+import { deadKey, entityKeyer, layoutDigest, lockKey, metaKey } from "./layout.js";
 
 /**
  * Rows per WRITE script. A script blocks the server while it runs: 512 rows of a 10-feature
@@ -47,6 +47,7 @@ export async function writeRows(
   const dead = deadKey(project, view);
   const keyer = entityKeyer(project, spec.keys);
   const encoder = new RecordWriter(spec);
+  const digest = layoutDigest(spec);
   const ttl = String((config.keyTtlSeconds ?? 0) * 1000);
   const token = randomBytes(12).toString("hex");
   const result: OnlineWriteResult = { rows: 0, written: 0 };
@@ -60,19 +61,22 @@ export async function writeRows(
     if (message.includes("MLF_NO_TABLE")) {
       return new MlfError("not_found", `Feature view "${view}" has no online table in Redis at ${redisAddress(config)}; run "mlf apply" first.`, { cause: error });
     }
+    if (message.includes("MLF_LAYOUT")) {
+      return new MlfError("conflict", `Feature view "${view}" has another layout in Redis at ${redisAddress(config)} than the registry this write used (it was applied again); none of it is visible; run it again.`, { cause: error });
+    }
     if (message.includes("MLF_LOST_LOCK")) {
       return new MlfError("conflict", `The write to feature view "${view}" lost its lock in Redis at ${redisAddress(config)} (the view was applied again, or the writer stalled past its lease); none of it is visible; run it again.`, { cause: error });
     }
     return redisError(config, error);
   };
   const send = (chunk: Chunk, gen: number, newestArg: string) =>
-    client.mlfWrite(3 + chunk.keys.length, meta, lock, dead, ...chunk.keys, view, gen, token, LEASE_MS, ttl, newestArg, ...chunk.records).then((n) => {
+    client.mlfWrite(3 + chunk.keys.length, meta, lock, dead, ...chunk.keys, view, gen, token, LEASE_MS, ttl, newestArg, digest, ...chunk.records).then((n) => {
       result.written += n as number;
     });
   const begin = async (): Promise<number> => {
     const until = Date.now() + LOCK_WAIT_MS;
     for (;;) {
-      const gen = Number(await client.mlfBegin(3, meta, lock, dead, view, token, LEASE_MS));
+      const gen = Number(await client.mlfBegin(3, meta, lock, dead, view, token, LEASE_MS, digest));
       if (gen > 0) return gen;
       if (Date.now() > until) {
         throw new MlfError("unavailable", `Another write to feature view "${view}" has held its lock in Redis at ${redisAddress(config)} for over ${LOCK_WAIT_MS / 1000} s; wait for it to finish and run again.`);
