@@ -189,3 +189,22 @@ test("redis: a process holding an older layout of a view can neither read nor wr
   const never: OnlineTableSpec = { ...spec, view: "never" };
   await assert.rejects(applied.write(never, [[row(1, 1, 1)]]), { code: "not_found", message: /Feature view "never" has no online table in Redis at .*; run "mlf apply" first/ });
 });
+
+test("redis: a writer whose lease lapsed stops at its next chunk; the next writer declares its generation dead", async (t) => {
+  const server = await redisServer(t);
+  const writer = await open(t, server);
+  await writer.ensureTables([spec]);
+  let release!: () => void;
+  const paused: { at?: () => void; go?: Promise<void> } = { go: new Promise((resolve) => (release = resolve)) };
+  const reachedPause = new Promise<void>((resolve) => (paused.at = resolve));
+  const writing = writer.write(spec, slowRows(10 * CHUNK_ROWS, 2000, 2, paused));
+  await reachedPause;
+  const stalled = await writer.client.hget("mlf:p:meta", "stats.inflight");
+  await writer.client.del("mlf:p:lock:stats"); // what an expired lease looks like
+  const next = await open(t, server);
+  assert.deepEqual(await next.write(spec, [Array.from({ length: 2 * CHUNK_ROWS }, (_, i) => row(i, 1000, 1))]), { rows: 2 * CHUNK_ROWS, written: 2 * CHUNK_ROWS });
+  assert.deepEqual(await next.client.smembers("mlf:p:dead:stats"), [stalled]);
+  release();
+  await assert.rejects(writing, { code: "conflict", message: /lost its lock/ });
+  assert.deepEqual(new Set((await next.read([{ spec, features: ["a"], keys: Array.from({ length: 10 * CHUNK_ROWS }, (_, i) => [i]) }]))[0]!.map((r) => r?.values[0])), new Set([1, undefined]), "nothing of the stalled writer is visible");
+});
