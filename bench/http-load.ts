@@ -44,7 +44,7 @@ export interface Load {
 }
 
 /** CPU time (user + system) processes have used, in ms, from /proc (Linux; 100 ticks per second). */
-function cpuMs(pids: (number | undefined)[]): number | undefined {
+export function cpuMs(pids: (number | undefined)[]): number | undefined {
   try {
     let total = 0;
     for (const pid of pids) {

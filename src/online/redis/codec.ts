@@ -22,9 +22,15 @@ const TWO_32 = 4294967296;
 type Kind = 0 | 1 | 2 | 3 | 4; // double, int64, bool, string, bytes
 const kinds: Record<Dtype, Kind> = { float32: 0, float64: 0, unix_timestamp: 0, int32: 1, int64: 1, bool: 2, string: 3, bytes: 4 };
 
-/** Encodes rows of one spec into shared buffers; each record is a view into one of them. */
+/**
+ * Encodes rows of one spec into a batch: each record preceded by its uint32 LE length, so a
+ * chunk of records travels as one argument (the WRITE script splits it) instead of one
+ * argument, and one Buffer object, per row.
+ */
 export class RecordWriter {
   private buffer = Buffer.allocUnsafe(1 << 16);
+  /** Where the batch being written starts, and where the next record goes. */
+  private start = 0;
   private pos = 0;
   private readonly kinds: Kind[];
   private readonly fixed: number;
@@ -38,8 +44,15 @@ export class RecordWriter {
     this.variable = this.kinds.some((k) => k >= 3);
   }
 
-  /** The record of `row` (without its generation). */
-  record(row: OnlineRow): Buffer {
+  /** The records added since the last call, as one buffer. */
+  take(): Buffer {
+    const batch = this.buffer.subarray(this.start, this.pos);
+    this.start = this.pos;
+    return batch;
+  }
+
+  /** Adds the record of `row` (without its generation) to the batch. */
+  add(row: OnlineRow): void {
     const kinds = this.kinds;
     const n = kinds.length;
     const values = row.values;
@@ -51,14 +64,17 @@ export class RecordWriter {
         if (v !== null && v !== undefined && kinds[j]! >= 3) size += kinds[j] === 3 ? Buffer.byteLength(v as string) : (v as Uint8Array).byteLength;
       }
     }
-    if (this.pos + size > this.buffer.length) {
-      // Records handed out keep the old buffer alive; the next ones go to a fresh one.
-      this.buffer = Buffer.allocUnsafe(Math.max(1 << 16, size));
-      this.pos = 0;
+    if (this.pos + 4 + size > this.buffer.length) {
+      // Batches taken keep the old buffer alive; this batch moves to a fresh one.
+      const batch = this.buffer.subarray(this.start, this.pos);
+      this.buffer = Buffer.allocUnsafe(Math.max(1 << 16, (batch.length + 4 + size) * 2));
+      batch.copy(this.buffer, 0);
+      this.start = 0;
+      this.pos = batch.length;
     }
     const buffer = this.buffer;
     const start = this.pos;
-    let pos = start + buffer.write(header, start, "latin1");
+    let pos = start + 4 + buffer.write(header, start + 4, "latin1");
     const bitmap = pos;
     buffer.fill(0, bitmap, bitmap + this.bitmapBytes);
     pos += this.bitmapBytes;
@@ -97,8 +113,8 @@ export class RecordWriter {
         }
       }
     }
+    buffer.writeUInt32LE(pos - start - 4, start);
     this.pos = pos;
-    return buffer.subarray(start, pos);
   }
 }
 

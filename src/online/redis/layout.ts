@@ -12,7 +12,8 @@ import type { OnlineTableSpec } from "../store.js";
  *   different keys never share a name. An entity-less view uses `mlf:<p>:k:`.
  * - `mlf:<p>:meta` — a hash of per-view state: `<view>.layout` (layoutDigest), `<view>.base` (first
  *   generation of the current layout), `<view>.c` (last committed generation),
- *   `<view>.inflight`, `<view>.newest` (greatest committed event time), and `gen`, the
+ *   `<view>.inflight`, `<view>.newest` (greatest committed event time), `<view>.ndead` (the
+ *   size of its dead set, so readers skip the set while it is empty), and `gen`, the
  *   project's generation counter.
  * - `mlf:<p>:lock:<view>` — the lease of the one generation being written; `mlf:<p>:dead:<view>`
  *   — the set of generations that were begun and never committed.

@@ -30,12 +30,14 @@ local function hdr(h)
   local t, e, c = string.match(h, '^(%d+):([^:]*):([^|]*)|')
   return tonumber(t), tonumber(e), (c == '' and NO_CREATED or tonumber(c))
 end
-local function judge(base, c, dead)
+-- Whether records of generation t count; the dead set is only asked when it is not empty.
+local function judge(base, c, dead, ndead)
   local verdict = {}
+  local anyDead = (tonumber(ndead) or 0) > 0
   return function(t)
     local v = verdict[t]
     if v == nil then
-      v = t >= base and t <= c and redis.call('SISMEMBER', dead, t) == 0
+      v = t >= base and t <= c and not (anyDead and redis.call('SISMEMBER', dead, t) == 1)
       verdict[t] = v
     end
     return v
@@ -67,13 +69,13 @@ local out, n = {}, 0
 local a, k = 2, 2
 for _ = 1, tonumber(ARGV[1]) do
   local view, nk = ARGV[a], tonumber(ARGV[a + 2])
-  local st = redis.call('HMGET', meta, view .. '.base', view .. '.c', view .. '.layout')
+  local st = redis.call('HMGET', meta, view .. '.base', view .. '.c', view .. '.layout', view .. '.ndead')
   local base = tonumber(st[1])
   if base and st[3] ~= ARGV[a + 1] then return redis.error_reply('MLF_LAYOUT ' .. view) end
   if not base then
     for _ = 1, nk do n = n + 1; out[n] = false end
   else
-    local committed = judge(base, tonumber(st[2]), KEYS[k])
+    local committed = judge(base, tonumber(st[2]), KEYS[k], st[4])
     local f1, f2 = view, view .. '~'
     for i = 1, nk do
       local r = redis.call('HMGET', KEYS[k + i], f1, f2)
@@ -93,13 +95,13 @@ return out
 /**
  * WRITE one chunk. KEYS: meta, lock, dead, one entity key per row. ARGV: view, generation (0 =
  * write visibly now), lock token, lease ms, key ttl ms (0 = none), newest event time of the
- * call (applied here when the generation is 0), layout digest, then one record per row
- * without its generation (codec.ts). Returns the number of rows that replaced or created their key's record.
+ * call (applied here when the generation is 0), layout digest, then the rows' records without
+ * their generation, each preceded by its uint32 LE length (codec.ts). Returns the number of rows that replaced or created their key's record.
  */
 export const WRITE = `${PREAMBLE}
 local meta, lock, dead = KEYS[1], KEYS[2], KEYS[3]
 local view, gen, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[5])
-local st = redis.call('HMGET', meta, view .. '.base', view .. '.c', view .. '.inflight', view .. '.newest', view .. '.layout')
+local st = redis.call('HMGET', meta, view .. '.base', view .. '.c', view .. '.inflight', view .. '.newest', view .. '.layout', view .. '.ndead')
 local base, inflight = tonumber(st[1]), tonumber(st[3])
 if not base then return redis.error_reply('MLF_NO_TABLE') end
 if st[5] ~= ARGV[7] then return redis.error_reply('MLF_LAYOUT ' .. view) end
@@ -108,11 +110,14 @@ if gen > 0 then
   redis.call('PEXPIRE', lock, ARGV[4])
 end
 local tag = (gen > 0 and ARGV[2] or st[2]) .. ':'
-local committed = judge(base, tonumber(st[2]), dead)
+local committed = judge(base, tonumber(st[2]), dead, st[6])
 local f1, f2 = view, view .. '~'
 local written = 0
+local batch, at = ARGV[8], 1
 for i = 4, #KEYS do
-  local key, rec = KEYS[i], ARGV[i + 4]
+  local length = struct.unpack('<I4', batch, at)
+  local key, rec = KEYS[i], string.sub(batch, at + 4, at + 3 + length)
+  at = at + 4 + length
   local h = redis.call('HMGET', key, f1, f2)
   local target
   if not h[1] and not h[2] then
@@ -165,7 +170,10 @@ if not st[1] then return redis.error_reply('MLF_NO_TABLE') end
 if st[2] ~= ARGV[4] then return redis.error_reply('MLF_LAYOUT ' .. view) end
 if not redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return 0 end
 local prev = redis.call('HGET', meta, view .. '.inflight')
-if prev then redis.call('SADD', KEYS[3], prev) end
+if prev then
+  redis.call('SADD', KEYS[3], prev)
+  redis.call('HINCRBY', meta, view .. '.ndead', 1)
+end
 local g = redis.call('HINCRBY', meta, 'gen', 1)
 redis.call('HSET', meta, view .. '.inflight', g)
 return g
@@ -190,6 +198,7 @@ export const ABORT = `
 if redis.call('GET', KEYS[2]) == ARGV[2] then
   if redis.call('HGET', KEYS[1], ARGV[1] .. '.inflight') == ARGV[3] then
     redis.call('SADD', KEYS[3], ARGV[3])
+    redis.call('HINCRBY', KEYS[1], ARGV[1] .. '.ndead', 1)
     redis.call('HDEL', KEYS[1], ARGV[1] .. '.inflight')
   end
   redis.call('DEL', KEYS[2])
@@ -214,7 +223,7 @@ local current = redis.call('HGET', meta, view .. '.layout')
 if current == ARGV[2] then return 0 end
 local g = redis.call('HINCRBY', meta, 'gen', 1)
 redis.call('HSET', meta, view .. '.layout', ARGV[2], view .. '.base', g, view .. '.c', g)
-redis.call('HDEL', meta, view .. '.inflight', view .. '.newest')
+redis.call('HDEL', meta, view .. '.inflight', view .. '.newest', view .. '.ndead')
 redis.call('DEL', KEYS[2], KEYS[3])
 if current then return 2 end
 return 1
@@ -223,7 +232,7 @@ return 1
 /** DROP a view's state. KEYS: meta, lock, dead. ARGV: view. Its records become invisible at once. */
 export const DROP = `
 local meta, view = KEYS[1], ARGV[1]
-redis.call('HDEL', meta, view .. '.layout', view .. '.base', view .. '.c', view .. '.inflight', view .. '.newest')
+redis.call('HDEL', meta, view .. '.layout', view .. '.base', view .. '.c', view .. '.inflight', view .. '.newest', view .. '.ndead')
 redis.call('DEL', KEYS[2], KEYS[3])
 return 1
 `;

@@ -25,7 +25,8 @@ const LOCK_WAIT_MS = 30_000;
 
 interface Chunk {
   keys: string[];
-  records: Buffer[];
+  /** The rows' records, length-prefixed (RecordWriter). */
+  records: Buffer;
 }
 
 /**
@@ -70,7 +71,7 @@ export async function writeRows(
     return redisError(config, error);
   };
   const send = (chunk: Chunk, gen: number, newestArg: string) =>
-    client.mlfWrite(3 + chunk.keys.length, meta, lock, dead, ...chunk.keys, view, gen, token, LEASE_MS, ttl, newestArg, digest, ...chunk.records).then((n) => {
+    client.mlfWrite(3 + chunk.keys.length, meta, lock, dead, ...chunk.keys, view, gen, token, LEASE_MS, ttl, newestArg, digest, chunk.records).then((n) => {
       result.written += n as number;
     });
   const begin = async (): Promise<number> => {
@@ -96,25 +97,25 @@ export async function writeRows(
     pending.push(sent);
   };
 
-  let chunk: Chunk = { keys: [], records: [] };
+  let keys: string[] = [];
   try {
     for await (const rows of batches) {
       for (const row of rows) {
-        if (chunk.keys.length === CHUNK_ROWS) {
-          await flush(chunk);
-          chunk = { keys: [], records: [] };
+        if (keys.length === CHUNK_ROWS) {
+          await flush({ keys, records: encoder.take() });
+          keys = [];
         }
         if (row.eventTs > newest) newest = row.eventTs;
-        chunk.keys.push(keyer(row.key));
-        chunk.records.push(encoder.record(row));
+        keys.push(keyer(row.key));
+        encoder.add(row);
       }
       result.rows += rows.length;
     }
     if (generation === 0) {
-      if (chunk.keys.length > 0) await send(chunk, 0, String(newest));
+      if (keys.length > 0) await send({ keys, records: encoder.take() }, 0, String(newest));
       return result;
     }
-    if (chunk.keys.length > 0) await flush(chunk);
+    if (keys.length > 0) await flush({ keys, records: encoder.take() });
     while (pending.length > 0) await pending.shift();
     await client.mlfCommit(2, meta, lock, view, token, generation, newest === -Infinity ? "" : String(newest));
     return result;
