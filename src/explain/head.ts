@@ -70,11 +70,15 @@ function unit(columns: number, index: number, scale = 1): number[] {
   return Array.from({ length: columns }, (_, c) => (c === index ? scale : 0));
 }
 
-function checkIndex(index: number, width: number, labels?: (number | string)[]): void {
-  if (!Number.isInteger(index) || index < 0 || index >= width) {
-    const what = labels ? `classes ${labels.join(", ")} (indexes 0 to ${width - 1})` : `output columns 0 to ${width - 1}`;
-    throw new MlfError("invalid_argument", `Target ${index} is not one of the model's ${what}; pass one of those.`);
-  }
+/** Refuses a target that is not one of `width` output columns. */
+export function checkTarget(index: number, width: number, labels?: (number | string)[]): void {
+  if (Number.isInteger(index) && index >= 0 && index < width) return;
+  const what = labels
+    ? `is not one of the model's classes ${labels.join(", ")} (targets 0 to ${width - 1})`
+    : width === 1
+      ? "is out of range: the model has one output (target 0)"
+      : `is not one of the model's outputs 0 to ${width - 1}`;
+  throw new MlfError("invalid_argument", `Target ${index} ${what}; pass one of those.`);
 }
 
 /**
@@ -90,7 +94,7 @@ export function scoresHead(columns: number, post: PostTransform, labels?: (numbe
     outputs: (raw) => (post === "LOGISTIC" ? raw.map(logistic) : post === "SOFTMAX" ? softmax(raw) : raw.slice()),
     defaultTarget: (outputs) => (columns === 1 || !classifier ? 0 : columns === 2 ? 1 : argmax(outputs)),
     target(index) {
-      checkIndex(index, columns, labels);
+      checkTarget(index, columns, labels);
       const label = labels?.[index];
       if (post === "NONE") return { index, label, weights: unit(columns, index), space: "output", transform: "identity" };
       if (post === "LOGISTIC") return { index, label, weights: unit(columns, index), space: "margin", transform: "logistic" };
@@ -119,7 +123,7 @@ export function binaryHead(kind: "complement" | "logistic", labels: (number | st
     },
     defaultTarget: () => 1,
     target(index) {
-      checkIndex(index, 2, labels);
+      checkTarget(index, 2, labels);
       if (kind === "logistic") return { index, label: labels[index], weights: [index === 1 ? 1 : -1], space: "margin", transform: "logistic" };
       if (index === 0) throw new MlfError("invalid_argument", `Class ${labels[0]} is scored as 1 - P(${labels[1]}) by this model; explain class ${labels[1]} (target 1) instead.`);
       return { index, label: labels[1], weights: [1], space: "output", transform: "identity" };

@@ -1,5 +1,5 @@
-import { MlfError } from "../errors.js";
 import { perTarget, type Engine, type RawExplanation } from "./engine.js";
+import { checkTarget } from "./head.js";
 import { kernelShap, type KernelOptions } from "./kernel-shap.js";
 import type { OnnxScorer } from "./runtime.js";
 
@@ -25,9 +25,7 @@ export async function kernelEngine(scorer: OnnxScorer, background: number[][], o
     async explain(row, requested): Promise<RawExplanation> {
       const { values } = await scorer.run(row, 1);
       const target = requested ?? (columns === 1 ? 0 : columns === 2 ? 1 : values.indexOf(Math.max(...values)));
-      if (!Number.isInteger(target) || target < 0 || target >= columns) {
-        throw new MlfError("invalid_argument", `Target ${requested} is not one of the model's output columns 0 to ${columns - 1}; pass one of those.`);
-      }
+      checkTarget(target, columns);
       const fx = values[target]!;
       const evaluate = async (data: Float64Array, rows: number) => {
         const out = await scorer.run(data, rows);

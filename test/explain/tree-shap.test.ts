@@ -165,5 +165,5 @@ test("a multiclass forest explains the predicted class unless told which", async
       assert.ok(Math.abs(t.base_value + sum(t.attributions.map((a) => a.attribution)) - t.prediction) < 1e-12);
     }
   }
-  await assert.rejects(explainer.explain(expected.rows[0]!, { target: 3 }), /Target 3 is not one of the model's classes 0, 1, 2/);
+  await assert.rejects(explainer.explain(expected.rows[0]!, { target: 3 }), /Target 3 is not one of the model's classes 0, 1, 2 \(targets 0 to 2\)/);
 });
