@@ -80,7 +80,7 @@ function matmul(graph: OnnxGraph, node: OnnxNode, data: string, width: number): 
   if (node.inputs[0] !== data || !w || w.dims.length > 2 || inner !== width) throw new Unsupported(`${node.opType} ${node.name} does not multiply the features by a constant matrix`);
   if (node.opType === "Gemm" && a.int("transA", 0) === 1) throw new Unsupported("Gemm with transA is not a linear model of the rows");
   const columns = w.dims.length === 1 ? 1 : transB ? w.dims[0]! : w.dims[1]!;
-  const alpha = node.opType === "Gemm" ? (node.attributes.get("alpha")?.f ?? 1) : 1;
+  const alpha = a.float("alpha", 1);
   const weights = Array.from({ length: columns }, (_, c) =>
     Array.from({ length: width }, (_, i) => alpha * (w.dims.length === 1 ? w.values[i]! : transB ? w.values[c * width + i]! : w.values[i * columns + c]!)),
   );
@@ -92,7 +92,7 @@ function matmul(graph: OnnxGraph, node: OnnxNode, data: string, width: number): 
   if (node.opType === "Gemm" && node.inputs[2]) {
     const c = constant(graph, node.inputs[2]);
     if (!c) throw new Unsupported("Gemm's bias is not a constant");
-    addBias(c.values, node.attributes.get("beta")?.f ?? 1);
+    addBias(c.values, a.float("beta", 1));
   }
   let output = node.outputs[0]!;
   let next = soleConsumer(graph, output);

@@ -221,6 +221,7 @@ export function attributes(node: OnnxNode) {
     ints: (name: string): number[] => get(name)?.ints ?? [],
     strings: (name: string): string[] => get(name)?.strings ?? [],
     int: (name: string, fallback: number): number => get(name)?.i ?? fallback,
+    float: (name: string, fallback: number): number => get(name)?.f ?? fallback,
     string: (name: string, fallback: string): string => get(name)?.s ?? fallback,
     /** A FLOATS attribute or its `<name>_as_tensor` twin (double precision), whichever is set. */
     numbers: (name: string): number[] => {

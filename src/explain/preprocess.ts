@@ -54,7 +54,7 @@ export function featureStep(graph: OnnxGraph, node: OnnxNode, data: string, widt
   }
   if (node.domain === "ai.onnx.ml" && node.opType === "Imputer") {
     const imputed = perFeature(a.floats("imputed_value_floats"), width, "Imputer imputed_value_floats");
-    const replaced = a.has("replaced_value_float") ? (node.attributes.get("replaced_value_float")!.f ?? 0) : 0;
+    const replaced = a.float("replaced_value_float", 0);
     const missing = Number.isNaN(replaced) ? (v: number) => Number.isNaN(v) : (v: number) => v === replaced;
     return { map: each((v, i) => (missing(v) ? imputed(i) : v)), float32 };
   }

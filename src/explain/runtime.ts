@@ -28,11 +28,13 @@ export class OnnxScorer {
       await session.release();
       throw new MlfError("invalid_argument", `${label} does not take one [N, features] float tensor, which explanations need; export the model with a single numeric input.`);
     }
-    const tensors = session.outputMetadata.filter((o) => o.isTensor);
-    const output = tensors.find((o) => o.isTensor && /prob/i.test(o.name) && o.shape.length === 2) ?? tensors[0];
-    if (!output) {
+    const outputs = session.outputMetadata;
+    const scores = outputs.filter((o) => o.isTensor && (o.type === "float32" || o.type === "float64"));
+    const output = scores.find((o) => /prob/i.test(o.name) && o.isTensor && o.shape.length === 2) ?? scores[0];
+    if (!output || outputs.some((o) => !o.isTensor)) {
       await session.release();
-      throw new MlfError("invalid_argument", `${label} has no tensor output to explain; export it without ZipMap (skl2onnx: options={"zipmap": False}).`);
+      const why = output ? "has a non-tensor output" : "has no float output to explain";
+      throw new MlfError("invalid_argument", `${label} ${why}; export it with a float score or probabilities tensor and without ZipMap (skl2onnx: options={"zipmap": False}).`);
     }
     return new OnnxScorer(session, Tensor, { name: input.name, type: input.type as "float32" | "float64" }, output.name, input.shape[1] as number);
   }

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { loadExplainer } from "../../src/index.js";
 import { mlfErrorWith, tempDir } from "../helpers.js";
-import { fixture } from "./helpers.js";
+import { fixture, onnxModel } from "./helpers.js";
 
 test("an explanation has the documented shape, and serializes without NaN or -0", async () => {
   const { path, expected } = fixture("diabetes_forest");
@@ -50,6 +50,13 @@ test("bad input is refused with a clear error naming the problem", async (t) => 
   await assert.rejects(loadExplainer(path, { background, method: "magic" as "auto" }), mlfErrorWith("invalid_argument", /Unknown explanation method magic/));
   await assert.rejects(loadExplainer(path, { background, samples: 0 }), mlfErrorWith("invalid_argument", /sample budget 0/));
   await assert.rejects(loadExplainer(fixture("diabetes_mlp").path, { background, method: "exact" }), mlfErrorWith("invalid_argument", /has no exact explanation \(.*MatMul.*\); use method "kernel"/));
+
+  const labelsOnly = onnxModel({
+    input: { width: 1 },
+    outputs: [{ name: "label", type: "int64", dims: [null] }],
+    nodes: [{ op: "LinearClassifier", inputs: ["input"], outputs: ["label", "probabilities"], attributes: { coefficients: [-1, 1], intercepts: [0, 0], classlabels_ints: [0, 1], post_transform: "LOGISTIC" } }],
+  });
+  await assert.rejects(loadExplainer(labelsOnly, { background: [[1]] }), mlfErrorWith("invalid_argument", /has no float output to explain/));
 
   const explainer = await loadExplainer(bytes, { background });
   assert.deepEqual(explainer.featureNames, ["f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9"]);
