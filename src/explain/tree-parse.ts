@@ -113,8 +113,10 @@ function classifier(node: OnnxNode): ParsedTrees {
 function treeEnsemble(node: OnnxNode): ParsedTrees {
   const a = attributes(node);
   const columns = a.int("n_targets", 1);
-  const transform = POST_TRANSFORMS[a.int("post_transform", 0)] ?? "unknown";
-  if (transform !== "NONE") throw new Unsupported(`TreeEnsemble with post_transform ${transform} is not explained exactly`);
+  // onnxruntime 1.23 reads this enum in its own order (1 = LOGISTIC, where the ONNX spec says
+  // SOFTMAX) and skips it on a single target, so only NONE means the same thing everywhere.
+  const transform = a.int("post_transform", 0);
+  if (transform !== 0) throw new Unsupported(`TreeEnsemble with post_transform ${transform} is not explained exactly`);
   const splits = a.tensor("nodes_splits")?.values ?? [];
   const modes = a.tensor("nodes_modes")?.values ?? [];
   const features = a.ints("nodes_featureids");

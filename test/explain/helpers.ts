@@ -118,3 +118,26 @@ export function onnxModel(spec: {
 }
 
 export const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+/**
+ * The oracle: Shapley values by enumerating every feature subset S, with the value function
+ * v(S) = mean over background rows z of f(row taking x's values on S and z's elsewhere), the
+ * model f being onnxruntime itself. phi_i = Σ_{S ∌ i} |S|! (M-|S|-1)! / M! (v(S ∪ {i}) - v(S)).
+ */
+export async function bruteForceShapley(bytes: Uint8Array, x: number[], background: number[][]): Promise<number[]> {
+  const m = x.length;
+  const rows: number[][] = [];
+  for (let mask = 0; mask < 2 ** m; mask++) for (const z of background) rows.push(x.map((xi, i) => (mask & (1 << i) ? xi : z[i]!)));
+  const out = (await runOrt(bytes, rows)).variable!.map((r) => r[0]!);
+  const v = (mask: number) => sum(out.slice(mask * background.length, (mask + 1) * background.length)) / background.length;
+  const factorial = (n: number): number => (n <= 1 ? 1 : n * factorial(n - 1));
+  return x.map((_, i) => {
+    let phi = 0;
+    for (let mask = 0; mask < 2 ** m; mask++) {
+      if (mask & (1 << i)) continue;
+      const size = mask.toString(2).split("1").length - 1;
+      phi += ((factorial(size) * factorial(m - size - 1)) / factorial(m)) * (v(mask | (1 << i)) - v(mask));
+    }
+    return phi;
+  });
+}
