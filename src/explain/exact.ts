@@ -1,3 +1,4 @@
+import { MlfError } from "../errors.js";
 import { columnMeans, perTarget, type Engine, type RawExplanation } from "./engine.js";
 import type { Target } from "./head.js";
 import type { ExactModel } from "./recognize.js";
@@ -24,8 +25,15 @@ function dot(weights: number[], raw: Float64Array): number {
  *   and the base is the margin at the background mean.
  * - Trees: interventional TreeSHAP over the parsed trees (tree-shap.ts).
  */
-export function exactEngine(model: ExactModel, background: number[][]): Engine {
+export function exactEngine(model: ExactModel, background: number[][], featureNames: string[]): Engine {
   const prepared = background.map((row) => model.preprocess(row));
+  if (model.kind === "linear") {
+    // Trees route a missing value; a linear model needs an imputer in front of it.
+    prepared.forEach((z, r) => {
+      const i = z.findIndex((v) => !Number.isFinite(v));
+      if (i >= 0) throw new MlfError("invalid_argument", `Background row ${r} has no usable value for feature ${featureNames[i]} (${background[r]![i]}) and the model does not impute it; pass finite background values.`);
+    });
+  }
   const raw = (x: Float64Array) => (model.kind === "linear" ? linearRaw(model, x) : rawScores(model.ensemble, x));
   const target = perTarget((index) => model.head.target(index));
   const explainWith = ((): ((x: Float64Array, t: Target) => { phi: Float64Array; base: number }) => {

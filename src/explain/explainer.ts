@@ -156,7 +156,7 @@ export async function loadExplainer(model: Uint8Array | string, options: Explain
   try {
     if (names.length !== width) throw new MlfError("invalid_argument", `${names.length} feature names were given for ${width} model inputs; pass one name per input.`);
     const background = options.background.map((row, r) => Array.from(checkRow(row, width, `Background row ${r}`, names)));
-    const engine = exact ? exactEngine(exact, background) : await kernelEngine(scorer!, background, { samples, seed: options.seed ?? 0 });
+    const engine = exact ? exactEngine(exact, background, names) : await kernelEngine(scorer!, background, { samples, seed: options.seed ?? 0 });
     return explainer(engine, names, fallbackReason);
   } catch (error) {
     await scorer?.release();

@@ -49,7 +49,7 @@ export class Unsupported extends Error {}
 
 export type PostTransform = "NONE" | "LOGISTIC" | "SOFTMAX" | "SOFTMAX_ZERO" | "PROBIT";
 
-export function logistic(v: number): number {
+function logistic(v: number): number {
   return v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
 }
 
@@ -66,8 +66,8 @@ function argmax(values: Float64Array): number {
   return best;
 }
 
-function unit(columns: number, index: number, scale = 1): number[] {
-  return Array.from({ length: columns }, (_, c) => (c === index ? scale : 0));
+function unit(columns: number, index: number): number[] {
+  return Array.from({ length: columns }, (_, c) => (c === index ? 1 : 0));
 }
 
 /** Refuses a target that is not one of `width` output columns. */
@@ -99,7 +99,7 @@ export function scoresHead(columns: number, post: PostTransform, labels?: (numbe
       if (post === "NONE") return { index, label, weights: unit(columns, index), space: "output", transform: "identity" };
       if (post === "LOGISTIC") return { index, label, weights: unit(columns, index), space: "margin", transform: "logistic" };
       // Two-class softmax is the logistic of the margin difference: additive and exact.
-      if (columns === 2) return { index, label, weights: unit(columns, index).map((w, c) => (c === index ? 1 : -1)), space: "margin", transform: "logistic" };
+      if (columns === 2) return { index, label, weights: [0, 1].map((c) => (c === index ? 1 : -1)), space: "margin", transform: "logistic" };
       return { index, label, weights: unit(columns, index), space: "margin", transform: "softmax" };
     },
   };

@@ -121,7 +121,7 @@ export function coalitions(m: number, budget: number, seed: number): { masks: Ui
 
 /** Solves A x = b (n x n, row-major) by Gaussian elimination with partial pivoting. */
 export function solve(a: Float64Array, b: Float64Array, n: number): Float64Array {
-  const scale = Math.max(1e-300, ...a.map(Math.abs));
+  const scale = a.reduce((m, v) => Math.max(m, Math.abs(v)), 1e-300);
   for (let col = 0; col < n; col++) {
     let pivot = col;
     for (let r = col + 1; r < n; r++) if (Math.abs(a[r * n + col]!) > Math.abs(a[pivot * n + col]!)) pivot = r;

@@ -128,6 +128,8 @@ function treeEnsemble(node: OnnxNode): ParsedTrees {
   const members = a.tensor("membership_values")?.values ?? [];
   const leafTargets = a.ints("leaf_targetids");
   const leafWeights = a.tensor("leaf_weights")?.values ?? [];
+  if ([splits, modes, yes, yesLeaf, no, noLeaf].some((list) => list.length !== features.length)) throw new Unsupported("TreeEnsemble has nodes_* attributes of different lengths");
+  if (leafTargets.length !== leafWeights.length) throw new Unsupported("TreeEnsemble has leaf_* attributes of different lengths");
   // Keys: interior node k is k, leaf j is -(j + 1), so both live in one map.
   const nodes = new Map<number, NodeSpec>();
   leafWeights.forEach((w, j) => nodes.set(-(j + 1), { feature: 0, threshold: 0, mode: 0, missingYes: false, weights: [[leafTargets[j]!, w]] }));

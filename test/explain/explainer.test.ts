@@ -46,6 +46,7 @@ test("bad input is refused with a clear error naming the problem", async (t) => 
   await assert.rejects(loadExplainer(path, { background: [] }), mlfErrorWith("invalid_argument", /background .* has no rows/));
   await assert.rejects(loadExplainer(path, { background: [background[0]!, background[1]!.slice(1)] }), mlfErrorWith("invalid_argument", /Background row 1 has 9 values but the model takes 10 features/));
   await assert.rejects(loadExplainer(path, { background: [[...background[0]!.slice(1), "x" as unknown as number]] }), mlfErrorWith("invalid_argument", /Background row 0 has a non-number for feature f9/));
+  await assert.rejects(loadExplainer(path, { background: [background[0]!.map((v, i) => (i === 3 ? Number.NaN : v))] }), mlfErrorWith("invalid_argument", /Background row 0 has no usable value for feature f3 \(NaN\) and the model does not impute it/));
   await assert.rejects(loadExplainer(path, { background, featureNames: ["a", "b"] }), mlfErrorWith("invalid_argument", /2 feature names were given for 10 model inputs/));
   await assert.rejects(loadExplainer(path, { background, method: "magic" as "auto" }), mlfErrorWith("invalid_argument", /Unknown explanation method magic/));
   await assert.rejects(loadExplainer(path, { background, samples: 0 }), mlfErrorWith("invalid_argument", /sample budget 0/));
