@@ -120,7 +120,7 @@ export function coalitions(m: number, budget: number, seed: number): { masks: Ui
 }
 
 /** Solves A x = b (n x n, row-major) by Gaussian elimination with partial pivoting. */
-export function solve(a: Float64Array, b: Float64Array, n: number): Float64Array {
+function solve(a: Float64Array, b: Float64Array, n: number): Float64Array {
   const scale = a.reduce((m, v) => Math.max(m, Math.abs(v)), 1e-300);
   for (let col = 0; col < n; col++) {
     let pivot = col;

@@ -216,7 +216,6 @@ export function parseOnnx(bytes: Uint8Array): OnnxGraph {
 export function attributes(node: OnnxNode) {
   const get = (name: string) => node.attributes.get(name);
   return {
-    has: (name: string) => node.attributes.has(name),
     floats: (name: string): number[] => get(name)?.floats ?? [],
     ints: (name: string): number[] => get(name)?.ints ?? [],
     strings: (name: string): string[] => get(name)?.strings ?? [],

@@ -12,7 +12,7 @@ export type ExactModel = { width: number; preprocess: (row: ArrayLike<number>) =
 );
 
 /** The model's single [N, F] float or double input. */
-export function featureInput(graph: OnnxGraph): { name: string; width: number; float32: boolean } {
+function featureInput(graph: OnnxGraph): { name: string; width: number; float32: boolean } {
   if (graph.inputs.length !== 1) throw new Unsupported(`the model has ${graph.inputs.length} inputs, not one [N, features] tensor`);
   const input = graph.inputs[0]!;
   const float32 = input.elemType === DataType.FLOAT;

@@ -58,7 +58,7 @@ export function goesYes(tree: Tree, n: number, v: number): boolean {
 }
 
 /** The leaf `row` reaches in `tree`. */
-export function leafOf(tree: Tree, row: ArrayLike<number>): number {
+function leafOf(tree: Tree, row: ArrayLike<number>): number {
   let n = 0;
   while (tree.yes[n]! >= 0) n = goesYes(tree, n, row[tree.feature[n]!]!) ? tree.yes[n]! : tree.no[n]!;
   return n;
