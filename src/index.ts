@@ -46,3 +46,13 @@ export { modelSource } from "./serving/registry-source.js";
 export { fileModelSource, type ModelSource, type ResolvedVersion, type ModelArtifact } from "./serving/sources.js";
 export { ModelPool, type ModelStatus, type Log } from "./serving/model-pool.js";
 export { OnnxModel, type Prediction } from "./serving/runtime/onnx.js";
+export {
+  loadExplainer,
+  type Explainer,
+  type ExplainerOptions,
+  type Explanation,
+  type Attribution,
+  type GlobalImportance,
+  type ExplainMethod,
+  type Transform,
+} from "./explain/explainer.js";
