@@ -16,10 +16,11 @@ export function parseConfig(root: string, text: string): RepoConfig {
   const { source, problems } = YamlSource.parse(CONFIG_FILE, text);
   if (source) problems.push(...source.check(ConfigSchema, source.value ?? {}));
   const block = (source?.value as ConfigYaml | undefined)?.online_store;
-  if (source && problems.length === 0 && block) problems.push(...source.check(onlineStoreSchema(block), block, ["online_store"]));
-  if (source && problems.length === 0 && block?.type === "redis") {
-    const problem = redisConfigProblem(block as RedisStoreYaml);
-    if (problem) problems.push({ file: CONFIG_FILE, line: source.lineOf(["online_store", "connection_string"]), ...problem });
+  if (source && block !== null && typeof block === "object" && "type" in block) {
+    const blockProblems = source.check(onlineStoreSchema(block), block, ["online_store"]);
+    const problem = blockProblems.length === 0 && block.type === "redis" ? redisConfigProblem(block as RedisStoreYaml) : undefined;
+    if (problem) blockProblems.push({ file: CONFIG_FILE, line: source.lineOf(["online_store", "connection_string"]), ...problem });
+    problems.push(...blockProblems);
   }
   if (problems.length > 0) {
     throw new MlfError("invalid_definition", `${CONFIG_FILE} is invalid (${problems.length} problem${problems.length > 1 ? "s" : ""}).`, { problems });
