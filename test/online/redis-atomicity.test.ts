@@ -1,4 +1,4 @@
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -28,13 +28,19 @@ function startMaterialize(dir: string) {
   return { child, exited };
 }
 
-test("redis: a materialization killed with SIGKILL mid-way leaves every key old; the next run commits", async (t) => {
+/** A Redis repository with both generations in its source, the first materialized, and a reader on it. */
+async function firstGeneration(t: TestContext) {
   const server = await redisServer(t);
   const dir = tempDir(t);
   const repo = await wideRepo(dir, twoGenerations(), { online: server.yaml() });
   await materialize(repo, T0, T0);
   const reader = await OnlineReader.open(appliedRegistry(repo), repo.config.onlineStore);
   t.after(() => reader.close());
+  return { dir, repo, reader };
+}
+
+test("redis: a materialization killed with SIGKILL mid-way leaves every key old; the next run commits", async (t) => {
+  const { dir, repo, reader } = await firstGeneration(t);
   const client = (reader.store as RedisOnlineStore).client;
   const committed = await client.hget("mlf:wide:meta", "wide.c");
 
@@ -66,12 +72,7 @@ test("redis: a materialization killed with SIGKILL mid-way leaves every key old;
 });
 
 test("redis: a reader during a materialization sees the old view or the new one, never a mix", async (t) => {
-  const server = await redisServer(t);
-  const dir = tempDir(t);
-  const repo = await wideRepo(dir, twoGenerations(), { online: server.yaml() });
-  await materialize(repo, T0, T0);
-  const reader = await OnlineReader.open(appliedRegistry(repo), repo.config.onlineStore);
-  t.after(() => reader.close());
+  const { dir, reader } = await firstGeneration(t);
   const { exited } = startMaterialize(dir);
   let running = true;
   void exited.then(() => (running = false));

@@ -109,15 +109,25 @@ test("redis: key_ttl_seconds expires entity keys like Feast's; db selects the da
   assert.deepEqual(await db0.client.keys("*"), [], "nothing was written to db 0");
 });
 
-/** Rows for users 0..n-1, all with value `a` at `eventTs`, in batches of 100, pausing after the first 2000 rows (3 chunks sent). */
-async function* slowRows(n: number, eventTs: number, a: number, paused: { at?: () => void; go?: Promise<void> }): AsyncGenerator<OnlineRow[]> {
-  for (let i = 0; i < n; i += 100) {
-    yield Array.from({ length: Math.min(100, n - i) }, (_, j) => row(i + j, eventTs, a));
-    if (i + 100 === 2000) {
-      paused.at?.();
-      await paused.go;
+/**
+ * A write of users 0..n-1 (value `a` at `eventTs`) in batches of 100 that stops after 2000
+ * rows (3 chunks sent in a generation): `paused` resolves then, `resume()` lets it finish.
+ */
+function pausedWrite(store: OnlineStore, n: number, eventTs: number, a: number) {
+  let resume!: () => void;
+  let reached!: () => void;
+  const go = new Promise<void>((resolve) => (resume = resolve));
+  const paused = new Promise<void>((resolve) => (reached = resolve));
+  async function* rows(): AsyncGenerator<OnlineRow[]> {
+    for (let i = 0; i < n; i += 100) {
+      yield Array.from({ length: Math.min(100, n - i) }, (_, j) => row(i + j, eventTs, a));
+      if (i + 100 === 2000) {
+        reached();
+        await go;
+      }
     }
   }
+  return { writing: store.write(spec, rows()), paused, resume };
 }
 
 test("redis: a write of many chunks is invisible to readers until it commits, then visible whole", async (t) => {
@@ -130,17 +140,14 @@ test("redis: a write of many chunks is invisible to readers until it commits, th
   const keys = Array.from({ length: n }, (_, i) => [i]);
   const values = async () => new Set((await reader.read([{ spec, features: ["a"], keys }]))[0]!.map((r) => r?.values[0]));
 
-  let release!: () => void;
-  const paused: { at?: () => void; go?: Promise<void> } = { go: new Promise((resolve) => (release = resolve)) };
-  const reachedPause = new Promise<void>((resolve) => (paused.at = resolve));
-  const writing = writer.write(spec, slowRows(n, 2000, 2, paused));
-  await reachedPause;
+  const { writing, paused, resume } = pausedWrite(writer, n, 2000, 2);
+  await paused;
   await sleep(50); // the chunks sent before the pause have run on the server
   assert.ok(Number(await writer.client.hget("mlf:p:meta", "stats.inflight")) > 0, "a generation is in flight");
   assert.deepEqual(await values(), new Set([1]), "mid-write, every key still reads the old value");
   // Meanwhile a push (one chunk, visible at once) lands on a key the write already staged.
   await reader.write(spec, [[row(5, 3000, 9)]]);
-  release();
+  resume();
   // Readers polling while the rest is written see one value per read.
   const seen: number[] = [];
   let done = false;
@@ -161,14 +168,11 @@ test("redis: a write whose view is applied again mid-way fails and leaves nothin
   const server = await redisServer(t);
   const writer = await open(t, server);
   await writer.ensureTables([spec]);
-  let release!: () => void;
-  const paused: { at?: () => void; go?: Promise<void> } = { go: new Promise((resolve) => (release = resolve)) };
-  const reachedPause = new Promise<void>((resolve) => (paused.at = resolve));
-  const writing = writer.write(spec, slowRows(10 * CHUNK_ROWS, 2000, 2, paused));
-  await reachedPause;
+  const { writing, paused, resume } = pausedWrite(writer, 10 * CHUNK_ROWS, 2000, 2);
+  await paused;
   const changed: OnlineTableSpec = { ...spec, features: [...spec.features, { name: "b", dtype: "string" }] };
   await (await open(t, server)).ensureTables([changed]);
-  release();
+  resume();
   await assert.rejects(writing, { code: "conflict", message: /another layout.*none of it is visible/ });
   assert.deepEqual((await writer.read([{ spec: changed, features: ["a"], keys: [[0], [1]] }]))[0], [undefined, undefined]);
 });
@@ -194,17 +198,14 @@ test("redis: a writer whose lease lapsed stops at its next chunk; the next write
   const server = await redisServer(t);
   const writer = await open(t, server);
   await writer.ensureTables([spec]);
-  let release!: () => void;
-  const paused: { at?: () => void; go?: Promise<void> } = { go: new Promise((resolve) => (release = resolve)) };
-  const reachedPause = new Promise<void>((resolve) => (paused.at = resolve));
-  const writing = writer.write(spec, slowRows(10 * CHUNK_ROWS, 2000, 2, paused));
-  await reachedPause;
+  const { writing, paused, resume } = pausedWrite(writer, 10 * CHUNK_ROWS, 2000, 2);
+  await paused;
   const stalled = await writer.client.hget("mlf:p:meta", "stats.inflight");
   await writer.client.del("mlf:p:lock:stats"); // what an expired lease looks like
   const next = await open(t, server);
   assert.deepEqual(await next.write(spec, [Array.from({ length: 2 * CHUNK_ROWS }, (_, i) => row(i, 1000, 1))]), { rows: 2 * CHUNK_ROWS, written: 2 * CHUNK_ROWS });
   assert.deepEqual(await next.client.smembers("mlf:p:dead:stats"), [stalled]);
-  release();
+  resume();
   await assert.rejects(writing, { code: "conflict", message: /lost its lock/ });
   assert.deepEqual(new Set((await next.read([{ spec, features: ["a"], keys: Array.from({ length: 10 * CHUNK_ROWS }, (_, i) => [i]) }]))[0]!.map((r) => r?.values[0])), new Set([1, undefined]), "nothing of the stalled writer is visible");
 });
