@@ -22,10 +22,10 @@ test("8 parallel registrations get versions 1..8, each exactly once", async (t) 
   const dir = tempDir(t);
   const runs = await Promise.all(Array.from({ length: 8 }, () => mlfAsync(["registry", "register", "par", "--file", MODEL, "--json"], dir)));
   for (const r of runs) assert.equal(r.status, 0, r.stderr);
-  const versions = runs.map((r) => (JSON.parse(r.stdout) as { version: number }).version).sort((a, b) => a - b);
+  const versions = runs.map((r) => Number((JSON.parse(r.stdout) as { version: string }).version)).sort((a, b) => a - b);
   assert.deepEqual(versions, [1, 2, 3, 4, 5, 6, 7, 8]);
-  const listed = mlf(["registry", "versions", "par", "--json"], { cwd: dir }).json<{ version: number }[]>();
-  assert.deepEqual(listed.map((v) => v.version), [1, 2, 3, 4, 5, 6, 7, 8]);
+  const listed = mlf(["registry", "versions", "par", "--json"], { cwd: dir }).json<{ version: string }[]>();
+  assert.deepEqual(listed.map((v) => v.version), ["1", "2", "3", "4", "5", "6", "7", "8"]);
   const events = readFileSync(join(dir, "mlruns", "models", "par", "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { action: string; version?: number });
   assert.equal(events[0]!.action, "create_model");
   assert.equal(events.filter((e) => e.action === "create_model").length, 1);
@@ -69,8 +69,8 @@ test("a registration inside a repository checks --features against the applied r
   const missing = mlf(["registry", "show", "m/7", "--json"], { cwd: repo });
   assert.equal(missing.status, 2);
   assert.equal(missing.json<{ error: { code: string } }>().error.code, "not_found");
-  const shown = mlf(["registry", "show", "models:/m@champion", "--json"], { cwd: repo }).json<{ version: number; digest: { verified: boolean } }>();
-  assert.deepEqual([shown.version, shown.digest.verified], [1, true]);
+  const shown = mlf(["registry", "show", "models:/m@champion", "--json"], { cwd: repo }).json<{ version: string; aliases: string[]; mlf: { digest: { verified: boolean } } }>();
+  assert.deepEqual([shown.version, shown.aliases, shown.mlf.digest.verified], ["1", ["champion"], true]);
   const deleted = mlf(["registry", "delete-version", "m", "1", "--json"], { cwd: repo }).json();
   assert.deepEqual(deleted, { version: 1, removedAliases: ["champion"] });
   const history = mlf(["registry", "history", "m", "--json"], { cwd: repo }).json<{ action: string }[]>();

@@ -55,6 +55,15 @@ const statusText = (g: GlobalOptions, r: Run) => {
 const fmt = (v: string | number | undefined) => (v === undefined ? "" : typeof v === "number" ? String(Number(v.toPrecision(6))) : v);
 const warnAll = (g: GlobalOptions, warnings: string[]) => warnings.forEach((w) => warn(g, w));
 
+/**
+ * MLflow's Run object, plus what only mlf knows in a separate `mlf` field (never inside
+ * MLflow's fields): the liveness of a RUNNING run and the local folder of its artifacts.
+ */
+async function runWithLiveness(): Promise<(run: Run) => object> {
+  const { runJson } = await import("../../mlflow/json.js");
+  return (run) => ({ ...runJson(run), mlf: { liveness: run.liveness, artifact_dir: run.info.artifactDir } });
+}
+
 export function register(program: Command): void {
   const track = program
     .command("track")
@@ -115,7 +124,7 @@ export function register(program: Command): void {
         tags: keyValues(o.tag, "tag"),
         sourceName: "mlf track start",
       });
-      if (g.json) printJson(run);
+      if (g.json) printJson((await import("../../mlflow/json.js")).runInfoJson(run));
       else printLine(run.runId);
     });
 
@@ -125,7 +134,7 @@ export function register(program: Command): void {
       const g = globalOptions(command);
       const { endRun } = await import("../../tracking/write.js");
       const run = endRun(await root(command), runId(command), { status: o.status.toUpperCase() as "FINISHED" });
-      if (g.json) printJson(run);
+      if (g.json) printJson((await import("../../mlflow/json.js")).runInfoJson(run));
       else info(g, `Run ${run.runId} ${run.status}.`);
     });
 
@@ -190,7 +199,7 @@ export function register(program: Command): void {
         useIndex: o.index,
       });
       warnAll(g, warnings);
-      if (g.json) return printJson(runs);
+      if (g.json) return printJson(runs.map(await runWithLiveness()));
       // Columns for the keys the user asked about, so the answer shows why a run matched.
       const keys = [...parseFilter(o.filter).map((c) => c.key), ...parseOrderBy(o.orderBy).map((x) => x.key)].filter((k) => k.kind !== "attribute");
       const extra = [...new Map(keys.map((k) => [`${k.kind}s.${k.name}`, k])).values()];
@@ -208,7 +217,7 @@ export function register(program: Command): void {
       const { getRun } = await import("../../tracking/read.js");
       const { warnings, ...run } = getRun(await root(command), id);
       warnAll(g, warnings);
-      if (g.json) return printJson(run);
+      if (g.json) return printJson((await runWithLiveness())(run));
       const i = run.info;
       printLine(`${paint(g, "bold", i.runName)}  ${i.runId}\n  experiment ${i.experimentId}  status ${statusText(g, run)}  user ${i.userId}\n  start ${time(i.startTime)}  end ${time(i.endTime)}\n  artifacts ${i.artifactDir}`);
       for (const [title, entries] of [["params", Object.entries(run.params)], ["metrics", Object.values(run.metrics).map((m) => [m.key, `${fmt(m.value)} (step ${m.step}, ${time(m.timestamp)})`])], ["tags", Object.entries(run.tags).filter(([k]) => k !== "mlflow.log-model.history")]] as const) {
@@ -277,7 +286,8 @@ export function register(program: Command): void {
       const { listExperiments, listRunIds } = await import("../../tracking/read.js");
       const dir = await root(command);
       const list = listExperiments(dir, { includeDeleted: o.all === true }).map((e) => ({ ...e, runs: listRunIds(dir, e.experimentId).length }));
-      if (g.json) return printJson(list);
+      const { experimentJson } = await import("../../mlflow/json.js");
+      if (g.json) return printJson(list.map((e) => ({ ...experimentJson(e), mlf: { runs: e.runs } })));
       await printTable(g, ["id", "name", "runs", "lifecycle", "created"], list.map((e) => [e.experimentId, e.name, e.runs, e.lifecycleStage, time(e.creationTime)]));
     });
 }
