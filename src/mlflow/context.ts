@@ -36,6 +36,8 @@ export const experimentArtifactRoot = (ctx: MlflowContext) => (experimentId: str
  * so an upload can never overwrite a meta.yaml or a param.
  */
 export function proxiedPath(ctx: MlflowContext, path: string): string {
+  // As MLflow's validate_path_is_safe: no ".." part at all, even one that stays inside.
+  if (path.split(/[/\\]/).includes("..")) throw new MlfError("invalid_argument", `The artifact path "${path}" contains ".."; use a path relative to the artifact root without "..".`);
   const clean = checkArtifactPath(path);
   if (ctx.artifactsDestination === ctx.root && clean !== "" && !/^[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+\/artifacts(\/|$)/.test(clean)) {
     throw new MlfError("invalid_argument", `The artifact path "${path}" is not inside a run's artifacts (<experiment_id>/<run_id>/artifacts/...); upload through the run's artifact_uri.`);
