@@ -278,6 +278,18 @@ export function register(program: Command): void {
     });
 
   track
+    .command("import <db>")
+    .description("bring an MLflow SQLite store (mlflow.db) into the tracking folder: experiments, runs, metric history, registry")
+    .action(async (db: string, _o: object, command: Command) => {
+      const g = globalOptions(command);
+      const { importMlflowDb } = await import("../../mlflow/import-db.js");
+      const dir = await root(command);
+      const summary = importMlflowDb(dir, db);
+      if (g.json) return printJson(summary);
+      info(g, `Imported ${db} into ${dir}: ${summary.experiments} experiments, ${summary.runs} runs (${summary.params} params, ${summary.tags} tags, ${summary.metricPoints} metric points), ${summary.models} models, ${summary.versions} versions, ${summary.aliases} aliases.`);
+    });
+
+  track
     .command("experiments")
     .description("list experiments")
     .option("--all", "include deleted experiments")
