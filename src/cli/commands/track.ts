@@ -5,6 +5,7 @@ import type { ResolvedTrackingDir } from "../../tracking/dir.js";
 import type { Run } from "../../tracking/types.js";
 import { collect, globalOptions, type GlobalOptions } from "../context.js";
 import { info, paint, printJson, printLine, printTable, warn } from "../render.js";
+import { keyValues, registerRun } from "./track-run.js";
 
 /** `mlf track ...`: thin commands over src/tracking (MLflow's file layout, SPEC section 6). */
 
@@ -28,16 +29,6 @@ function runId(command: Command): string {
   const id = command.optsWithGlobals<TrackOptions>().run ?? process.env.MLF_RUN_ID;
   if (!id) throw new MlfError("usage", "No run given; pass --run ID or set MLF_RUN_ID (mlf track run sets it for the command).");
   return id;
-}
-
-function keyValues(pairs: string[] = [], what: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf("=");
-    if (eq <= 0) throw new MlfError("usage", `"${pair}" is not a ${what}; write key=value.`);
-    out[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return out;
 }
 
 function integer(text: string | undefined, what: string): number | undefined {
@@ -72,40 +63,7 @@ export function register(program: Command): void {
     .enablePositionalOptions();
   const withRun = (c: Command) => c.option("--run <id>", "run id (default: $MLF_RUN_ID)");
 
-  track
-    .command("run")
-    .description("run a command as a tracked run (put the command after --)")
-    .argument("<command...>", "the command and its arguments")
-    .option("-e, --experiment <name>", "experiment name or id (created if missing)")
-    .option("-n, --name <name>", "run name")
-    .option("-p, --param <key=value>", "a param (repeatable)", collect)
-    .option("--input <file>", "an input file whose sha256 is recorded (repeatable)", collect)
-    .option("--artifact <path>", "a file or folder logged as an artifact when the command ends (repeatable)", collect)
-    .passThroughOptions()
-    .action(async (cmd: string[], o: { experiment?: string; name?: string; param?: string[]; input?: string[]; artifact?: string[] }, command: Command) => {
-      const g = globalOptions(command);
-      const { dir, repoConfig } = await trackingRoot(command);
-      const { runTracked, signalExitCode } = await import("../../tracking/wrapper.js");
-      let featureRegistryVersion: number | undefined;
-      if (repoConfig !== undefined) {
-        const { readRegistry } = await import("../../repo/registry.js");
-        featureRegistryVersion = readRegistry(repoConfig.registry)?.version;
-      }
-      const result = await runTracked(dir, {
-        command: cmd,
-        ...(o.experiment !== undefined && { experiment: o.experiment }),
-        ...(o.name !== undefined && { runName: o.name }),
-        params: keyValues(o.param, "param"),
-        inputs: o.input ?? [],
-        artifacts: o.artifact ?? [],
-        ...(featureRegistryVersion !== undefined && { featureRegistryVersion }),
-        onStart: (run) => info(g, `mlf: run ${run.runId} (${run.runName}) started in experiment ${run.experimentId}`),
-      });
-      warnAll(g, result.warnings);
-      if (g.json) printJson({ runId: result.run.runId, status: result.status, exitCode: result.exitCode, signal: result.signal, durationMs: result.durationMs });
-      else info(g, `mlf: run ${result.run.runId} ${result.status} in ${(result.durationMs / 1000).toFixed(1)}s`);
-      process.exitCode = result.signal !== null ? signalExitCode(result.signal) : (result.exitCode ?? 1);
-    });
+  registerRun(track, trackingRoot);
 
   track
     .command("start")
