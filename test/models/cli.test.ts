@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { copyToTemp, MLF, mlf, REFERENCE_MODEL, SHARED, tempDir } from "../helpers.js";
+import { copyToTemp, MLF, MLRUNS_IRIS, mlf, REFERENCE_MODEL, tempDir } from "../helpers.js";
 
 const MODEL = REFERENCE_MODEL;
 
@@ -34,17 +34,18 @@ test("8 parallel registrations get versions 1..8, each exactly once", async (t) 
 });
 
 test("the CLI reads MLflow's registry as it is, with lineage from the run", (t) => {
-  const root = copyToTemp(t, join(SHARED, "fixtures", "mlruns-iris"));
+  const root = copyToTemp(t, MLRUNS_IRIS);
   const ls = mlf(["registry", "--tracking-dir", root, "ls", "--json"]);
   assert.equal(ls.status, 0, ls.stderr);
-  assert.deepEqual(ls.json<{ name: string; latestVersion: number }[]>().map((m) => [m.name, m.latestVersion]), [["SVMClassifier", 1]]);
+  assert.deepEqual(ls.json<{ name: string; latest_versions: { version: string }[] }[]>().map((m) => [m.name, m.latest_versions.map((v) => v.version)]), [["SVMClassifier", ["1"]]]);
   const show = mlf(["registry", "show", "SVMClassifier/1", "--json"], { env: { MLF_TRACKING_DIR: root } });
   assert.equal(show.status, 0, show.stderr);
-  const detail = show.json<{ lineage: { runName: string; gitCommit: string; metrics: Record<string, number> }; flavors: string[] }>();
-  assert.equal(detail.lineage.runName, "SVM_kernel");
-  assert.equal(detail.lineage.gitCommit, "4ef3874fc02b1fbd4acf5315fb491172b904d53c");
-  assert.ok(Math.abs(detail.lineage.metrics.metric_0! - 0.9666666666666667) < 1e-12);
-  assert.deepEqual(detail.flavors, ["python_function", "sklearn"]);
+  const detail = show.json<{ run_id: string; mlf: { lineage: { run_name: string; git_commit: string; metrics: Record<string, number> }; flavors: string[] } }>();
+  assert.equal(detail.run_id, "8595f7931d3943f4a7ee038c1728c2c3");
+  assert.equal(detail.mlf.lineage.run_name, "SVM_kernel");
+  assert.equal(detail.mlf.lineage.git_commit, "4ef3874fc02b1fbd4acf5315fb491172b904d53c");
+  assert.ok(Math.abs(detail.mlf.lineage.metrics.metric_0! - 0.9666666666666667) < 1e-12);
+  assert.deepEqual(detail.mlf.flavors, ["python_function", "sklearn"]);
 });
 
 test("a registration inside a repository checks --features against the applied registry", (t) => {

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
-import { MlfError } from "../../errors.js";
-import { globalOptions } from "../context.js";
+import { globalOptions, numberFlag as number } from "../context.js";
 import { info, printJson } from "../render.js";
 
 /**
@@ -20,12 +19,6 @@ interface ServerFlags {
   authToken?: string;
   bodyLimit: string;
   artifactLimit: string;
-}
-
-function number(flag: string, text: string, min: number): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < min) throw new MlfError("usage", `${flag} must be a number >= ${min}, not "${text}".`);
-  return n;
 }
 
 export function register(program: Command): void {
