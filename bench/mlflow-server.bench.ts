@@ -31,7 +31,8 @@ async function startServer(root: string, cacheDir: string): Promise<{ url: strin
     });
     child.once("exit", (code) => fail(new Error(`mlf server exited with ${code}`)));
   });
-  return { url, stop: () => new Promise((done) => (child.once("exit", () => done()), child.kill("SIGTERM"))) };
+  const exited = new Promise<void>((done) => child.once("exit", () => done()));
+  return { url, stop: () => (child.exitCode === null && child.signalCode === null && child.kill("SIGTERM"), exited) };
 }
 
 const post = async (url: string, path: string, body: unknown) => {

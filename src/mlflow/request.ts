@@ -13,11 +13,11 @@ export function parseMessage(query: unknown, body: unknown): Message {
   if (Buffer.isBuffer(body) && body.length > 0) {
     try {
       parsed = JSON.parse(body.toString("utf8"));
+      // Older MLflow clients double-encode the body as a JSON string.
+      if (typeof parsed === "string") parsed = JSON.parse(parsed);
     } catch {
       throw new MlflowApiError("BAD_REQUEST", "The request body is not valid JSON; send a JSON object.");
     }
-    // Older MLflow clients double-encode the body as a JSON string.
-    if (typeof parsed === "string") parsed = JSON.parse(parsed);
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new MlflowApiError("BAD_REQUEST", "The request body must be a JSON object.");
   }
   return { ...(query as Message), ...(parsed as Message) };

@@ -54,9 +54,9 @@ function readModelBytes(file: string): Buffer {
 }
 
 /**
- * Creates `<name>/meta.yaml` unless the model exists; true when this call created it. The folder is prepared under a temp
- * name and renamed into place, so a model folder is never seen without its meta.yaml and two
- * concurrent first registrations create it once.
+ * Creates `<name>/meta.yaml` unless the model exists; true when this call created it. The
+ * folder is prepared under a temp name and renamed into place, so a model folder is never
+ * seen without its meta.yaml and two concurrent first registrations create it once.
  */
 export function ensureModel(trackingDir: string, name: string, now: number, options: { description?: string; tags?: Record<string, string> } = {}): boolean {
   const dir = modelDir(trackingDir, name);
