@@ -50,3 +50,13 @@ export { startMlflowServer, type MlflowServerOptions, type MlflowServer } from "
 export { runJson, runInfoJson, experimentJson, modelVersionJson, registeredModelJson, metricJson, type RunJson, type ExperimentJson, type ModelVersionJson, type RegisteredModelJson } from "./mlflow/json.js";
 export { importMlflowDb, type ImportSummary } from "./mlflow/import-db.js";
 export { feastLineageTags, type FeastLineage } from "./tracking/feast-lineage.js";
+export {
+  loadExplainer,
+  type Explainer,
+  type ExplainerOptions,
+  type Explanation,
+  type Attribution,
+  type GlobalImportance,
+  type ExplainMethod,
+  type Transform,
+} from "./explain/explainer.js";
