@@ -23,9 +23,9 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-/** The redis-server executable on PATH (or Debian's /usr/bin), or a clear error. */
-export function redisServerPath(): string {
-  for (const dir of [...(process.env.PATH ?? "").split(delimiter), "/usr/bin", "/usr/sbin"]) {
+/** The redis-server executable in `dirs` (PATH, then Debian's folders), or a clear error. */
+export function redisServerPath(dirs = [...(process.env.PATH ?? "").split(delimiter), "/usr/bin", "/usr/sbin"]): string {
+  for (const dir of dirs) {
     const path = join(dir, "redis-server");
     try {
       accessSync(path, constants.X_OK);

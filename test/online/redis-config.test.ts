@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { parseConnectionString, redisAddress } from "../../src/online/redis/config.js";
 import { parseConfig } from "../../src/repo/config-parse.js";
 import { mlfErrorWith, tempDir } from "../helpers.js";
+import { redisServerPath } from "../redis-server.js";
 
 test("redis connection strings: host:port, Feast's options, redis:// and rediss:// URLs", () => {
   assert.deepEqual(parseConnectionString("127.0.0.1:6379"), { host: "127.0.0.1", port: 6379 });
@@ -40,4 +41,9 @@ test("feature_store.yaml: a redis block is parsed with defaults; explicit keys w
   assert.deepEqual(problems("  type: memcached\n"), ['3: online_store.type is "memcached", expected "sqlite" or "redis"']);
   assert.deepEqual(problems('  type: redis\n  connection_string: "h:1,cluster=1"\n'), ['4: online_store.connection_string: "cluster=1" is not one of db=, password=, username=, ssl= (a cluster of several hosts is not supported)']);
   assert.deepEqual(problems("  type: redis\n  key_ttl_seconds: 0\n"), ["4: online_store.key_ttl_seconds is 0, expected integer to be greater or equal to 1"]);
+});
+
+test("the test helper says how to install redis-server when it is missing", (t) => {
+  assert.throws(() => redisServerPath([tempDir(t)]), /^Error: redis-server is not installed: .*install it \(apt-get install redis-server\)/);
+  assert.match(redisServerPath(), /redis-server$/);
 });
