@@ -1,7 +1,7 @@
 import type { DuckDBDataChunk, DuckDBResult } from "@duckdb/node-api";
 import { MlfError } from "../errors.js";
 import { openEngineWithSources } from "../offline/engine.js";
-import { tableSpec } from "../repo/plan.js";
+import { tableSpec } from "./table-spec.js";
 import { recordMaterialization, requireRegistry, type RegistryFile } from "../repo/registry.js";
 import type { Repo } from "../repo/repo.js";
 import type { FeatureView } from "../repo/types.js";

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import { MlfError } from "../errors.js";
+import type { ServerContext } from "./context.js";
 import type { FeatureBackend } from "./features.js";
 import { parseCsv } from "./runtime/invocation.js";
 import { RequestMetrics } from "./metrics.js";
@@ -8,7 +9,7 @@ import { registerAdminRoutes } from "./routes/admin.js";
 import { registerFeatureRoutes } from "./routes/features.js";
 import { registerInvocationRoutes } from "./routes/invocations.js";
 import { registerPredictRoutes } from "./routes/predict.js";
-import { installTracking } from "./tracking.js";
+import { installBookkeeping } from "./bookkeeping.js";
 import type { ModelSource } from "./sources.js";
 
 export interface ServeOptions {
@@ -41,20 +42,6 @@ export interface Server {
   close(): Promise<void>;
 }
 
-/** Everything a route module needs. */
-export interface ServerContext {
-  pool: ModelPool;
-  features: FeatureBackend | undefined;
-  metrics: RequestMetrics;
-  log: Log;
-}
-
-/** The feature store, or a 503 naming why it is missing. */
-export function requireFeatures(ctx: ServerContext): FeatureBackend {
-  if (!ctx.features) throw new MlfError("unavailable", "This server has no feature repository; start mlf serve inside one (or with -C DIR).");
-  return ctx.features;
-}
-
 /** Builds the fastify app with every route; listens nowhere (see startServer). */
 export function buildApp(ctx: ServerContext, options: ServeOptions): FastifyInstance {
   const timeoutMs = options.requestTimeoutMs ?? 10_000;
@@ -67,7 +54,7 @@ export function buildApp(ctx: ServerContext, options: ServeOptions): FastifyInst
     // Bodies are validated as sent: no type coercion, unknown keys are errors rather than dropped.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
-  installTracking(app, { metrics: ctx.metrics, log: ctx.log, logRequests: options.logRequests !== false, timeoutMs });
+  installBookkeeping(app, { metrics: ctx.metrics, log: ctx.log, logRequests: options.logRequests !== false, timeoutMs });
   // Only JSON and CSV bodies are accepted; anything else is a 415.
   app.removeContentTypeParser("text/plain");
   // MLflow's CSV scoring form becomes the equivalent dataframe_split body, so it meets the same schema.

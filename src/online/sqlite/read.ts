@@ -1,9 +1,26 @@
 import type Database from "better-sqlite3";
-import { ident } from "../../offline/sql.js";
+import { ident } from "../../util/sql.js";
+import { typedInteger } from "../codec.js";
 import type { ReadRequest, StoredRow } from "../store.js";
 import { keyColumns, keyParams } from "./layout.js";
 
 type RawRow = unknown[];
+
+/**
+ * A prepared read of one (view, features) shape, with what turns its raw SQLite values into
+ * typed values (see OnlineRow): bool columns are stored as 0/1, and a shape with an int64
+ * column is read with safe integers (better-sqlite3 would otherwise read INTEGER as a double
+ * and round values beyond 2^53), which then returns every integer column as a bigint.
+ */
+interface Prepared {
+  statement: Database.Statement<unknown[], RawRow>;
+  /** True when read with safe integers: integer columns and the timestamps come back as bigints. */
+  safe: boolean;
+  /** Positions of integer columns (int32, int64, unix_timestamp), converted when `safe`. */
+  integers: number[];
+  /** Positions of bool columns. */
+  bools: number[];
+}
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
@@ -24,12 +41,12 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
  * calls `settle` before its own writes, DDL and close, so those never run inside it.
  */
 export class SqliteReader {
-  private readonly statements = new Map<string, Database.Statement<unknown[], RawRow> | null>();
+  private readonly statements = new Map<string, Prepared>();
   /**
    * The statement last used with each features array: a caller's plan passes the same arrays
    * on every read, and comparing them is cheaper than joining them into the cache key.
    */
-  private recent = new WeakMap<readonly string[], { view: string; features: string[]; statement: Database.Statement<unknown[], RawRow> }>();
+  private recent = new WeakMap<readonly string[], { view: string; features: string[]; prepared: Prepared | null }>();
   private readonly inSnapshot: (requests: ReadRequest[]) => (StoredRow | undefined)[][];
   private readonly begin: Database.Statement;
   private readonly commit: Database.Statement;
@@ -74,18 +91,24 @@ export class SqliteReader {
   };
 
   private lookup(request: ReadRequest): (StoredRow | undefined)[] {
-    const statement = this.statement(request);
+    const prepared = this.prepared(request);
     const n = request.features.length;
     const keys = request.keys;
     const rows = new Array<StoredRow | undefined>(keys.length);
     for (let i = 0; i < keys.length; i++) {
-      const raw = statement?.get(keyParams(request.spec, keys[i]!));
+      const raw = prepared?.statement.get(keyParams(request.spec, keys[i]!));
       if (raw === undefined) {
         rows[i] = undefined;
         continue;
       }
-      const eventTs = raw[n] as number;
-      const createdTs = raw[n + 1] as number | null;
+      let eventTs = raw[n] as number;
+      let createdTs = raw[n + 1] as number | null;
+      if (prepared!.safe) {
+        eventTs = Number(eventTs);
+        createdTs = createdTs === null ? null : Number(createdTs);
+        for (const c of prepared!.integers) if (raw[c] !== null) raw[c] = typedInteger(raw[c] as bigint);
+      }
+      if (prepared!.bools.length > 0) for (const c of prepared!.bools) if (raw[c] !== null) raw[c] = Number(raw[c]) !== 0;
       // The row array is ours: dropping its two timestamps in place saves a copy per lookup.
       raw.length = n;
       rows[i] = { values: raw, eventTs, createdTs };
@@ -93,25 +116,35 @@ export class SqliteReader {
     return rows;
   }
 
-  /** The cached statement of a shape, or null when the view has no table (nothing written). */
-  private statement(request: ReadRequest): Database.Statement<unknown[], RawRow> | null {
+  /** The cached read of a shape, or null when the view has no table (nothing written). */
+  private prepared(request: ReadRequest): Prepared | null {
     const seen = this.recent.get(request.features);
-    if (seen !== undefined && seen.view === request.spec.view && sameList(seen.features, request.features)) return seen.statement;
+    if (seen !== undefined && seen.view === request.spec.view && sameList(seen.features, request.features)) return seen.prepared;
     const cacheKey = `${request.spec.view}\u0000${request.features.join("\u0000")}`;
-    let statement = this.statements.get(cacheKey);
-    if (statement === undefined) {
-      const columns = [...request.features.map(ident), "__event_ts", "__created_ts"];
-      const where = keyColumns(request.spec).map((k) => `${k} = ?`).join(" AND ");
-      try {
-        statement = this.db.prepare<unknown[], RawRow>(`SELECT ${columns.join(", ")} FROM ${ident(this.tableName(request.spec.view))} WHERE ${where}`).raw(true);
-      } catch (error) {
-        if (!/no such table/i.test((error as Error).message)) throw error;
-        statement = null;
-      }
-      if (statement !== null) this.statements.set(cacheKey, statement);
+    let prepared: Prepared | null | undefined = this.statements.get(cacheKey);
+    if (prepared === undefined) {
+      prepared = this.prepare(request);
+      if (prepared !== null) this.statements.set(cacheKey, prepared);
     }
     // A copy of the list: the caller's array may change after the call.
-    if (statement !== null) this.recent.set(request.features, { view: request.spec.view, features: request.features.slice(), statement });
-    return statement;
+    if (prepared !== null) this.recent.set(request.features, { view: request.spec.view, features: request.features.slice(), prepared });
+    return prepared;
+  }
+
+  private prepare(request: ReadRequest): Prepared | null {
+    const dtypes = request.features.map((name) => request.spec.features.find((f) => f.name === name)?.dtype);
+    const columns = [...request.features.map(ident), "__event_ts", "__created_ts"];
+    const where = keyColumns(request.spec).map((k) => `${k} = ?`).join(" AND ");
+    let statement: Database.Statement<unknown[], RawRow>;
+    try {
+      statement = this.db.prepare<unknown[], RawRow>(`SELECT ${columns.join(", ")} FROM ${ident(this.tableName(request.spec.view))} WHERE ${where}`).raw(true);
+    } catch (error) {
+      if (!/no such table/i.test((error as Error).message)) throw error;
+      return null;
+    }
+    const at = (match: (dtype: string | undefined) => boolean) => dtypes.flatMap((d, i) => (match(d) ? [i] : []));
+    const safe = dtypes.includes("int64");
+    if (safe) statement.safeIntegers(true);
+    return { statement, safe, integers: at((d) => d === "int32" || d === "int64" || d === "unix_timestamp"), bools: at((d) => d === "bool") };
   }
 }

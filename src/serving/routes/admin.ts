@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { MlfError } from "../../errors.js";
 import { renderGauge } from "../metrics.js";
-import type { ServerContext } from "../server.js";
+import type { ServerContext } from "../context.js";
 
 /** Liveness, readiness, metrics, the model list and reload. */
 export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): void {

@@ -4,7 +4,7 @@ import { errorHandler, notFoundHandler, toErrorBody } from "./errors.js";
 import type { RequestMetrics } from "./metrics.js";
 import type { Log } from "./model-pool.js";
 
-export interface TrackingOptions {
+export interface BookkeepingOptions {
   metrics: RequestMetrics;
   log: Log;
   /** Log a line per answer; 5xx answers are logged regardless. */
@@ -30,7 +30,7 @@ export interface TrackingOptions {
  * stuck anywhere, body upload included, is answered 503 by the sweep. Install this before any
  * route is registered.
  */
-export function installTracking(app: FastifyInstance, options: TrackingOptions): void {
+export function installBookkeeping(app: FastifyInstance, options: BookkeepingOptions): void {
   const { metrics, log, logRequests, timeoutMs } = options;
   /**
    * Requests arrived and not yet answered, with their arrival (performance.now() ms; fastify
