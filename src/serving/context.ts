@@ -2,6 +2,7 @@ import { MlfError } from "../errors.js";
 import type { FeatureBackend } from "./features.js";
 import type { RequestMetrics } from "./metrics.js";
 import type { Log, ModelPool } from "./model-pool.js";
+import type { ProcessMetrics } from "./process-metrics.js";
 
 /**
  * Everything a route module needs, built once by startServer. Its own module so that the
@@ -11,6 +12,7 @@ export interface ServerContext {
   pool: ModelPool;
   features: FeatureBackend | undefined;
   metrics: RequestMetrics;
+  processMetrics: ProcessMetrics;
   log: Log;
 }
 

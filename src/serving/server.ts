@@ -4,6 +4,7 @@ import type { ServerContext } from "./context.js";
 import type { FeatureBackend } from "./features.js";
 import { parseCsv } from "./runtime/invocation.js";
 import { RequestMetrics } from "./metrics.js";
+import { ProcessMetrics } from "./process-metrics.js";
 import { ModelPool, type Log } from "./model-pool.js";
 import { registerAdminRoutes } from "./routes/admin.js";
 import { registerFeatureRoutes } from "./routes/features.js";
@@ -79,7 +80,7 @@ export function buildApp(ctx: ServerContext, options: ServeOptions): FastifyInst
 export async function startServer(options: ServeOptions = {}): Promise<Server> {
   const log = options.log ?? (() => {});
   const pool = new ModelPool(options.models ?? [], log);
-  const ctx: ServerContext = { pool, features: options.features, metrics: new RequestMetrics(), log };
+  const ctx: ServerContext = { pool, features: options.features, metrics: new RequestMetrics(), processMetrics: new ProcessMetrics(), log };
   const app = buildApp(ctx, options);
   await pool.refresh();
   const host = options.host ?? "127.0.0.1";
@@ -91,6 +92,7 @@ export async function startServer(options: ServeOptions = {}): Promise<Server> {
     if (code === "EADDRINUSE") throw new MlfError("unavailable", `Port ${options.port ?? 8000} on ${host} is in use; pass another --port.`);
     throw error;
   }
+  ctx.processMetrics.start();
   const pollSeconds = options.pollSeconds ?? 5;
   pool.startPolling(pollSeconds);
   // Registry changes from `mlf apply` / `mlf materialize` are picked up on the same beat.
@@ -110,6 +112,7 @@ export async function startServer(options: ServeOptions = {}): Promise<Server> {
         // they do, so close() does not wait out the keep-alive timeout.
         const idle = setInterval(() => app.server.closeIdleConnections(), 20);
         await app.close().finally(() => clearInterval(idle));
+        ctx.processMetrics.stop();
         await pool.close();
         await options.features?.close();
       })()),
