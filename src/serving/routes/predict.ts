@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { MlfError } from "../../errors.js";
 import type { OnlineFeatures } from "../../online/get-online.js";
+import { parseFeatureRef } from "../../repo/resolve.js";
 import type { ServedModel } from "../model-pool.js";
 import { preview } from "../../util/json.js";
 import { PredictBody } from "../schemas.js";
@@ -27,8 +28,8 @@ function inputsOf(refs: string[]): Inputs {
   let inputs = prepared.get(refs);
   if (!inputs) {
     const aliases = refs.map((ref): [string, string, string] => {
-      const [view, name] = ref.split(":") as [string, string];
-      return [ref, `${view}__${name}`, name];
+      const { view, feature } = parseFeatureRef(ref);
+      return [ref, `${view}__${feature}`, feature];
     });
     inputs = { refs, aliases, columns: aliases.map((a) => a[1]) };
     prepared.set(refs, inputs);
