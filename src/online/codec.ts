@@ -65,13 +65,12 @@ export function typedInteger(n: bigint): number | bigint {
 
 /** An int32/int64 value as a typed integer, or undefined when it is not one in range. */
 function integer(type: "int32" | "int64", value: unknown): number | bigint | undefined {
-  let n: bigint;
   if (typeof value === "number") {
     if (!Number.isSafeInteger(value)) return undefined;
     return type === "int64" || (value >= -2147483648 && value <= 2147483647) ? value : undefined;
-  } else if (typeof value === "bigint") n = value;
-  else if (typeof value === "string" && INTEGER.test(value.trim())) n = BigInt(value.trim());
-  else return undefined;
+  }
+  const n = typeof value === "bigint" ? value : typeof value === "string" && INTEGER.test(value.trim()) ? BigInt(value.trim()) : undefined;
+  if (n === undefined) return undefined;
   const [lo, hi] = ranges[type];
   return n < lo || n > hi ? undefined : typedInteger(n);
 }

@@ -12,9 +12,12 @@ export interface OnlineTableSpec {
 }
 
 /**
- * Typed values: what a backend is given to write and gives back when read, whatever it stores
- * underneath. The online codec (codec.ts) turns callers' values into these and back, so a
- * backend never parses or validates user input:
+ * One entity's row as written: `key` holds one typed value per join key of the spec, in spec
+ * order (empty for an entity-less view), `values` one typed value per feature in spec order.
+ *
+ * Typed values are what a backend is given to write and gives back when read, whatever it
+ * stores underneath. The online codec (codec.ts) turns callers' values into these and back,
+ * so a backend never parses or validates user input:
  * - int32, int64: a number, or a bigint (any integer in range is accepted on write; reads give
  *   a number when the value is a safe integer, else a bigint, so int64 values beyond 2^53
  *   round-trip exactly);
@@ -24,12 +27,6 @@ export interface OnlineTableSpec {
  * - unix_timestamp: epoch milliseconds UTC, a number;
  * - null: no value (read back as null).
  * Join keys follow the same rules for their value type (int32, int64, string, bytes).
- */
-export type TypedValue = number | bigint | string | boolean | Buffer | null;
-
-/**
- * One entity's row as written: `key` holds one typed value per join key of the spec, in spec
- * order (empty for an entity-less view), `values` one typed value per feature in spec order.
  */
 export interface OnlineRow {
   key: unknown[];
@@ -47,7 +44,7 @@ export interface OnlineWriteResult {
 }
 
 /**
- * One stored row as read: typed feature values (see TypedValue) in the order asked for, and
+ * One stored row as read: typed feature values (see OnlineRow) in the order asked for, and
  * the stored timestamps (epoch milliseconds UTC). Undefined in a read result means no row was
  * ever written.
  */
@@ -90,7 +87,7 @@ export interface OnlineStoreOptions {
  * - after the commit the backend bounds its journal (SQLite checkpoints its WAL).
  *
  * Read contract (`read`):
- * - values come back typed exactly as written (see TypedValue), whatever the backend stores;
+ * - values come back typed as written (see OnlineRow), whatever the backend stores;
  * - one result per request, in order; in each, one entry per key, in order: the stored row
  *   with the request's features in the order asked for, or undefined when the key was never
  *   written (or its table does not exist yet).

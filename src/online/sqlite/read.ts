@@ -10,17 +10,18 @@ type RawRow = unknown[];
  * A prepared read of one (view, features) shape, with what turns its raw SQLite values into
  * typed values (see OnlineRow): bool columns are stored as 0/1, and a shape with an int64
  * column is read with safe integers (better-sqlite3 would otherwise read INTEGER as a double
- * and round values beyond 2^53), which then returns every integer column as a bigint.
+ * and round values beyond 2^53).
  */
 interface Prepared {
   statement: Database.Statement<unknown[], RawRow>;
-  /** True when read with safe integers: integer columns and the timestamps come back as bigints. */
-  safe: boolean;
-  /** Positions of integer columns (int32, int64, unix_timestamp), converted when `safe`. */
-  integers: number[];
+  /** Positions of int64 columns: read as bigints (safe integers), given out as numbers when safe. */
+  int64s: number[];
   /** Positions of bool columns. */
   bools: number[];
 }
+
+/** Dtypes stored as INTEGER whose values never pass 2^53. */
+const SMALL_INTEGERS = new Set<string | undefined>(["int32", "bool", "unix_timestamp"]);
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
@@ -101,13 +102,9 @@ export class SqliteReader {
         rows[i] = undefined;
         continue;
       }
-      let eventTs = raw[n] as number;
-      let createdTs = raw[n + 1] as number | null;
-      if (prepared!.safe) {
-        eventTs = Number(eventTs);
-        createdTs = createdTs === null ? null : Number(createdTs);
-        for (const c of prepared!.integers) if (raw[c] !== null) raw[c] = typedInteger(raw[c] as bigint);
-      }
+      const eventTs = raw[n] as number;
+      const createdTs = raw[n + 1] as number | null;
+      if (prepared!.int64s.length > 0) for (const c of prepared!.int64s) if (raw[c] !== null) raw[c] = typedInteger(raw[c] as bigint);
       if (prepared!.bools.length > 0) for (const c of prepared!.bools) if (raw[c] !== null) raw[c] = Number(raw[c]) !== 0;
       // The row array is ours: dropping its two timestamps in place saves a copy per lookup.
       raw.length = n;
@@ -120,10 +117,13 @@ export class SqliteReader {
   private prepared(request: ReadRequest): Prepared | null {
     const seen = this.recent.get(request.features);
     if (seen !== undefined && seen.view === request.spec.view && sameList(seen.features, request.features)) return seen.prepared;
-    const cacheKey = `${request.spec.view}\u0000${request.features.join("\u0000")}`;
+    // The dtypes are part of the shape: a view re-applied with a feature of another type (by
+    // another process) reads the same columns but must convert them differently.
+    const dtypes = request.features.map((name) => request.spec.features.find((f) => f.name === name)?.dtype);
+    const cacheKey = `${request.spec.view}\u0000${request.features.join("\u0000")}\u0000${dtypes.join("\u0000")}`;
     let prepared: Prepared | null | undefined = this.statements.get(cacheKey);
     if (prepared === undefined) {
-      prepared = this.prepare(request);
+      prepared = this.prepare(request, dtypes);
       if (prepared !== null) this.statements.set(cacheKey, prepared);
     }
     // A copy of the list: the caller's array may change after the call.
@@ -131,9 +131,13 @@ export class SqliteReader {
     return prepared;
   }
 
-  private prepare(request: ReadRequest): Prepared | null {
-    const dtypes = request.features.map((name) => request.spec.features.find((f) => f.name === name)?.dtype);
-    const columns = [...request.features.map(ident), "__event_ts", "__created_ts"];
+  private prepare(request: ReadRequest, dtypes: (string | undefined)[]): Prepared | null {
+    const safe = dtypes.includes("int64");
+    // With safe integers, every INTEGER value would come back as a bigint, each one allocated
+    // and then converted back; the columns that are never beyond 2^53 (int32, bool,
+    // unix_timestamp ms and the two timestamps) are read as REAL instead, exact and a number.
+    const small = (column: string) => (safe ? `CAST(${column} AS REAL)` : column);
+    const columns = [...request.features.map((name, i) => (SMALL_INTEGERS.has(dtypes[i]) ? small(ident(name)) : ident(name))), small("__event_ts"), small("__created_ts")];
     const where = keyColumns(request.spec).map((k) => `${k} = ?`).join(" AND ");
     let statement: Database.Statement<unknown[], RawRow>;
     try {
@@ -143,8 +147,7 @@ export class SqliteReader {
       return null;
     }
     const at = (match: (dtype: string | undefined) => boolean) => dtypes.flatMap((d, i) => (match(d) ? [i] : []));
-    const safe = dtypes.includes("int64");
     if (safe) statement.safeIntegers(true);
-    return { statement, safe, integers: at((d) => d === "int32" || d === "int64" || d === "unix_timestamp"), bools: at((d) => d === "bool") };
+    return { statement, int64s: at((d) => d === "int64"), bools: at((d) => d === "bool") };
   }
 }
