@@ -53,8 +53,8 @@ export class FeatureStore {
     const online = await this.online;
     const polled = online.watcher.poll();
     // Before the first apply: the clear "run mlf apply" error.
-    const registry = polled.registry ?? requireRegistry(this.repo.config.registry);
-    if (polled.changed || !online.reader) online.reader = new OnlineReader(registry, online.store);
+    const featureRegistry = polled.registry ?? requireRegistry(this.repo.config.registry);
+    if (polled.changed || !online.reader) online.reader = new OnlineReader(featureRegistry, online.store);
     return { store: online.store, reader: online.reader };
   }
 

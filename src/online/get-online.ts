@@ -112,9 +112,9 @@ export class OnlineReader {
     readonly store: OnlineStore,
   ) {}
 
-  /** Opens the store named in the config and binds it to the registry. */
-  static async open(registry: RegistryFile, config: OnlineStoreConfig): Promise<OnlineReader> {
-    return new OnlineReader(registry, await openOnlineStore(registry.project, config));
+  /** Opens the store named in the config and binds it to the feature registry. */
+  static async open(featureRegistry: RegistryFile, config: OnlineStoreConfig): Promise<OnlineReader> {
+    return new OnlineReader(featureRegistry, await openOnlineStore(featureRegistry.project, config));
   }
 
   /** The resolved selection, validated once per shape (features or service, naming). */

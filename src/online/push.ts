@@ -103,8 +103,8 @@ export function encodePush(defs: Definitions, target: PushTarget, df: PushColumn
  * value writes nothing; then written newer-wins as materialization writes, one transaction
  * per view. `target` is a feature view name, or a PushTarget.
  */
-export async function pushRows(registry: RegistryFile, store: OnlineStore, target: string | PushTarget, df: PushColumns): Promise<PushResult> {
-  const batches = encodePush(registry.definitions, typeof target === "string" ? { featureView: target } : target, df);
+export async function pushRows(featureRegistry: RegistryFile, store: OnlineStore, target: string | PushTarget, df: PushColumns): Promise<PushResult> {
+  const batches = encodePush(featureRegistry.definitions, typeof target === "string" ? { featureView: target } : target, df);
   const views: PushResult["views"] = [];
   for (const { spec, rows } of batches) {
     const { written } = await store.write(spec, [rows]);
