@@ -1,4 +1,4 @@
-import { formatFeatureRef, parseSelection, resolveSelection } from "../repo/resolve.js";
+import { formatFeatureRef, parseSelection, resolvedRefs, resolveSelection } from "../repo/resolve.js";
 import type { Definitions } from "../repo/types.js";
 import type { MlfMetadata } from "./mlmodel.js";
 import type { OnnxSignature } from "./onnx.js";
@@ -24,11 +24,11 @@ export function resolveFeatureInputs(defs: Definitions | undefined, features: st
       : { features: parsed.refs.map(formatFeatureRef), featureService: null, entityKeys: [], columns: parsed.refs.length };
   }
   // Full feature names: a model may take features of one name from two views.
-  const { views, columns, joinKeys } = resolveSelection(defs, { ...selection, fullFeatureNames: true });
-  const entityKeys = [...joinKeys.keys()];
-  if (service !== undefined) return { features: null, featureService: service, entityKeys, columns: columns.length };
-  const refs = views.flatMap((v) => v.features.map((f) => ({ ref: `${v.view.name}:${f.name}`, output: f.output }))).sort((a, b) => a.output - b.output);
-  return { features: refs.map((r) => r.ref), featureService: null, entityKeys, columns: columns.length };
+  const resolution = resolveSelection(defs, { ...selection, fullFeatureNames: true });
+  const entityKeys = [...resolution.joinKeys.keys()];
+  const columns = resolution.columns.length;
+  if (service !== undefined) return { features: null, featureService: service, entityKeys, columns };
+  return { features: resolvedRefs(resolution), featureService: null, entityKeys, columns };
 }
 
 /**

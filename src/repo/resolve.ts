@@ -179,6 +179,13 @@ export function resolveSelection(defs: Definitions, selection: FeatureSelection,
   return { views: resolved, columns, joinKeys: joinKeyColumns(resolved) };
 }
 
+/** The `view:feature` refs of a resolution, in the order asked (services expanded). */
+export function resolvedRefs(resolution: Resolution): string[] {
+  const refs = new Array<string>(resolution.columns.length);
+  for (const { view, features } of resolution.views) for (const f of features) refs[f.output] = `${view.name}:${f.name}`;
+  return refs;
+}
+
 /** The union of the requests' join keys (rule 7). */
 export function joinKeyColumns(requests: ViewRequest[]): Map<string, JoinKey & { views: string[] }> {
   const keys = new Map<string, JoinKey & { views: string[] }>();
