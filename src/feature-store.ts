@@ -89,7 +89,8 @@ export class FeatureStore {
   async close(): Promise<void> {
     const online = this.online;
     this.online = undefined;
-    await (await online)?.store.close();
+    // A store that failed to open has nothing to close (its error went to the caller that opened it).
+    await (await online?.catch(() => undefined))?.store.close();
   }
 
   /** The applied feature registry (throws a clear error before the first apply). */
