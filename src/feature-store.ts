@@ -50,7 +50,12 @@ export class FeatureStore {
    */
   private async current(): Promise<{ store: OnlineStore; reader: OnlineReader }> {
     this.online ??= openOnlineStore(this.repo.config.project, this.repo.config.onlineStore).then((store) => ({ store, watcher: new FeatureRegistryWatcher(this.repo.config.registry) }));
-    const online = await this.online;
+    const opening = this.online;
+    // A failed open is not remembered: the next call tries again.
+    const online = await opening.catch((error: unknown) => {
+      if (this.online === opening) this.online = undefined;
+      throw error;
+    });
     const polled = online.watcher.poll();
     // Before the first apply: the clear "run mlf apply" error.
     const featureRegistry = polled.registry ?? requireRegistry(this.repo.config.registry);
