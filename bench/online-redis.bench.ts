@@ -5,7 +5,7 @@ import { OfflineEngine } from "../src/offline/engine.js";
 import { OnlineReader } from "../src/online/get-online.js";
 import { materialize } from "../src/online/materialize.js";
 import type { RedisOnlineStore } from "../src/online/redis/store.js";
-import { applyRepo } from "../src/repo/apply.js";
+import { applyRepo } from "../src/apply/apply.js";
 import { appliedRegistry, openRepo, type Repo } from "../src/repo/repo.js";
 import { MLF } from "../test/helpers.js";
 import { startRedis } from "../test/redis-server.js";
@@ -42,7 +42,7 @@ async function timePair(calls: number, a: () => Promise<unknown>, b: () => Promi
   }) as [[number, number], [number, number]];
 }
 
-function writeRepo(dir: string, online: string): Repo {
+function writeRepo(dir: string, online: string): Promise<Repo> {
   mkdirSync(join(dir, "data"), { recursive: true });
   writeFileSync(join(dir, "feature_store.yaml"), `project: bench\nregistry: data/registry.json\n${online}`);
   writeFileSync(
@@ -92,8 +92,8 @@ export async function run(): Promise<BenchTable> {
         `${FEATURES.map((f, j) => `(hash(i + ${j}) % 100000) / 1000.0 AS ${f}`).join(", ")} FROM range(${ENTITIES}) t(i)) TO '${join(dir, "events.parquet")}' (FORMAT parquet)`,
     );
     engine.close();
-    const onRedis = writeRepo(join(dir, "redis"), redis.yaml());
-    const onSqlite = writeRepo(join(dir, "sqlite"), "online_store:\n  type: sqlite\n  path: data/online.db\n");
+    const onRedis = await writeRepo(join(dir, "redis"), redis.yaml());
+    const onSqlite = await writeRepo(join(dir, "sqlite"), "online_store:\n  type: sqlite\n  path: data/online.db\n");
     const onR = await timeMaterialize(onRedis, redis.pid);
     const onS = await timeMaterialize(onSqlite);
     const written = onR.entities;

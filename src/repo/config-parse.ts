@@ -1,17 +1,12 @@
 import { resolve } from "node:path";
 import { MlfError } from "../errors.js";
-import { CONFIG_FILE, readConfigText, writeConfigSnapshot } from "./config.js";
+import { CONFIG_FILE } from "./config.js";
 import { redisConfig, redisConfigProblem } from "../online/redis/config.js";
 import { ConfigSchema, onlineStoreSchema, type ConfigYaml, type RedisStoreYaml, type SqliteStoreYaml } from "./schema.js";
 import type { RepoConfig } from "./types.js";
 import { YamlSource } from "./yaml-source.js";
 
-/** Reads and validates feature_store.yaml; paths in the result are absolute. */
-export function loadConfig(root: string): RepoConfig {
-  return parseConfig(root, readConfigText(root));
-}
-
-/** Validates the text of feature_store.yaml and refreshes the cached copy read-side commands use. */
+/** Validates the text of feature_store.yaml (of the repository at `root`); paths in the result are absolute. */
 export function parseConfig(root: string, text: string): RepoConfig {
   const { source, problems } = YamlSource.parse(CONFIG_FILE, text);
   if (source) problems.push(...source.check(ConfigSchema, source.value ?? {}));
@@ -40,6 +35,5 @@ export function parseConfig(root: string, text: string): RepoConfig {
     onlineStore: block?.type === "redis" ? redisConfig(block as RedisStoreYaml, root) : { type: "sqlite", path: resolve(root, (block as SqliteStoreYaml | undefined)?.path ?? "data/online.db") },
     trackingPath: resolve(root, yaml.tracking?.path ?? "mlruns"),
   };
-  writeConfigSnapshot(root, text, config);
   return config;
 }

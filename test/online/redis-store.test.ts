@@ -30,10 +30,10 @@ test("redis: every dtype round-trips exactly: int64 beyond 2^53, float64 bits, b
   };
   await store.ensureTables([all]);
   const cases: unknown[][] = [
-    [2n ** 63n - 1n, -(2 ** 31), 0.1 + 0.2, Math.fround(0.1), "", Buffer.from([0xff, 0x00, 0x3a]), 1, Date.UTC(2024, 0, 1)],
-    [-(2n ** 63n), 2 ** 31 - 1, -0, Number.MIN_VALUE, "a:b,c=\"d\"\n✓", Buffer.alloc(0), 0, -62_135_596_800_000],
-    [9_007_199_254_740_993n, 0, Number.MAX_VALUE, Infinity, "x".repeat(10_000), Buffer.from("hi"), 1, 0],
-    [Number.MAX_SAFE_INTEGER, 7, NaN, -Infinity, "null", Buffer.from([0]), 0, 1],
+    [2n ** 63n - 1n, -(2 ** 31), 0.1 + 0.2, Math.fround(0.1), "", Buffer.from([0xff, 0x00, 0x3a]), true, Date.UTC(2024, 0, 1)],
+    [-(2n ** 63n), 2 ** 31 - 1, -0, Number.MIN_VALUE, "a:b,c=\"d\"\n✓", Buffer.alloc(0), false, -62_135_596_800_000],
+    [9_007_199_254_740_993n, 0, Number.MAX_VALUE, Infinity, "x".repeat(10_000), Buffer.from("hi"), true, 0],
+    [Number.MAX_SAFE_INTEGER, 7, NaN, -Infinity, "null", Buffer.from([0]), false, 1],
     [null, null, null, null, null, null, null, null],
   ];
   await store.write(all, [cases.map((values, i) => ({ key: [i], values, eventTs: 1000 + i, createdTs: i === 0 ? null : 5 }))]);
@@ -90,8 +90,8 @@ test("redis: teardown removes this project's keys only; a dropped or changed vie
   assert.deepEqual(await p.ensureTables([changed]), { created: [], recreated: ["stats"] });
   assert.deepEqual(await p.read([{ spec: changed, features: ["a"], keys: [[1]] }]), [[undefined]], "the float written before is not read as an int64");
   assert.deepEqual(await p.client.hgetall("mlf:p:k:user_id=1"), {}, "the old fields were swept");
-  await p.write(changed, [[{ key: [1], values: [3, 1], eventTs: 500, createdTs: null }]]);
-  assert.deepEqual((await p.read([{ spec: changed, features: ["a", "c"], keys: [[1]] }]))[0]![0]!.values, [3, 1], "an older event time is fine in a new table");
+  await p.write(changed, [[{ key: [1], values: [3, true], eventTs: 500, createdTs: null }]]);
+  assert.deepEqual((await p.read([{ spec: changed, features: ["a", "c"], keys: [[1]] }]))[0]![0]!.values, [3, true], "an older event time is fine in a new table");
   await p.teardown();
   assert.deepEqual(await p.client.keys("mlf:p:*"), []);
   assert.deepEqual((await p2.read([{ spec, features: ["a"], keys: [[1], [2]] }]))[0]!.map((r) => r?.values[0]), [1, 2], "another project in the same db is untouched");

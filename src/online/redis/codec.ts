@@ -164,7 +164,7 @@ export function recordReader(spec: OnlineTableSpec, features: string[]): (record
           pos += 8;
           break;
         case 2:
-          if (at >= 0) values[at] = record[pos];
+          if (at >= 0) values[at] = record[pos] === 1;
           pos += 1;
           break;
         default: {
