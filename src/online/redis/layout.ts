@@ -19,7 +19,7 @@ import type { OnlineTableSpec } from "../store.js";
  *   — the set of generations that were begun and never committed.
  *
  * Fields of an entity hash, per view: two slots, `<view>` and `<view>~`, each one whole record
- * of the view (see codec.ts) tagged with the generation that wrote it. See scripts.ts for how
+ * of the view (see record.ts) tagged with the generation that wrote it. See scripts.ts for how
  * the two slots make a write of many chunks appear at once.
  */
 

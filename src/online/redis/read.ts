@@ -1,5 +1,5 @@
 import type { OnlineTableSpec, ReadRequest, StoredRow } from "../store.js";
-import { recordReader } from "./codec.js";
+import { recordReader } from "./record.js";
 import { deadKey, entityKeyer, layoutDigest, metaKey, type EntityKeyer } from "./layout.js";
 
 /** What one view's read needs besides its keys, built once per (spec, features) shape. */

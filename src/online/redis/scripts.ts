@@ -24,7 +24,7 @@
 
 const PREAMBLE = `
 local NO_CREATED = -9e15
--- generation, event ms, created ms of a stored record (see codec.ts), or nil
+-- generation, event ms, created ms of a stored record (see record.ts), or nil
 local function hdr(h)
   if not h then return nil end
   local t, e, c = string.match(h, '^(%d+):([^:]*):([^|]*)|')
@@ -96,7 +96,8 @@ return out
  * WRITE one chunk. KEYS: meta, lock, dead, one entity key per row. ARGV: view, generation (0 =
  * write visibly now), lock token, lease ms, key ttl ms (0 = none), newest event time of the
  * call (applied here when the generation is 0), layout digest, then the rows' records without
- * their generation, each preceded by its uint32 LE length (codec.ts). Returns the number of rows that replaced or created their key's record.
+ * their generation, each preceded by its uint32 LE length (record.ts). Returns the number of
+ * rows that replaced or created their key's record.
  */
 export const WRITE = `${PREAMBLE}
 local meta, lock, dead = KEYS[1], KEYS[2], KEYS[3]
