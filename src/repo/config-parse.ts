@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { MlfError } from "../errors.js";
 import { CONFIG_FILE } from "./config.js";
-import { redisConfig, redisConfigProblem } from "../online/redis/config.js";
+import { redisConfig, redisConfigProblem } from "./redis-config.js";
 import { ConfigSchema, onlineStoreSchema, type ConfigYaml, type RedisStoreYaml, type SqliteStoreYaml } from "./schema.js";
 import type { RepoConfig } from "./types.js";
 import { YamlSource } from "./yaml-source.js";

@@ -96,7 +96,7 @@ export interface SqliteOnlineStoreConfig {
   path: string;
 }
 
-/** A Redis server (see src/online/redis/config.ts for the accepted spellings). */
+/** A Redis server (see redis-config.ts for the accepted spellings). */
 export interface RedisOnlineStoreConfig {
   type: "redis";
   host: string;

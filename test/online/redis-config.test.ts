@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { parseConnectionString, redisAddress } from "../../src/online/redis/config.js";
+import { parseConnectionString, redisAddress } from "../../src/repo/redis-config.js";
 import { parseConfig } from "../../src/repo/config-parse.js";
 import { mlfErrorWith, tempDir } from "../helpers.js";
 import { redisServerPath } from "../redis-server.js";

@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import type { Redis } from "ioredis";
 import { MlfError } from "../../errors.js";
 import type { RedisOnlineStoreConfig } from "../../repo/types.js";
-import { redisAddress } from "./config.js";
+import { redisAddress } from "../../repo/redis-config.js";
 import { ABORT, BEGIN, COMMIT, DROP, ENSURE, READ, RENEW, SWEEP, WRITE } from "./scripts.js";
 
 /** The scripts, callable by name: ioredis sends EVALSHA and falls back to EVAL once per connection. */

@@ -1,6 +1,6 @@
 import { MlfError } from "../../errors.js";
 import type { RedisOnlineStoreConfig } from "../../repo/types.js";
-import { redisAddress } from "./config.js";
+import { redisAddress } from "../../repo/redis-config.js";
 import type { OnlineRow, OnlineStore, OnlineTableSpec, OnlineWriteResult, ReadRequest, StoredRow } from "../store.js";
 import { connect, redisError, type ScriptClient } from "./client.js";
 import { deadKey, entityPrefix, layoutDigest, lockKey, metaKey, projectPrefix } from "./layout.js";

@@ -4,7 +4,7 @@ import { MlfError } from "../../errors.js";
 import type { RedisOnlineStoreConfig } from "../../repo/types.js";
 import type { OnlineRow, OnlineTableSpec, OnlineWriteResult } from "../store.js";
 import { redisError, type ScriptClient } from "./client.js";
-import { redisAddress } from "./config.js";
+import { redisAddress } from "../../repo/redis-config.js";
 import { RecordWriter } from "./record.js";
 import { deadKey, entityKeyer, layoutDigest, lockKey, metaKey } from "./layout.js";
 

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
-import type { RedisOnlineStoreConfig } from "../../repo/types.js";
-import type { RedisStoreYaml } from "../../repo/schema.js";
+import type { RedisOnlineStoreConfig } from "./types.js";
+import type { RedisStoreYaml } from "./schema.js";
 
 const DEFAULT_CONNECT_TIMEOUT_S = 2;
 
