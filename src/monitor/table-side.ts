@@ -1,0 +1,108 @@
+import { existsSync, statSync } from "node:fs";
+import { MlfError } from "../errors.js";
+import type { OfflineEngine } from "../offline/engine.js";
+import { ident, literal } from "../offline/sql.js";
+import { aggregates, categoryCounts, sortedFiniteValues } from "./columns.js";
+import { FEATURE_STATUSES, LOG_COLUMNS, listLogFiles, STATUS_PREFIX } from "./logs.js";
+import { numericalSample, type Sample } from "./sample.js";
+import { isIntegerType, kindOf, type ColumnInfo, type ColumnQuality, type DriftSide, type SideSource } from "./side.js";
+
+/** Data to compare, as the user names it: a Parquet/CSV file, or a folder of feature logs. */
+export type TableInput =
+  | { kind: "file"; path: string }
+  | {
+      kind: "logs";
+      folder: string;
+      /** Only rows logged at or after this time (epoch ms). */
+      since?: number;
+      /** Only rows of this model version. */
+      version?: number;
+    };
+
+let counter = 0;
+
+/** The relation reading `input`, checked to exist (DuckDB's own message for a missing file is long). */
+function relationOf(input: TableInput): { sql: string; source: SideSource } {
+  if (input.kind === "file") {
+    if (!existsSync(input.path) || !statSync(input.path).isFile()) throw new MlfError("file_not_found", `There is no data file at ${input.path}; pass a Parquet or CSV file.`);
+    if (/\.csv(\.gz)?$/i.test(input.path)) return { sql: `read_csv(${literal(input.path)}, header = true)`, source: { kind: "file", path: input.path } };
+    if (/\.parquet$/i.test(input.path)) return { sql: `read_parquet(${literal(input.path)})`, source: { kind: "file", path: input.path } };
+    throw new MlfError("invalid_argument", `${input.path} is neither .parquet nor .csv; pass a Parquet or CSV file.`);
+  }
+  const files = listLogFiles(input.folder, input.since);
+  const since = input.since === undefined ? null : new Date(input.since).toISOString();
+  if (files.length === 0) throw new MlfError("invalid_data", `No feature logs in ${input.folder}${since ? ` since ${since}` : ""}; widen --since or log with "mlf serve".`);
+  const filters = [
+    ...(input.since !== undefined ? [`${ident(LOG_COLUMNS.timestamp)} >= ${literal(since!)}::TIMESTAMPTZ`] : []),
+    ...(input.version !== undefined ? [`${ident(LOG_COLUMNS.modelVersion)} = ${input.version}`] : []),
+  ];
+  const read = `read_parquet([${files.map(literal).join(", ")}], union_by_name = true)`;
+  return {
+    sql: filters.length > 0 ? `(SELECT * FROM ${read} WHERE ${filters.join(" AND ")})` : read,
+    source: { kind: "logs", folder: input.folder, files: files.length, since, model: null, version: input.version ?? null },
+  };
+}
+
+/**
+ * Opens data as a drift side on `engine`: a view for Parquet and logs (DuckDB reads only the
+ * columns each query needs), a table for CSV (parsed once, not once per column). The engine
+ * stays the caller's; `close` drops what was created.
+ */
+export async function openTableSide(engine: OfflineEngine, input: TableInput): Promise<DriftSide> {
+  const { sql, source } = relationOf(input);
+  const name = ident(`mlf_monitor_${++counter}`);
+  const kind = input.kind === "file" && /\.csv(\.gz)?$/i.test(input.path) ? "TABLE" : "VIEW";
+  try {
+    await engine.run(`CREATE TEMP ${kind} ${name} AS SELECT * FROM ${sql}`);
+  } catch (error) {
+    const where = input.kind === "file" ? input.path : input.folder;
+    throw new MlfError("invalid_data", `${where} cannot be read: ${(error as Error).message.split("\n")[0]}`, { cause: error });
+  }
+  const columns: ColumnInfo[] = (await engine.describe(name)).map((c) => ({ name: c.name, dtype: c.type, kind: kindOf(c.type) }));
+  const [rows] = await aggregates(engine, name, ["count(*)"]);
+  const byName = new Map(columns.map((c) => [c.name, c]));
+  const column = (n: string) => {
+    const found = byName.get(n);
+    if (!found) throw new MlfError("invalid_data", `The data has no column "${n}".`);
+    return found;
+  };
+
+  return {
+    source,
+    rows: rows!,
+    columns,
+    async sample(n: string): Promise<Sample> {
+      const info = column(n);
+      if (info.kind === "numerical") {
+        const values = await sortedFiniteValues(engine, name, n, rows!);
+        return numericalSample(values, { sorted: true, integer: isIntegerType(info.dtype) });
+      }
+      if (info.kind === "categorical") {
+        const counts = await categoryCounts(engine, name, n);
+        return { kind: "categorical", counts, n: [...counts.values()].reduce((a, b) => a + b, 0), exact: true };
+      }
+      throw new MlfError("invalid_data", `Column "${n}" is ${info.dtype}, which drift tests do not apply to.`);
+    },
+    async quality(names: string[]) {
+      const expressions: string[] = [];
+      for (const n of names) {
+        const c = ident(n);
+        expressions.push(column(n).dtype === "DOUBLE" || column(n).dtype === "FLOAT" ? `count(*) FILTER (WHERE ${c} IS NULL OR isnan(${c}))` : `count(*) - count(${c})`);
+        if (byName.has(STATUS_PREFIX + n)) for (const s of FEATURE_STATUSES) expressions.push(`count(*) FILTER (WHERE ${ident(STATUS_PREFIX + n)} = ${literal(s)})`);
+      }
+      const values = await aggregates(engine, name, expressions);
+      const out = new Map<string, ColumnQuality>();
+      let k = 0;
+      for (const n of names) {
+        const missing = values[k++]!;
+        let statuses: Record<string, number> | undefined;
+        if (byName.has(STATUS_PREFIX + n)) statuses = Object.fromEntries(FEATURE_STATUSES.map((s) => [s, values[k++]!]));
+        out.set(n, { rows: rows!, missing, ...(statuses && { statuses }) });
+      }
+      return out;
+    },
+    async close() {
+      await engine.run(`DROP ${kind} IF EXISTS ${name}`);
+    },
+  };
+}
