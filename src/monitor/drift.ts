@@ -85,9 +85,14 @@ function stats(quality: ColumnQuality | undefined, sample: Sample, rows: number)
   };
 }
 
-async function featureDrift(pair: FeaturePair, reference: DriftSide, current: DriftSide, quality: { reference: Map<string, ColumnQuality>; current: Map<string, ColumnQuality> }, options: DriftOptions): Promise<FeatureDrift> {
+/** Both sides' samples of a pair, read one after the other (one DuckDB connection). */
+async function samples(pair: FeaturePair, reference: DriftSide, current: DriftSide): Promise<[Sample, Sample]> {
   const ref = await reference.sample(pair.reference);
-  let cur = await current.sample(pair.current);
+  return [ref, await current.sample(pair.current)];
+}
+
+function featureDrift(pair: FeaturePair, [ref, read]: [Sample, Sample], quality: { reference?: ColumnQuality; current?: ColumnQuality; rows: [number, number] }, options: DriftOptions): FeatureDrift {
+  let cur = read;
   if (ref.kind !== cur.kind) {
     throw new MlfError("invalid_data", `Feature "${pair.name}" is ${ref.kind} in the reference but ${cur.kind} in the current data; give both sides the same type.`);
   }
@@ -98,8 +103,8 @@ async function featureDrift(pair: FeaturePair, reference: DriftSide, current: Dr
     columns: { reference: pair.reference, current: pair.current },
     kind: ref.kind,
     approximate: !ref.exact || !cur.exact,
-    reference: stats(quality.reference.get(pair.reference), ref, reference.rows),
-    current: stats(quality.current.get(pair.current), cur, current.rows),
+    reference: stats(quality.reference, ref, quality.rows[0]),
+    current: stats(quality.current, cur, quality.rows[1]),
   };
   // Evidently refuses an empty side; a feature the current data never has a value for is the
   // loudest drift there is (a broken join, values all too old), so it counts as drifted.
@@ -108,11 +113,8 @@ async function featureDrift(pair: FeaturePair, reference: DriftSide, current: Dr
     return { ...base, test: null, title: null, score: null, threshold: null, drifted: cur.n === 0 && ref.n > 0, note: `no values in the ${where} data`, histogram: null };
   }
   const test = options.stattests?.[pair.name] ?? options.stattest;
-  const outcome = runTest(ref, cur, {
-    ...(test !== undefined && { test }),
-    ...((options.thresholds?.[pair.name] ?? options.threshold) !== undefined && { threshold: options.thresholds?.[pair.name] ?? options.threshold }),
-    feature: pair.name,
-  });
+  const threshold = options.thresholds?.[pair.name] ?? options.threshold;
+  const outcome = runTest(ref, cur, { ...(test !== undefined && { test }), ...(threshold !== undefined && { threshold }), feature: pair.name });
   return { ...base, ...outcome, histogram: histogramOf(ref, cur) };
 }
 
@@ -134,15 +136,31 @@ export async function computeDrift(reference: DriftSide, current: DriftSide, opt
     reference: await reference.quality(pairs.map((p) => p.reference)),
     current: await current.quality([...pairs.map((p) => p.current), ...(options.prediction ? [options.prediction.current] : [])]),
   };
+  const qualityOf = (pair: FeaturePair, side = reference) => ({
+    reference: side === reference ? quality.reference.get(pair.reference) : undefined,
+    current: quality.current.get(pair.current),
+    rows: [side.rows, current.rows] as [number, number],
+  });
   const features: FeatureDrift[] = [];
-  // One feature at a time: at most two columns are in memory at once.
-  for (const pair of pairs) features.push(await featureDrift(pair, reference, current, quality, options));
+  // While one feature is tested, DuckDB reads the next one's columns: at most two features'
+  // columns are in memory at once.
+  const prefetch = (pair: FeaturePair) => {
+    const promise = samples(pair, reference, current);
+    promise.catch(() => undefined); // awaited below; this only keeps an early exit from leaving it unhandled
+    return promise;
+  };
+  let next = prefetch(pairs[0]!);
+  for (const [i, pair] of pairs.entries()) {
+    const read = await next;
+    if (i + 1 < pairs.length) next = prefetch(pairs[i + 1]!);
+    features.push(featureDrift(pair, read, qualityOf(pair), options));
+  }
   let prediction: FeatureDrift | null = null;
   if (options.prediction) {
     const { side = reference, ...columns } = options.prediction;
     const pair = { name: "prediction", ...columns };
-    const withPrediction = { ...quality, reference: await side.quality([pair.reference]) };
-    prediction = await featureDrift(pair, side, current, withPrediction, { ...options, stattest: undefined, stattests: undefined });
+    const q = { ...qualityOf(pair, side), reference: (await side.quality([pair.reference])).get(pair.reference) };
+    prediction = featureDrift(pair, await samples(pair, side, current), q, { ...options, stattest: undefined, stattests: undefined });
   }
   const drifted = features.filter((f) => f.drifted).length;
   const driftShare = options.driftShare ?? 0.5;

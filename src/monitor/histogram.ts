@@ -31,6 +31,7 @@ const MAX_VALUES = 16;
 
 /** The value at cumulative share p of a weighted sorted sample (the lower one at ties). */
 function quantile(s: NumericalSample, p: number): number {
+  if (!s.counts) return s.values[Math.min(s.values.length - 1, Math.max(0, Math.ceil(p * s.n) - 1))]!;
   const target = p * s.n;
   let seen = 0;
   for (let i = 0; i < s.values.length; i++) {

@@ -84,22 +84,27 @@ export async function openTableSide(engine: OfflineEngine, input: TableInput): P
       throw new MlfError("invalid_data", `Column "${n}" is ${info.dtype}, which drift tests do not apply to.`);
     },
     async quality(names: string[]) {
-      const expressions: string[] = [];
-      for (const n of names) {
+      // Statuses other than PRESENT come with a NULL value, so only NULL rows are counted by
+      // status (PRESENT is the rest): a tenth of the cost of comparing every row's status.
+      const selects = names.flatMap((n, i) => {
         const c = ident(n);
-        expressions.push(column(n).dtype === "DOUBLE" || column(n).dtype === "FLOAT" ? `count(*) FILTER (WHERE ${c} IS NULL OR isnan(${c}))` : `count(*) - count(${c})`);
-        if (byName.has(STATUS_PREFIX + n)) for (const s of FEATURE_STATUSES) expressions.push(`count(*) FILTER (WHERE ${ident(STATUS_PREFIX + n)} = ${literal(s)})`);
-      }
-      const values = await aggregates(engine, name, expressions);
-      const out = new Map<string, ColumnQuality>();
-      let k = 0;
-      for (const n of names) {
-        const missing = values[k++]!;
-        let statuses: Record<string, number> | undefined;
-        if (byName.has(STATUS_PREFIX + n)) statuses = Object.fromEntries(FEATURE_STATUSES.map((s) => [s, values[k++]!]));
-        out.set(n, { rows: rows!, missing, ...(statuses && { statuses }) });
-      }
-      return out;
+        const float = column(n).dtype === "DOUBLE" || column(n).dtype === "FLOAT";
+        return [
+          `${float ? `count(*) FILTER (WHERE ${c} IS NULL OR isnan(${c}))` : `count(*) - count(${c})`} AS m${i}`,
+          ...(byName.has(STATUS_PREFIX + n) ? [`histogram(${ident(STATUS_PREFIX + n)}) FILTER (WHERE ${c} IS NULL) AS s${i}`] : []),
+        ];
+      });
+      const [row] = selects.length > 0 ? await engine.rows(`SELECT ${selects.join(", ")} FROM ${name}`) : [{}];
+      return new Map(
+        names.map((n, i): [string, ColumnQuality] => {
+          const missing = Number(row![`m${i}`] ?? 0);
+          if (!byName.has(STATUS_PREFIX + n)) return [n, { rows: rows!, missing }];
+          const counted = new Map(((row![`s${i}`] ?? []) as { key: string; value: bigint }[]).map((e) => [e.key, Number(e.value)]));
+          const others = FEATURE_STATUSES.slice(1).map((s): [string, number] => [s, counted.get(s) ?? 0]);
+          const present = rows! - others.reduce((a, [, k]) => a + k, 0);
+          return [n, { rows: rows!, missing, statuses: Object.fromEntries([["PRESENT", present], ...others]) }];
+        }),
+      );
     },
     async close() {
       await engine.run(`DROP ${kind} IF EXISTS ${name}`);

@@ -79,10 +79,15 @@ function searchSorted(values: Float64Array, x: number, side: "left" | "right"): 
  * which includes its right edge; values outside the edges are not counted.
  */
 export function histogramCounts(s: NumericalSample, edges: number[]): number[] {
-  const cumulative = new Float64Array(s.values.length + 1);
-  for (let i = 0; i < s.values.length; i++) cumulative[i + 1] = cumulative[i]! + weightAt(s, i);
-  const at = (k: number) => cumulative[searchSorted(s.values, edges[k]!, k === edges.length - 1 ? "right" : "left")]!;
-  return edges.slice(1).map((_, k) => at(k + 1) - at(k));
+  const at = (k: number) => searchSorted(s.values, edges[k]!, k === edges.length - 1 ? "right" : "left");
+  if (!s.counts) return edges.slice(1).map((_, k) => at(k + 1) - at(k));
+  // Weighted: sum the weights between the positions.
+  const positions = edges.map((_, k) => at(k));
+  return positions.slice(1).map((to, k) => {
+    let sum = 0;
+    for (let i = positions[k]!; i < to; i++) sum += s.counts![i]!;
+    return sum;
+  });
 }
 
 /** scipy's `rel_entr`. */
