@@ -1,4 +1,4 @@
-import { weightAt, type CategoricalSample, type NumericalSample } from "./sample.js";
+import { valueCounts, weightAt, type CategoricalSample, type NumericalSample } from "./sample.js";
 import { histogramCounts, sturgesEdges } from "./stattests/distances.js";
 import type { CategoricalProfile, NumericalProfile } from "./profile-format.js";
 import type { ColumnQuality } from "./side.js";
@@ -40,21 +40,8 @@ export function numericalProfile(name: string, column: string, dtype: string, sa
     max: v.at(-1)!,
     quantiles: { p: QUANTILES, values: QUANTILES.map((p) => linearQuantile(v, p)) },
     histogram: { edges, counts: histogramCounts(sample, edges) },
-    distribution: sample.distinct <= EXACT_VALUES ? exactCounts(sample) : sketch(v),
+    distribution: sample.distinct <= EXACT_VALUES ? { exact: true, ...valueCounts(sample) } : sketch(v),
   };
-}
-
-function exactCounts(sample: NumericalSample): NumericalProfile["distribution"] {
-  const values: number[] = [];
-  const counts: number[] = [];
-  for (let i = 0; i < sample.values.length; i++) {
-    if (values.at(-1) === sample.values[i]) counts[counts.length - 1]!++;
-    else {
-      values.push(sample.values[i]!);
-      counts.push(1);
-    }
-  }
-  return { exact: true, values, counts };
 }
 
 /** Means of SKETCH_BINS equal-count bins of sorted values (bin b: ranks floor(b n / k) up to floor((b+1) n / k)). */

@@ -26,7 +26,7 @@ const pct = (x: number) => `${(x * 100).toFixed(x < 0.001 && x > 0 ? 2 : 1)}%`;
 
 const W = 420;
 const H = 150;
-const M = { left: 36, right: 8, top: 8, bottom: 22 };
+const M = { left: 42, right: 8, top: 8, bottom: 22 };
 const PW = W - M.left - M.right;
 const PH = H - M.top - M.bottom;
 
@@ -39,7 +39,7 @@ function frame(maxShare: number, inner: string, xLabels: string): string {
 function binsChart(h: Extract<Histogram, { kind: "bins" }>): string {
   const lo = h.edges[0]!;
   const hi = h.edges.at(-1)!;
-  const max = Math.max(...h.reference, ...h.current, 1e-12) * 1.08;
+  const max = Math.min(1, Math.max(...h.reference, ...h.current, 1e-12) * 1.08);
   const x = (v: number) => M.left + ((v - lo) / (hi - lo)) * PW;
   const y = (s: number) => M.top + PH - (s / max) * PH;
   // Reference as filled bars, current as a step line over them: both stay readable where they overlap.

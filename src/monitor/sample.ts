@@ -57,6 +57,24 @@ export function numericalSample(values: Float64Array, options: { sorted?: boolea
   return { kind: "numerical", values, n, distinct, std: Math.sqrt(squares / n), integer: options.integer ?? false, exact: true };
 }
 
+/**
+ * Walks the pooled distinct values of two numerical samples in ascending order, calling
+ * `visit(x, ca, cb)` with the weight of each sample at or below x (the two empirical CDFs,
+ * unnormalized, right-continuous): the one pass behind KS and Wasserstein.
+ */
+export function walkCdfs(a: NumericalSample, b: NumericalSample, visit: (x: number, ca: number, cb: number) => void): void {
+  let i = 0;
+  let j = 0;
+  let ca = 0;
+  let cb = 0;
+  while (i < a.values.length || j < b.values.length) {
+    const x = j >= b.values.length || (i < a.values.length && a.values[i]! <= b.values[j]!) ? a.values[i]! : b.values[j]!;
+    while (i < a.values.length && a.values[i] === x) ca += weightAt(a, i++);
+    while (j < b.values.length && b.values[j] === x) cb += weightAt(b, j++);
+    visit(x, ca, cb);
+  }
+}
+
 /** Distinct values of a numerical sample with their counts (folding repeats of an unweighted one). */
 export function valueCounts(s: NumericalSample): { values: number[]; counts: number[] } {
   const values: number[] = [];

@@ -1,4 +1,4 @@
-import { asCategorical, weightAt, type CategoricalSample, type NumericalSample } from "../sample.js";
+import { asCategorical, walkCdfs, type CategoricalSample, type NumericalSample } from "../sample.js";
 
 /**
  * The distance-based drift scores: Wasserstein (scipy's `wasserstein_distance`), and the
@@ -12,27 +12,20 @@ import { asCategorical, weightAt, type CategoricalSample, type NumericalSample }
  * sum over consecutive pooled values of |F_a - F_b| * (x_{k+1} - x_k) (scipy's `_cdf_distance`).
  */
 export function wassersteinDistance(a: NumericalSample, b: NumericalSample): number {
-  let i = 0;
-  let j = 0;
-  let ca = 0;
-  let cb = 0;
   let sum = 0;
   let compensation = 0;
   let previous = Number.NaN;
   let gap = 0;
-  while (i < a.values.length || j < b.values.length) {
-    const x = j >= b.values.length || (i < a.values.length && a.values[i]! <= b.values[j]!) ? a.values[i]! : b.values[j]!;
+  walkCdfs(a, b, (x, ca, cb) => {
     if (!Number.isNaN(previous)) {
       const term = gap * (x - previous);
       const t = sum + term; // Neumaier: up to 2M terms of mixed size
       compensation += Math.abs(sum) >= Math.abs(term) ? sum - t + term : term - t + sum;
       sum = t;
     }
-    while (i < a.values.length && a.values[i] === x) ca += weightAt(a, i++);
-    while (j < b.values.length && b.values[j] === x) cb += weightAt(b, j++);
     gap = Math.abs(ca / a.n - cb / b.n);
     previous = x;
-  }
+  });
   return sum + compensation;
 }
 

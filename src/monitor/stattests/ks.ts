@@ -1,4 +1,4 @@
-import { weightAt, type NumericalSample } from "../sample.js";
+import { walkCdfs, type NumericalSample } from "../sample.js";
 import { kolmogorovSf } from "./kolmogorov.js";
 
 /**
@@ -18,18 +18,11 @@ const cdfValue = (c: number, n: number) => (c === n ? 1 : c * (1 / n));
 
 /** D = max over x of |F_a(x) - F_b(x)|, with both empirical CDFs right-continuous. */
 export function ksStatistic(a: NumericalSample, b: NumericalSample): number {
-  let i = 0;
-  let j = 0;
-  let ca = 0;
-  let cb = 0;
   let d = 0;
-  while (i < a.values.length || j < b.values.length) {
-    const x = j >= b.values.length || (i < a.values.length && a.values[i]! <= b.values[j]!) ? a.values[i]! : b.values[j]!;
-    while (i < a.values.length && a.values[i] === x) ca += weightAt(a, i++);
-    while (j < b.values.length && b.values[j] === x) cb += weightAt(b, j++);
+  walkCdfs(a, b, (_x, ca, cb) => {
     const diff = Math.abs(cdfValue(ca, a.n) - cdfValue(cb, b.n));
     if (diff > d) d = diff;
-  }
+  });
   return d;
 }
 
