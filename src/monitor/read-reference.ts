@@ -43,3 +43,19 @@ export function readReference(trackingDir: string, version: ModelVersion | strin
   }
   return { version: resolved, record, profile, profilePath };
 }
+
+/**
+ * The profile's sample as an explainer's background (`loadExplainer({ background })`): one
+ * number per model input, NaN for a missing value, booleans as 0/1. A text input has no
+ * numeric form: that is an error naming it.
+ */
+export function backgroundRows(profile: ReferenceProfile): number[][] {
+  return profile.sample.rows.map((row) =>
+    row.map((v, i) => {
+      if (v === null) return Number.NaN;
+      if (typeof v === "boolean") return v ? 1 : 0;
+      if (typeof v === "number") return v;
+      throw new MlfError("invalid_data", `Model input ${profile.sample.columns[i]} is text in the reference sample; an explainer needs numeric inputs.`);
+    }),
+  );
+}

@@ -4,12 +4,13 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { dirname, join } from "node:path";
 import { parse } from "yaml";
 import { toOnnx } from "../../scripts/demo/onnx.js";
+import { loadExplainer } from "../../src/explain/explainer.js";
 import { registerModel } from "../../src/models/register.js";
 import { listVersions } from "../../src/models/store.js";
 import { computeDrift } from "../../src/monitor/drift.js";
 import { logFilePath, logFolder } from "../../src/monitor/logs.js";
 import { monitorDrift } from "../../src/monitor/model-drift.js";
-import { readReference } from "../../src/monitor/read-reference.js";
+import { backgroundRows, readReference } from "../../src/monitor/read-reference.js";
 import { openTableSide } from "../../src/monitor/table-side.js";
 import { OfflineEngine } from "../../src/offline/engine.js";
 import { runTracked } from "../../src/tracking/wrapper.js";
@@ -75,6 +76,12 @@ test("registering from a run profiles its one input beside the model, with predi
   assert.equal(profile.sample.rows.length, 500);
   assert.equal(new Set(profile.sample.positions).size, 500);
   profile.sample.positions.forEach((p, i) => assert.deepEqual(profile.sample.rows[i], [rows[p]![1], rows[p]![2]]));
+  // It is a background the explainer takes as is: base value = mean log-odds over the sample.
+  const explainer = await loadExplainer(join(root, "models", "delay", "version-1", "model.onnx"), { background: backgroundRows(profile) });
+  const explanation = await explainer.explain([20, 10]);
+  const logit = (r: (number | string | boolean | null)[]) => MODEL.intercept + 0.9 * (((r[0] as number) - 8) / 10) - 0.3 * (((r[1] as number) - 15) / 8);
+  const base = profile.sample.rows.reduce((s, r) => s + logit(r), 0) / 500;
+  assert.ok(Math.abs(explanation.base_value - base) < 1e-4, `base value ${explanation.base_value} vs ${base}`);
 
   // The predictions: the model run on every training row (float32 inside ONNX).
   const expected = rows.map((r) => predict(r[1] as number, r[2] as number)).sort((a, b) => a - b);
