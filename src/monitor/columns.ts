@@ -40,12 +40,8 @@ export async function categoryCounts(engine: OfflineEngine, relation: string, co
   return new Map(rows.map((r) => [String(r.v), Number(r.n)]));
 }
 
-/**
- * One aggregate pass: for each named expression, its value over the relation. Used to count
- * NULLs, NaNs and statuses of every column at once instead of one scan per column.
- */
-export async function aggregates(engine: OfflineEngine, relation: string, expressions: string[]): Promise<number[]> {
-  if (expressions.length === 0) return [];
-  const [row] = await engine.rows(`SELECT ${expressions.map((e, i) => `${e} AS a${i}`).join(", ")} FROM ${relation}`);
-  return expressions.map((_, i) => Number(row![`a${i}`] ?? 0));
+/** Number of rows of a relation. */
+export async function rowCount(engine: OfflineEngine, relation: string): Promise<number> {
+  const [row] = await engine.rows(`SELECT count(*) AS n FROM ${relation}`);
+  return Number(row!.n);
 }

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { MlfError } from "../errors.js";
-import { parseModelUri, resolveModelUri } from "../models/uri.js";
+import { parseModelUri, resolveModelUri, type ResolvedModel } from "../models/uri.js";
 import { OfflineEngine } from "../offline/engine.js";
 import type { OfflineStoreConfig } from "../repo/types.js";
 import { sha256 } from "../tracking/wrapper.js";
@@ -45,8 +45,7 @@ function currentInput(path: string, since: number | undefined, version: number |
  * the recorded sha256; otherwise its stored profile (approximate for features with more than
  * 1,000 distinct values). Also the side holding the reference predictions (the profile).
  */
-async function modelReference(engine: OfflineEngine, request: DriftRequest, trackingDir: string, uri: string): Promise<{ side: DriftSide; predictions?: DriftSide; features?: string[] }> {
-  const resolved = resolveModelUri(trackingDir, uri);
+async function modelReference(engine: OfflineEngine, request: DriftRequest, trackingDir: string, resolved: ResolvedModel): Promise<{ side: DriftSide; predictions?: DriftSide; features?: string[] }> {
   const reference = readReference(trackingDir, resolved.version!);
   const features = resolved.mlmodel?.mlf?.features ?? reference?.profile.features.map((f) => f.name);
   const predictions = reference?.profile.prediction ? profileSide(reference.profile, reference.profilePath) : undefined;
@@ -80,9 +79,10 @@ export async function monitorDrift(request: DriftRequest): Promise<ModelDriftRep
       const parsed = parseModelUri(request.model, { files: false });
       if (parsed.kind !== "registry") throw new MlfError("usage", `--model takes a registered model (NAME@ALIAS, NAME/N); "${request.model}" is not one.`);
       const trackingDir = request.trackingDir ?? resolve(cwd, "mlruns");
-      const version = resolveModelUri(trackingDir, request.model).version!;
+      const resolved = resolveModelUri(trackingDir, request.model);
+      const version = resolved.version!;
       model = { name: version.name, version: version.version };
-      reference = await modelReference(engine, request, trackingDir, `models:/${version.name}/${version.version}`);
+      reference = await modelReference(engine, request, trackingDir, resolved);
       currentPath = request.current !== undefined ? resolve(cwd, request.current) : logFolder(join(request.repoRoot ?? cwd, DEFAULT_LOG_DIR), "models", version.name);
     } else {
       if (request.reference === undefined || request.current === undefined) throw new MlfError("usage", "Pass --model NAME@ALIAS, or both --reference FILE and --current FILE.");

@@ -88,6 +88,11 @@ async function profileReference(options: ReferenceOptions, found: { path: string
   }
 }
 
+const recorded = (found: { path: string; sha256: string }, profile: ReferenceProfile) => ({
+  record: { path: found.path, sha256: found.sha256, rows: profile.source.rows, profile: REFERENCE_FILE },
+  profile,
+});
+
 /**
  * Finds and profiles the reference (nothing when there is none). Reads only: the caller writes
  * the profile with `writeReference` once the version folder exists, so bad input changes
@@ -111,11 +116,6 @@ export async function prepareReference(options: ReferenceOptions): Promise<{ rec
     return undefined;
   }
 }
-
-const recorded = (found: { path: string; sha256: string }, profile: ReferenceProfile) => ({
-  record: { path: found.path, sha256: found.sha256, rows: profile.source.rows, profile: REFERENCE_FILE },
-  profile,
-});
 
 /** Writes the profile into the version folder (atomically). */
 export function writeReference(versionDir: string, profile: ReferenceProfile): void {

@@ -2,7 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { MlfError } from "../errors.js";
 import type { OfflineEngine } from "../offline/engine.js";
 import { ident, literal } from "../offline/sql.js";
-import { aggregates, categoryCounts, sortedFiniteValues } from "./columns.js";
+import { categoryCounts, rowCount, sortedFiniteValues } from "./columns.js";
 import { FEATURE_STATUSES, LOG_COLUMNS, listLogFiles, STATUS_PREFIX } from "./logs.js";
 import { numericalSample, type Sample } from "./sample.js";
 import { isIntegerType, kindOf, type ColumnInfo, type ColumnQuality, type DriftSide, type SideSource } from "./side.js";
@@ -59,7 +59,7 @@ export async function openTableSide(engine: OfflineEngine, input: TableInput): P
     throw new MlfError("invalid_data", `${where} cannot be read: ${(error as Error).message.split("\n")[0]}`, { cause: error });
   }
   const columns: ColumnInfo[] = (await engine.describe(name)).map((c) => ({ name: c.name, dtype: c.type, kind: kindOf(c.type) }));
-  const [rows] = await aggregates(engine, name, ["count(*)"]);
+  const rows = await rowCount(engine, name);
   const byName = new Map(columns.map((c) => [c.name, c]));
   const column = (n: string) => {
     const found = byName.get(n);
@@ -69,12 +69,12 @@ export async function openTableSide(engine: OfflineEngine, input: TableInput): P
 
   return {
     source,
-    rows: rows!,
+    rows,
     columns,
     async sample(n: string): Promise<Sample> {
       const info = column(n);
       if (info.kind === "numerical") {
-        const values = await sortedFiniteValues(engine, name, n, rows!);
+        const values = await sortedFiniteValues(engine, name, n, rows);
         return numericalSample(values, { sorted: true, integer: isIntegerType(info.dtype) });
       }
       if (info.kind === "categorical") {
@@ -98,11 +98,11 @@ export async function openTableSide(engine: OfflineEngine, input: TableInput): P
       return new Map(
         names.map((n, i): [string, ColumnQuality] => {
           const missing = Number(row![`m${i}`] ?? 0);
-          if (!byName.has(STATUS_PREFIX + n)) return [n, { rows: rows!, missing }];
+          if (!byName.has(STATUS_PREFIX + n)) return [n, { rows, missing }];
           const counted = new Map(((row![`s${i}`] ?? []) as { key: string; value: bigint }[]).map((e) => [e.key, Number(e.value)]));
           const others = FEATURE_STATUSES.slice(1).map((s): [string, number] => [s, counted.get(s) ?? 0]);
-          const present = rows! - others.reduce((a, [, k]) => a + k, 0);
-          return [n, { rows: rows!, missing, statuses: Object.fromEntries([["PRESENT", present], ...others]) }];
+          const present = rows - others.reduce((a, [, k]) => a + k, 0);
+          return [n, { rows, missing, statuses: Object.fromEntries([["PRESENT", present], ...others]) }];
         }),
       );
     },
