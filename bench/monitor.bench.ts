@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BenchTable } from "./run.js";
@@ -150,7 +151,11 @@ export async function run(): Promise<BenchTable> {
     title: `monitor drift: ${fmt(ROWS)} logged rows x ${FEATURES} features against a ${fmt(ROWS)}-row reference`,
     head: ["contender", "seconds", "CPU s", "peak MB", "vs baseline", "detail"],
     rows,
-    notes: [`DuckDB threads ${THREADS}; logs in ${HOURS} hourly Parquet files with status columns and predictions; goal: drift under 10 s and 1 GB. Each contender in its own process (peak = max RSS).`],
+    notes: [
+      `DuckDB threads ${THREADS}; logs in ${HOURS} hourly Parquet files with status columns and predictions; goal: drift under 10 s and 1 GB. Each contender in its own process (peak = max RSS).`,
+      // Wall time on a shared machine says more about the neighbours than about mlf: the load is printed with it.
+      `Load average during the run: ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores (CPU s is the process's own user + system time, DuckDB's threads included).`,
+    ],
   };
 }
 
