@@ -3,7 +3,7 @@ import { histogramOf, type Histogram } from "./histogram.js";
 import { pairFeatures, type FeaturePair, type SkippedFeature } from "./match.js";
 import { foldCategories, type Sample } from "./sample.js";
 import type { ColumnQuality, DriftSide, SideSource } from "./side.js";
-import { runTest, type StatTestName } from "./stattests/tests.js";
+import { runTest, statTests, type StatTestName } from "./stattests/tests.js";
 
 /** How to test: Evidently's defaults unless told otherwise. */
 export interface DriftOptions {
@@ -112,7 +112,9 @@ function featureDrift(pair: FeaturePair, [ref, read]: [Sample, Sample], quality:
     const where = ref.n === 0 ? "reference" : "current";
     return { ...base, test: null, title: null, score: null, threshold: null, drifted: cur.n === 0 && ref.n > 0, note: `no values in the ${where} data`, histogram: null };
   }
-  const test = options.stattests?.[pair.name] ?? options.stattest;
+  // A per-feature test must fit the feature (runTest says so); the all-features one applies where it fits.
+  const global = options.stattest !== undefined && (statTests[options.stattest].kinds as readonly string[]).includes(ref.kind) ? options.stattest : undefined;
+  const test = options.stattests?.[pair.name] ?? global;
   const threshold = options.thresholds?.[pair.name] ?? options.threshold;
   const outcome = runTest(ref, cur, { ...(test !== undefined && { test }), ...(threshold !== undefined && { threshold }), feature: pair.name });
   return { ...base, ...outcome, histogram: histogramOf(ref, cur) };

@@ -79,6 +79,11 @@ test("drift exits 4 with the report, no drift exits 0; --json carries every verd
   const options = await mlfAsync(["--json", "monitor", "drift", "--reference", "reference.parquet", "--current", "current.parquet", "--stattest", "delay=ks", "--threshold", "origin=0.001"], dir);
   const custom = JSON.parse(options.stdout) as typeof report;
   assert.deepEqual(custom.features.map((f) => [f.name, f.test, f.threshold]), [["delay", "ks", 0.05], ["origin", "jensenshannon", 0.001]]);
+  // One test for all: PSI takes both kinds; Wasserstein only numbers, so origin keeps its default.
+  const psi = JSON.parse((await mlfAsync(["--json", "monitor", "drift", "--reference", "reference.parquet", "--current", "current.parquet", "--stattest", "psi"], dir)).stdout) as typeof report;
+  assert.deepEqual(psi.features.map((f) => [f.name, f.test]), [["delay", "psi"], ["origin", "psi"]]);
+  const wasserstein = JSON.parse((await mlfAsync(["--json", "monitor", "drift", "--reference", "reference.parquet", "--current", "current.parquet", "--stattest", "wasserstein"], dir)).stdout) as typeof report;
+  assert.deepEqual(wasserstein.features.map((f) => [f.name, f.test]), [["delay", "wasserstein"], ["origin", "jensenshannon"]]);
 });
 
 test("--html writes one self-contained page with a chart per feature", async (t) => {
