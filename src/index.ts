@@ -61,3 +61,9 @@ export {
   type ExplainMethod,
   type Transform,
 } from "./explain/explainer.js";
+export { monitorDrift, type DriftRequest, type ModelDriftReport } from "./monitor/model-drift.js";
+export type { DriftReport, FeatureDrift, DriftOptions } from "./monitor/drift.js";
+export { readReference, backgroundRows, type VersionReference } from "./monitor/read-reference.js";
+export type { ReferenceProfile, FeatureProfile, ReferenceSample } from "./monitor/profile-format.js";
+export { DEFAULT_LOG_DIR, LOG_COLUMNS, KEY_PREFIX, STATUS_PREFIX, logFilePath, logFolder, listLogFiles } from "./monitor/logs.js";
+export { statTests, type StatTestName } from "./monitor/stattests/tests.js";
