@@ -1,8 +1,7 @@
 import { MlfError } from "../errors.js";
 import { openOnlineStore } from "../online/stores.js";
 import { computePlan, tableSpec, type Plan } from "./plan.js";
-import { withFileLockAsync } from "../util/fs.js";
-import { definitionsHash, deleteRegistry, readRegistry, writeRegistry } from "./registry.js";
+import { definitionsHash, deleteRegistry, onlineStateAfterApply, readRegistry, updateRegistry } from "./registry.js";
 import { loadRepoDefinitions, type Repo } from "./repo.js";
 import type { Definitions } from "./types.js";
 import { validateData } from "./validate-data.js";
@@ -38,8 +37,7 @@ export interface ApplyResult {
 export async function applyRepo(repo: Repo): Promise<ApplyResult> {
   const defs = await validateRepo(repo);
   const path = repo.config.registry;
-  return withFileLockAsync(path, async () => {
-    const current = readRegistry(path);
+  return updateRegistry(path, async (current) => {
     const plan = computePlan(current?.definitions, defs);
     const drop = plan.tables.filter((t) => t.action === "drop").map((t) => t.view);
     const store = await openOnlineStore(repo.config.project, repo.config.onlineStore);
@@ -51,19 +49,19 @@ export async function applyRepo(repo: Repo): Promise<ApplyResult> {
     }
     const changed = plan.changes.length > 0 || current === undefined;
     const version = (current?.version ?? 0) + (changed ? 1 : 0);
-    const views = new Set(defs.featureViews.map((v) => v.name));
-    const reset = new Set([...drop, ...plan.tables.filter((t) => t.action === "migrate").map((t) => t.view)]);
-    writeRegistry(path, {
-      format: 1,
+    const online = defs.featureViews.filter((v) => v.online).map((v) => v.name);
+    const recreated = new Set(plan.tables.filter((t) => t.action !== "drop").map((t) => t.view));
+    const next = {
+      format: 2 as const,
       project: repo.config.project,
       version,
       hash: definitionsHash(defs),
       updatedAt: changed || !current ? new Date().toISOString() : current.updatedAt,
       definitions: defs,
-      // Intervals of views that were dropped or whose table was recreated no longer hold.
-      materializations: Object.fromEntries(Object.entries(current?.materializations ?? {}).filter(([view]) => views.has(view) && !reset.has(view))),
-    });
-    return { plan, version };
+      // Intervals of views whose table was created or recreated no longer hold.
+      online: onlineStateAfterApply(current, online, recreated, version),
+    };
+    return { next, result: { plan, version } };
   });
 }
 
@@ -75,5 +73,5 @@ export async function teardownRepo(repo: Repo): Promise<void> {
   } finally {
     await store.close();
   }
-  deleteRegistry(repo.config.registry);
+  await deleteRegistry(repo.config.registry);
 }
