@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { colorFor } from "./colors.js";
 
 /** Global flags shared by every command, resolved once per invocation. */
 export interface GlobalOptions {
@@ -6,7 +7,9 @@ export interface GlobalOptions {
   json: boolean;
   quiet: boolean;
   verbose: boolean;
+  /** Colour on stdout (results, tables) and on stderr (warnings, errors); see colorFor. */
   color: boolean;
+  stderrColor: boolean;
 }
 
 export function globalOptions(command: Command): GlobalOptions {
@@ -16,7 +19,8 @@ export function globalOptions(command: Command): GlobalOptions {
     json: o.json === true,
     quiet: o.quiet === true,
     verbose: o.verbose === true,
-    color: o.color !== false && !process.env.NO_COLOR && process.stdout.isTTY === true,
+    color: colorFor(o.color !== false, process.stdout),
+    stderrColor: colorFor(o.color !== false, process.stderr),
   };
 }
 
