@@ -2,7 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { MlfError, errorCodes, type ErrorCode } from "../errors.js";
 import { truncate } from "./runtime/onnx.js";
 
-/** The error body of every route (SPEC section 5). */
+/** The error body of every route. */
 export interface ErrorBody {
   error_code: ErrorCode;
   message: string;
@@ -12,7 +12,7 @@ export interface ErrorBody {
 function fromFastify(error: FastifyError): MlfError {
   if (error.validation) {
     // ajv's message names the path (`body/entities must be object`) and never echoes the value.
-    return new MlfError("invalid_argument", `Invalid request: ${error.message}; see SPEC section 5 for the body's shape.`);
+    return new MlfError("invalid_argument", `Invalid request: ${error.message}; fix that field of the JSON body and send it again.`);
   }
   switch (error.statusCode) {
     case 413:
@@ -38,6 +38,9 @@ export function errorHandler(error: unknown, _request: FastifyRequest, reply: Fa
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): void {
-  const body: ErrorBody = { error_code: "not_found", message: `No route ${request.method} ${truncate(request.url, 80)}; see SPEC section 5 for the routes.` };
+  const body: ErrorBody = {
+    error_code: "not_found",
+    message: `No route ${request.method} ${truncate(request.url, 80)}; mlf serve answers GET /health, /ready, /models and /metrics, and POST /get-online-features, /push, /predict, /invocations and /admin/reload.`,
+  };
   void reply.code(404).send(body);
 }

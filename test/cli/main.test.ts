@@ -1,7 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { colorFor } from "../../src/cli/colors.js";
-import { mlf, tempDir } from "../helpers.js";
+import { ROOT, mlf, tempDir } from "../helpers.js";
 
 interface Envelope {
   status: string;
@@ -58,4 +60,16 @@ test("colours: --no-color, then FORCE_COLOR, then NO_COLOR, then whether the str
   assert.ok(run(["--no-color"], { FORCE_COLOR: "1" }).startsWith("error: "));
   assert.ok(run([], {}).startsWith("error: "), "a pipe gets no colours");
   assert.ok(run([], { FORCE_COLOR: "0" }).startsWith("error: "));
+});
+
+test("no message sends users to SPEC.md, a file they do not have", () => {
+  const files = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []));
+  const offenders = files(join(ROOT, "src")).flatMap((file) =>
+    readFileSync(file, "utf8")
+      .split("\n")
+      .filter((line) => !/^\s*(\/\/|\/?\*)/.test(line) && /["'`][^"'`]*\bSPEC\b/.test(line))
+      .map((line) => `${file}: ${line.trim()}`),
+  );
+  assert.deepEqual(offenders, []);
 });
