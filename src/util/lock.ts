@@ -105,7 +105,10 @@ function removeIf(lockPath: string, text: string): boolean {
   try {
     writeFileSync(claim, JSON.stringify({ pid: process.pid, host: HOST }), { flag: "wx" });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false; // someone else is removing it
+    const code = (error as NodeJS.ErrnoException).code;
+    // EEXIST: someone else is removing it. ENOENT: its folder is gone (a holder may move or
+    // delete the folder it locked, as renaming a registered model does), and the lock with it.
+    if (code === "EEXIST" || code === "ENOENT") return false;
     throw error;
   }
   try {

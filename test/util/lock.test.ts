@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -79,7 +79,7 @@ test("a lock of a live process, or of another host, is not taken before it is st
   assert.equal(await withLock(path, () => "ran", { timeoutMs: 1000, staleMs: 60_000 }), "ran");
 });
 
-test("release removes only the holder's own lock: one taken over meanwhile stays", async (t) => {
+test("release removes only the holder's own lock: one taken over meanwhile stays, one whose folder is gone is no error", async (t) => {
   const path = join(tempDir(t), "state.json");
   const other = lockText({ pid: process.pid, host: hostname() });
   await withLock(path, () => {
@@ -88,6 +88,10 @@ test("release removes only the holder's own lock: one taken over meanwhile stays
     writeFileSync(`${path}.lock`, other); // as if another process had taken it over
   });
   assert.equal(readFileSync(`${path}.lock`, "utf8"), other);
+  // A holder may move or delete the folder it locked (renaming a registered model does).
+  const folder = join(tempDir(t), "model");
+  assert.equal(await withLock(join(folder, ".model"), () => (rmSync(folder, { recursive: true }), "moved")), "moved");
+  assert.equal(withLockSync(join(folder, ".model"), () => (rmSync(folder, { recursive: true }), "moved")), "moved");
 });
 
 test("the synchronous lock: same rules; a second holder in the same process waits and times out", async (t) => {
