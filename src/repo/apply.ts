@@ -41,16 +41,19 @@ export async function applyRepo(repo: Repo): Promise<ApplyResult> {
     const plan = computePlan(current?.definitions, defs);
     const drop = plan.tables.filter((t) => t.action === "drop").map((t) => t.view);
     const store = await openOnlineStore(repo.config.project, repo.config.onlineStore);
+    let tables: { created: string[]; recreated: string[] };
     try {
       await store.dropTables(drop);
-      await store.ensureTables(defs.featureViews.filter((v) => v.online).map((v) => tableSpec(defs, v)));
+      tables = await store.ensureTables(defs.featureViews.filter((v) => v.online).map((v) => tableSpec(defs, v)));
     } finally {
       await store.close();
     }
     const changed = plan.changes.length > 0 || current === undefined;
     const version = (current?.version ?? 0) + (changed ? 1 : 0);
     const online = defs.featureViews.filter((v) => v.online).map((v) => v.name);
-    const recreated = new Set(plan.tables.filter((t) => t.action !== "drop").map((t) => t.view));
+    // What the store did, not only what the plan said: a table missing from the store (a
+    // deleted database file) is created empty even when no definition changed.
+    const recreated = new Set([...plan.tables.filter((t) => t.action !== "drop").map((t) => t.view), ...tables.created, ...tables.recreated]);
     const next = {
       format: 2 as const,
       project: repo.config.project,

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readFileSync, watch, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, watch, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { materialize, materializeIncremental } from "../../src/online/materialize.js";
 import { readRegistry } from "../../src/repo/registry.js";
@@ -20,6 +20,17 @@ test("after a backfill of an earlier window, materialized_until and the next inc
   assert.deepEqual(list.map((v) => [v.name, v.materialized_until]), [["wide", iso(T0)]]);
   const [next] = await materializeIncremental(repo, T0 + HOUR, { now: T0 + HOUR });
   assert.deepEqual([next!.start, next!.end, next!.rows], [iso(T0), iso(T0 + HOUR), 1]);
+});
+
+test("an apply that finds a view's table missing from the online store forgets its intervals", async (t) => {
+  const dir = tempDir(t);
+  const repo = await wideRepo(dir, [wideRow(1, T0, 1)]);
+  await materialize(repo, T0 - HOUR, T0);
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(`${repo.config.onlineStore.path}${suffix}`, { force: true });
+  assert.equal(mlf(["-C", dir, "apply"]).status, 0);
+  assert.deepEqual(readRegistry(repo.config.registry)!.online.wide, { tableVersion: 1, intervals: [] }, "no definition changed, but the table is new and empty");
+  const [again] = await materializeIncremental(repo, T0, { now: T0 });
+  assert.equal(again!.rows, 1, "the next incremental run loads all history again");
 });
 
 test("an interval is not recorded when an apply recreated the view's table while it was being materialized", { timeout: 120_000 }, async (t) => {
