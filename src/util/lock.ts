@@ -34,7 +34,7 @@ export interface LockOptions {
 }
 
 /** What a lock file says about its owner. */
-export interface LockOwner {
+interface LockOwner {
   pid: number;
   host: string;
   token: string;
@@ -134,9 +134,10 @@ function lockTimeout(path: string, found: Found | undefined): MlfError {
 function* attempts(path: string, options: LockOptions): Generator<number, string> {
   const lockPath = `${path}.lock`;
   mkdirSync(dirname(lockPath), { recursive: true });
-  const text = JSON.stringify({ pid: process.pid, host: HOST, token: randomBytes(12).toString("hex"), at: new Date().toISOString() } satisfies LockOwner);
+  const token = randomBytes(12).toString("hex");
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
+    const text = JSON.stringify({ pid: process.pid, host: HOST, token, at: new Date().toISOString() } satisfies LockOwner);
     if (tryCreate(lockPath, text)) return text;
     const found = readLock(lockPath);
     // Gone meanwhile, or stale and removed by us: try again at once.
