@@ -2,6 +2,7 @@ import { existsSync, rmSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { MlfError } from "../errors.js";
 import { writeFileAtomic } from "../util/fs.js";
+// Synchronous, like the rest of the tracking API (see write.ts).
 import { withLockSync } from "../util/lock.js";
 import { readMeta, statusCodes, writeMeta, type ExperimentMetaFile } from "./meta.js";
 import { checkExperimentName, checkKey, checkTagValue, limits } from "./names.js";
