@@ -10,7 +10,7 @@ import { openRepo } from "../../src/repo/repo.js";
  */
 const [dir, start, end] = process.argv.slice(2);
 let paused = false;
-const results = await materialize(openRepo(dir), Number(start), Number(end), {
+const results = await materialize(await openRepo(dir), Number(start), Number(end), {
   onProgress: () => {
     if (paused) return;
     paused = true;
