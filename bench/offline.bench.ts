@@ -60,9 +60,9 @@ async function generate(shape: Shape): Promise<string> {
     engine.close();
   }
   for (const [name, text] of Object.entries(repoFiles(shape, SETTINGS))) writeFileSync(join(dir, name), text);
-  const { applyRepo } = await import("../src/repo/apply.js");
+  const { applyRepo } = await import("../src/apply/apply.js");
   const { openRepo } = await import("../src/repo/repo.js");
-  await applyRepo(openRepo(dir));
+  await applyRepo(await openRepo(dir));
   return dir;
 }
 
@@ -82,7 +82,7 @@ async function worker(contender: Contender, id: string): Promise<void> {
   if (contender === "mlf") {
     const { getHistoricalFeatures } = await import("../src/offline/get-historical.js");
     const { openRepo } = await import("../src/repo/repo.js");
-    phases = (await getHistoricalFeatures(openRepo(dir), { entities: join(dir, shape.entities), features: featureRefs(shape), output: out })).phases;
+    phases = (await getHistoricalFeatures(await openRepo(dir), { entities: join(dir, shape.entities), features: featureRefs(shape), output: out })).phases;
   } else {
     const engine = await OfflineEngine.open({ type: "duckdb", ...SETTINGS, tempDirectory: join(dir, "spill") });
     try {

@@ -7,8 +7,9 @@ import Database from "better-sqlite3";
 import { OfflineEngine } from "../src/offline/engine.js";
 import { OnlineReader } from "../src/online/get-online.js";
 import { materialize } from "../src/online/materialize.js";
-import { applyRepo } from "../src/repo/apply.js";
+import { applyRepo } from "../src/apply/apply.js";
 import { appliedRegistry, openRepo } from "../src/repo/repo.js";
+import type { SqliteOnlineStoreConfig } from "../src/repo/types.js";
 import type { BenchTable } from "./run.js";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
@@ -64,7 +65,7 @@ export async function run(): Promise<BenchTable> {
         `${FEATURES.map((f, j) => `(hash(i + ${j}) % 1000) / 10.0 AS ${f}`).join(", ")} FROM range(${SOURCE_ROWS}) t(i)) TO '${join(dir, "data", "events.parquet")}' (FORMAT parquet)`,
     );
     engine.close();
-    const repo = openRepo(dir);
+    const repo = await openRepo(dir);
     await applyRepo(repo);
 
     const t0 = performance.now();
@@ -80,7 +81,7 @@ export async function run(): Promise<BenchTable> {
     const writeSeconds = (performance.now() - firstBatch) / 1000;
 
     const reader = await OnlineReader.open(appliedRegistry(repo), repo.config.onlineStore);
-    const raw = new Database(repo.config.onlineStore.path, { readonly: true });
+    const raw = new Database((repo.config.onlineStore as SqliteOnlineStoreConfig).path, { readonly: true });
     // Raw arrays, as the library reads: the floor is the lookup itself, not object building.
     const stmt = raw.prepare(`SELECT ${FEATURES.join(", ")} FROM bench__wide WHERE user_id = ?`).raw(true);
     const features = FEATURES.map((f) => `wide:${f}`);

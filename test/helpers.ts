@@ -12,6 +12,8 @@ export const MLF = join(ROOT, "bin", "mlf");
 export const SHARED = resolve(ROOT, "..", "shared");
 /** The reference model: scikit-learn's breast-cancer logistic regression in ONNX (see shared/models). */
 export const REFERENCE_MODEL = join(SHARED, "models", "breast_cancer_logreg.onnx");
+/** A real MLflow 2.x file store (see test/fixtures/README.md). */
+export const MLRUNS_IRIS = join(ROOT, "test", "fixtures", "mlruns-iris");
 
 /** An assert.throws/rejects matcher: an MlfError with this code (and message pattern). */
 export const mlfErrorWith = (code: string, pattern?: RegExp) => (error: unknown) => {
@@ -45,9 +47,11 @@ export interface MlfRun {
 
 /** Runs bin/mlf as a user would, with TZ pinned to UTC and no colours. */
 export function mlf(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): MlfRun {
+  // FORCE_COLOR (set by some CI systems) would win over NO_COLOR.
+  const { FORCE_COLOR: _forced, ...inherited } = process.env;
   const result: SpawnSyncReturns<string> = spawnSync(process.execPath, [MLF, ...args], {
     cwd: options.cwd ?? ROOT,
-    env: { ...process.env, TZ: "UTC", NO_COLOR: "1", ...options.env },
+    env: { ...inherited, TZ: "UTC", NO_COLOR: "1", ...options.env },
     encoding: "utf8",
     input: options.input ?? "",
     timeout: 120_000,

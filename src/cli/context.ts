@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import { MlfError } from "../errors.js";
+import { colorFor } from "./colors.js";
 
 /** Global flags shared by every command, resolved once per invocation. */
 export interface GlobalOptions {
@@ -6,7 +8,9 @@ export interface GlobalOptions {
   json: boolean;
   quiet: boolean;
   verbose: boolean;
+  /** Colour on stdout (results, tables) and on stderr (warnings, errors); see colorFor. */
   color: boolean;
+  stderrColor: boolean;
 }
 
 export function globalOptions(command: Command): GlobalOptions {
@@ -16,7 +20,8 @@ export function globalOptions(command: Command): GlobalOptions {
     json: o.json === true,
     quiet: o.quiet === true,
     verbose: o.verbose === true,
-    color: o.color !== false && !process.env.NO_COLOR && process.stdout.isTTY === true,
+    color: colorFor(o.color !== false, process.stdout),
+    stderrColor: colorFor(o.color !== false, process.stderr),
   };
 }
 
@@ -28,4 +33,11 @@ export function collectList(value: string, previous: string[] = []): string[] {
 /** Collects a repeatable option without splitting. */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** A numeric flag's value (`--port 0`, `--body-limit 8`): a usage error below `min` or when not a number. */
+export function numberFlag(flag: string, text: string, min: number): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < min) throw new MlfError("usage", `${flag} must be a number >= ${min}, not "${text}".`);
+  return n;
 }

@@ -1,6 +1,6 @@
 import { ROW } from "./entity-rows.js";
 import { entitySide, featureOutputs, sourceSide, tieOrder, ttlMicros, US, type ViewJoin } from "./point-in-time.js";
-import { ident } from "./sql.js";
+import { ident } from "../util/sql.js";
 
 /**
  * The `asof` plan (see JoinPlan). An ASOF LEFT JOIN carries only the keys and the time: it

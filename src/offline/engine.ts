@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { MlfError } from "../errors.js";
 import type { Definitions, OfflineStoreConfig, Source } from "../repo/types.js";
-import { ident, literal } from "./sql.js";
+import { ident, literal } from "../util/sql.js";
 import { utcTimestamp } from "./utc.js";
 
 /** A registered source as stored: the relation that reads it (renames applied) and its column types. */

@@ -1,13 +1,13 @@
 import { resolve } from "node:path";
 import { MlfError } from "../errors.js";
 import { appliedRegistry, type Repo } from "../repo/repo.js";
+import { resolveSelection, type FeatureSelection, type JoinKey, type ViewRequest } from "../repo/resolve.js";
 import { openEngineWithSources, type OfflineEngine } from "./engine.js";
 import { entityOutputColumns, loadEntityRows, ROW, type EntityInput, type EntityTable } from "./entity-rows.js";
-import { joinKeyColumns, resolveFeatures, type FeatureSelection, type JoinKey, type ViewRequest } from "./features.js";
 import { copyToFile, outputExtension } from "./output.js";
 import { buildViewResult, type JoinPlan } from "./join-plan.js";
 import { Phases, type Phase } from "./phases.js";
-import { ident } from "./sql.js";
+import { ident } from "../util/sql.js";
 
 export interface HistoricalFeaturesOptions extends FeatureSelection {
   /**
@@ -75,8 +75,9 @@ export async function getHistoricalFeatures(repo: Repo, options: HistoricalFeatu
   const output = options.output === undefined ? undefined : resolve(options.cwd ?? process.cwd(), options.output);
   if (output !== undefined) outputExtension(output);
   const registry = appliedRegistry(repo);
-  const requests = resolveFeatures(registry.definitions, options);
-  const keys = [...joinKeyColumns(requests).values()];
+  const resolution = resolveSelection(registry.definitions, options);
+  const requests = resolution.views;
+  const keys = [...resolution.joinKeys.values()];
 
   const phases = new Phases();
   const engine = await openEngineWithSources(repo.root, repo.config.offlineStore, registry.definitions);
@@ -94,7 +95,7 @@ export async function getHistoricalFeatures(repo: Repo, options: HistoricalFeatu
       views.push({ view: request.view.name, matched, matchRate: entities.rowCount === 0 ? 0 : matched / entities.rowCount, plan });
     }
     const select = resultSelect(entities, keys, requests);
-    const columns = [...entities.columns, ...requests.flatMap((r) => r.features.map((f) => f.column))];
+    const columns = [...entities.columns, ...resolution.columns];
     const base = { rowCount: entities.rowCount, columns, views, phases: phases.list };
     if (output !== undefined) {
       await phases.time("write", () => copyToFile(engine, select, output));
@@ -144,7 +145,9 @@ async function countMatched(engine: OfflineEngine, target: string): Promise<numb
  * JOIN, which DuckDB runs on one thread): 10% less CPU for one view, more for several.
  */
 function resultSelect(entities: EntityTable, keys: JoinKey[], requests: ViewRequest[]): string {
-  const selected = [...entityOutputColumns(entities, "e", keys), ...requests.flatMap((r, i) => r.features.map((f) => `v${i}.${ident(f.column)}`))];
+  // Features in the order asked, whichever view they come from.
+  const features = requests.flatMap((r, i) => r.features.map((f) => ({ output: f.output, expr: `v${i}.${ident(f.column)}` })));
+  const selected = [...entityOutputColumns(entities, "e", keys), ...features.sort((a, b) => a.output - b.output).map((f) => f.expr)];
   const joins = requests.map((_, i) => `LEFT JOIN ${ident(`__mlf_view_${i}`)} AS v${i} ON v${i}.${ROW} = e.${entities.row}`);
   return `SELECT ${selected.join(", ")} FROM ${entities.relation} AS e ${joins.join(" ")} ORDER BY e.${entities.row}`;
 }

@@ -1,7 +1,8 @@
 import type { StoredSource } from "./engine.js";
 import { entityKey, entityMicros, ROW, type EntityTable } from "./entity-rows.js";
-import type { ViewRequest } from "./features.js";
-import { duckdbTypes, ident, keyTypes } from "./sql.js";
+import type { ViewRequest } from "../repo/resolve.js";
+import { ident } from "../util/sql.js";
+import { duckdbTypes, keyTypes } from "./sql.js";
 import { pruneFilter, utcMicros } from "./utc.js";
 
 /** Columns of the SQL below: event and created times in epoch microseconds (the row number is ROW). */
@@ -56,7 +57,7 @@ export function sourceSide(join: ViewJoin, options: SourceOptions = {}): string 
 function sourceWhere(join: ViewJoin, options: SourceOptions): string[] {
   const { request, entities, source } = join;
   const time = `s.${ident(request.source.timestampField)}`;
-  const where = [`${time} IS NOT NULL`, ...(options.timeOnly ? [] : request.keys.map((k) => `s.${ident(k.column)} IS NOT NULL`)), ...(options.where ?? [])];
+  const where = [`${time} IS NOT NULL`, ...request.keys.map((k) => `s.${ident(k.column)} IS NOT NULL`), ...(options.where ?? [])];
   if (entities.minUs === undefined || entities.maxUs === undefined) return [...where, "false"];
   const ttl = ttlMicros(join);
   return [...where, ...pruneFilter(time, source.types.get(request.source.timestampField)!, ttl > 0n ? entities.minUs - ttl : undefined, entities.maxUs)];
@@ -77,8 +78,6 @@ export interface SourceOptions {
   relation?: string;
   /** More conditions on alias `s`. */
   where?: string[];
-  /** Keep rows with NULL keys (a count then reads the time column only). */
-  timeOnly?: boolean;
 }
 
 /**
@@ -91,17 +90,6 @@ export function tieOrder(join: ViewJoin, alias: string): string[] {
     ...(join.request.source.createdTimestampColumn ? [`${alias}.${CREATED} DESC NULLS LAST`] : []),
     ...join.request.features.map((_, i) => `${alias}.${featureColumn(i)} DESC NULLS LAST`),
   ];
-}
-
-/**
- * The same order as a value to maximise (`arg_max`): a struct whose fields compare in turn,
- * each nullable value preceded by whether it is set, because DuckDB orders a NULL field above
- * every value.
- */
-export function tieKey(join: ViewJoin, alias: string): string {
-  const values = [...(join.request.source.createdTimestampColumn ? [`${alias}.${CREATED}`] : []), ...join.request.features.map((_, i) => `${alias}.${featureColumn(i)}`)];
-  const fields = values.flatMap((v, i) => [`s${i}: ${v} IS NOT NULL`, `v${i}: ${v}`]);
-  return `{${[`t: ${alias}.${US}`, ...fields].join(", ")}}`;
 }
 
 /** The requested features under their output names, from alias `w`'s `__mlf_f<i>` columns. */

@@ -1,6 +1,6 @@
 import { ROW } from "./entity-rows.js";
 import { entitySide, featureOutputs, sourceSide, tieOrder, ttlMicros, US, type ViewJoin } from "./point-in-time.js";
-import { ident } from "./sql.js";
+import { ident } from "../util/sql.js";
 
 const LO = "__mlf_lo";
 const BUCKET = "__mlf_bucket";

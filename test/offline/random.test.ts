@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { OfflineEngine } from "../../src/offline/engine.js";
 import { getHistoricalFeatures } from "../../src/offline/get-historical.js";
-import { applyRepo } from "../../src/repo/apply.js";
+import { applyRepo } from "../../src/apply/apply.js";
 import { appliedRegistry, type Repo } from "../../src/repo/repo.js";
 import { csv, makeRepo, random } from "./fixtures.js";
 import { pointInTime, type OracleRow, type Value } from "./oracle.js";

@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { OfflineEngine } from "../../src/offline/engine.js";
 import { getHistoricalFeatures, type HistoricalFeaturesOptions } from "../../src/offline/get-historical.js";
-import { applyRepo } from "../../src/repo/apply.js";
+import { applyRepo } from "../../src/apply/apply.js";
 import type { Repo } from "../../src/repo/repo.js";
 import { makeRepo } from "./fixtures.js";
 

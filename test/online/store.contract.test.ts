@@ -1,4 +1,4 @@
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -6,10 +6,12 @@ import { openOnlineStore } from "../../src/online/stores.js";
 import type { OnlineRow, OnlineStore, OnlineTableSpec } from "../../src/online/store.js";
 import type { OnlineStoreConfig } from "../../src/repo/types.js";
 import { tempDir } from "../helpers.js";
+import { redisServer } from "../redis-server.js";
 
 // The contract of OnlineStore, run against every backend by its config.
-const backends: Record<OnlineStoreConfig["type"], (dir: string) => OnlineStoreConfig> = {
-  sqlite: (dir) => ({ type: "sqlite", path: join(dir, "online.db") }),
+const backends: Record<OnlineStoreConfig["type"], (t: TestContext) => Promise<OnlineStoreConfig>> = {
+  sqlite: async (t) => ({ type: "sqlite", path: join(tempDir(t), "online.db") }),
+  redis: async (t) => (await redisServer(t)).config(),
 };
 
 const spec: OnlineTableSpec = { view: "stats", keys: [{ name: "user_id", type: "int64" }], features: [{ name: "a", dtype: "float64" }, { name: "b", dtype: "string" }] };
@@ -17,8 +19,8 @@ const global: OnlineTableSpec = { view: "totals", keys: [], features: [{ name: "
 const row = (user: number, eventTs: number, a: number | null, createdTs: number | null = null): OnlineRow => ({ key: [user], values: [a, a === null ? null : `v${a}`], eventTs, createdTs });
 
 for (const [name, config] of Object.entries(backends)) {
-  const open = async (t: { after(fn: () => void): void }): Promise<OnlineStore> => {
-    const store = await openOnlineStore("p", config(tempDir(t)));
+  const open = async (t: TestContext): Promise<OnlineStore> => {
+    const store = await openOnlineStore("p", await config(t));
     t.after(() => void store.close());
     await store.ensureTables([spec, global]);
     return store;
@@ -78,6 +80,32 @@ for (const [name, config] of Object.entries(backends)) {
     await assert.rejects(store.write(spec, failingSync()), /push broke/);
     assert.deepEqual((await store.read([{ spec, features: ["a"], keys: [[1], [2]] }]))[0]!.map((r) => r?.values[0]), [1, 1]);
     assert.equal((await store.write(spec, [[row(1, 3000, 3)]])).written, 1, "the store is still writable");
+  });
+
+  test(`${name}: typed values of every dtype come back as written; int64 beyond 2^53 exactly`, async (t) => {
+    const store = await open(t);
+    const dtypes = ["int32", "int64", "float32", "float64", "string", "bytes", "bool", "unix_timestamp"] as const;
+    const typed: OnlineTableSpec = { view: "typed", keys: [{ name: "k", type: "int64" }], features: dtypes.map((dtype) => ({ name: dtype, dtype })) };
+    await store.ensureTables([typed]);
+    const big = 2n ** 63n - 1n;
+    const rows: OnlineRow[] = [
+      { key: [big], values: [-(2 ** 31), big, 0.5, -1e300, "é", Buffer.from([0, 255]), true, Date.UTC(2024, 0, 1)], eventTs: 1000, createdTs: null },
+      { key: [2], values: [7, 9007199254740993n, 1.5, 0, "", Buffer.alloc(0), false, -1], eventTs: 1000, createdTs: 5 },
+      { key: [3], values: [1, 5n, 2, 3, "x", Buffer.from("y"), false, 0], eventTs: 1000, createdTs: null },
+      { key: [4], values: dtypes.map(() => null), eventTs: 1000, createdTs: null },
+    ];
+    await store.write(typed, [rows]);
+    const read = (features: string[]) => store.read([{ spec: typed, features, keys: [[big], [2], [3], [4], [5]] }]);
+    const [got] = await read([...dtypes]);
+    assert.deepEqual(got, [
+      { values: [-(2 ** 31), big, 0.5, -1e300, "é", Buffer.from([0, 255]), true, Date.UTC(2024, 0, 1)], eventTs: 1000, createdTs: null },
+      { values: [7, 9007199254740993n, 1.5, 0, "", Buffer.alloc(0), false, -1], eventTs: 1000, createdTs: 5 },
+      { values: [1, 5, 2, 3, "x", Buffer.from("y"), false, 0], eventTs: 1000, createdTs: null },
+      { values: dtypes.map(() => null), eventTs: 1000, createdTs: null },
+      undefined,
+    ], "a safe int64 reads as a number, a bigger one as a bigint");
+    const [noInt64] = await read(["bool", "int32", "unix_timestamp"]);
+    assert.deepEqual(noInt64![0], { values: [true, -(2 ** 31), Date.UTC(2024, 0, 1)], eventTs: 1000, createdTs: null }, "the same values read without an int64 column");
   });
 
   test(`${name}: an entity-less view holds one row, read with an empty key`, async (t) => {
