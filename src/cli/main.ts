@@ -25,6 +25,7 @@ const modules: Record<string, () => Promise<CommandModule>> = {
   serve: () => import("./commands/serve.js"),
   track: () => import("./commands/track.js"),
   registry: () => import("./commands/registry.js"),
+  pipeline: () => import("./commands/pipeline.js"),
 };
 
 /** Command names (and aliases) to the module that registers them. */
@@ -46,6 +47,7 @@ const moduleOf: Record<string, keyof typeof modules> = {
   serve: "serve",
   track: "track",
   registry: "registry",
+  pipeline: "pipeline",
 };
 
 /** The first word of argv that is not a global flag or its value: the command's name. */
