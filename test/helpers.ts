@@ -12,6 +12,8 @@ export const MLF = join(ROOT, "bin", "mlf");
 export const SHARED = resolve(ROOT, "..", "shared");
 /** The reference model: scikit-learn's breast-cancer logistic regression in ONNX (see shared/models). */
 export const REFERENCE_MODEL = join(SHARED, "models", "breast_cancer_logreg.onnx");
+/** A real MLflow 2.x file store (see test/fixtures/README.md). */
+export const MLRUNS_IRIS = join(ROOT, "test", "fixtures", "mlruns-iris");
 
 /** An assert.throws/rejects matcher: an MlfError with this code (and message pattern). */
 export const mlfErrorWith = (code: string, pattern?: RegExp) => (error: unknown) => {

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { ModelVersion } from "../models/store.js";
 import { pipelineMetrics, type PipelineMetric } from "../repo/pipelines.js";
 import { appliedRegistry, type Repo } from "../repo/repo.js";
+import { feastLineageTags } from "../tracking/feast-lineage.js";
 import { HEARTBEAT_INTERVAL_MS } from "../tracking/liveness.js";
 import type { RunInfo } from "../tracking/types.js";
 import { endRun, getOrCreateExperiment, heartbeat, logMetrics, logParam, setTag, startRun } from "../tracking/write.js";
@@ -9,7 +10,7 @@ import { writeFileAtomic } from "../util/fs.js";
 import { buildDatasets, type Datasets } from "./datasets.js";
 import { decide } from "./gate.js";
 import { FINGERPRINT_ARTIFACT, lastEvaluated, pipelineTags, type TriggerResult } from "./history.js";
-import { lineageTags } from "./lineage.js";
+import { pipelineLineage } from "./lineage.js";
 import { withPipelineLock } from "./lock.js";
 import { currentChampion, evaluateStep, gateStep, trainStep, type Scores, type StepContext } from "./steps.js";
 import { appliedPipeline } from "./status.js";
@@ -111,13 +112,12 @@ export async function runPipeline(repo: Repo, name: string, options: RunPipeline
     if (!options.force && !results.some((t) => t.fired)) {
       return { ...base, outcome: "skipped", reason: "no trigger fired; nothing to do", runId: null, triggers: results, champion: championBefore === null ? null : { version: championBefore, value: null }, seconds: seconds() };
     }
-    const lineage = lineageTags(repo, defs, pipeline);
     const parent = startRun(trackingDir, {
       experiment: experiment.experimentId,
       runName: name,
       sourceName: `mlf pipeline run ${name}`,
       params: { model: pipeline.model, feature_service: pipeline.featureService, metric: pipeline.metric, min_improvement: String(pipeline.minImprovement), holdout_seconds: String(pipeline.holdoutSeconds), alias: pipeline.alias },
-      tags: { [pipelineTags.pipeline]: name, [pipelineTags.triggers]: JSON.stringify(results), [pipelineTags.forced]: String(options.force === true), ...lineage },
+      tags: { [pipelineTags.pipeline]: name, [pipelineTags.triggers]: JSON.stringify(results), [pipelineTags.forced]: String(options.force === true), ...feastLineageTags(pipelineLineage(repo, defs, pipeline)) },
     });
     heartbeat(trackingDir, parent);
     const beat = setInterval(() => heartbeat(trackingDir, parent), HEARTBEAT_INTERVAL_MS);
@@ -142,7 +142,7 @@ export async function runPipeline(repo: Repo, name: string, options: RunPipeline
       current = "train";
       options.onProgress?.({ step: "train", phase: "start" });
       const trainStarted = performance.now();
-      const trainRun = await trainStep(ctx, datasets, { "mlflow.parentRunId": parent.runId, [pipelineTags.step]: "train", ...lineage, "feast.entity_count": String(datasets.trainRows) });
+      const trainRun = await trainStep(ctx, datasets, pipelineLineage(repo, defs, pipeline, datasets.trainRows), { "mlflow.parentRunId": parent.runId, [pipelineTags.step]: "train" });
       options.onProgress?.({ step: "train", phase: "end", detail: `run ${trainRun.runId} ${trainRun.status}`, seconds: (performance.now() - trainStarted) / 1000 });
       scores = await step("evaluate", async (child) => {
         const s = await evaluateStep(ctx, datasets, trainRun);

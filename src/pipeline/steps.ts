@@ -9,6 +9,7 @@ import type { Pipeline } from "../repo/pipelines.js";
 import type { Repo } from "../repo/repo.js";
 import type { Definitions } from "../repo/types.js";
 import { OnnxModel } from "../serving/runtime/onnx.js";
+import type { FeastLineage } from "../tracking/feast-lineage.js";
 import type { RunInfo } from "../tracking/types.js";
 import { runTracked } from "../tracking/wrapper.js";
 import { logArtifact } from "../tracking/write.js";
@@ -67,7 +68,7 @@ function trainEnv(ctx: StepContext, data: Datasets, modelOutput: string): Record
  * output goes to logs/train.log of the pipeline run. The model folder then moves into the
  * train run's artifacts as `model/`, where registration takes it from.
  */
-export async function trainStep(ctx: StepContext, data: Datasets, tags: Record<string, string>): Promise<RunInfo> {
+export async function trainStep(ctx: StepContext, data: Datasets, lineage: FeastLineage, tags: Record<string, string>): Promise<RunInfo> {
   const modelOutput = join(ctx.work, "model", "model.onnx");
   mkdirSync(dirname(modelOutput), { recursive: true });
   mkdirSync(join(ctx.work, "logs"), { recursive: true });
@@ -85,6 +86,7 @@ export async function trainStep(ctx: StepContext, data: Datasets, tags: Record<s
       env: { ...process.env, ...env },
       inputs: [data.train, data.holdout],
       outputFd: fd,
+      lineage,
       ...(ctx.pipeline.timeoutSeconds > 0 && { timeoutMs: ctx.pipeline.timeoutSeconds * 1000 }),
       tags,
     });
