@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const trainingSet = values["training-set"] ?? env.MLF_TRAINING_SET;
   if (!trainingSet) throw new Error("Pass --training-set FILE (a Parquet file from mlf get-historical).");
   const service = env.MLF_FEATURE_SERVICE ?? values.service!;
-  const features = env.MLF_FEATURES?.split(",") ?? serviceFeatures(appliedRegistry(openRepo(values.repo)).definitions, service);
+  const features = env.MLF_FEATURES?.split(",") ?? serviceFeatures(appliedRegistry(await openRepo(values.repo)).definitions, service);
   const result = await train({
     trainingSet,
     ...(env.MLF_HOLDOUT_SET && { holdoutSet: env.MLF_HOLDOUT_SET }),

@@ -4,12 +4,12 @@ import { MlfError } from "../errors.js";
 import { OfflineEngine } from "../offline/engine.js";
 import { getHistoricalFeatures, type HistoricalFeaturesOptions, type ViewMatch } from "../offline/get-historical.js";
 import { copyToFile } from "../offline/output.js";
-import { ident, literal } from "../offline/sql.js";
-import { resolveFeatures } from "../offline/features.js";
 import type { Pipeline } from "../repo/pipelines.js";
+import { serviceRefs } from "../repo/resolve.js";
 import type { Definitions } from "../repo/types.js";
 import type { Repo } from "../repo/repo.js";
 import { sha256 } from "../tracking/wrapper.js";
+import { ident, literal } from "../util/sql.js";
 import { formatDuration, formatTime } from "../util/time.js";
 
 /** The training and holdout sets of one pipeline run: the same point-in-time join, split by time. */
@@ -53,7 +53,7 @@ export async function buildDatasets(repo: Repo, defs: Definitions, pipeline: Pip
   try {
     const result = await getHistoricalFeatures(repo, { ...entityOptions(pipeline), service: pipeline.featureService, output: full, cwd: repo.root });
     // get-historical writes the entity rows' columns, then the service's features in order.
-    const width = resolveFeatures(defs, { service: pipeline.featureService }).reduce((n, r) => n + r.features.length, 0);
+    const width = serviceRefs(defs, pipeline.featureService).length;
     const entityColumns = result.columns.slice(0, result.columns.length - width);
     const featureColumns = result.columns.slice(entityColumns.length);
     if (!entityColumns.includes(pipeline.label)) {

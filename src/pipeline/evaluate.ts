@@ -1,13 +1,13 @@
 import { join } from "node:path";
 import { MlfError } from "../errors.js";
-import { resolveFeatures } from "../offline/features.js";
 import { getHistoricalFeatures } from "../offline/get-historical.js";
 import { OfflineEngine } from "../offline/engine.js";
-import { ident, literal } from "../offline/sql.js";
 import type { PipelineMetric } from "../repo/pipelines.js";
 import type { Repo } from "../repo/repo.js";
+import { formatFeatureRef, serviceRefs } from "../repo/resolve.js";
 import type { Definitions } from "../repo/types.js";
 import type { OnnxModel, Prediction } from "../serving/runtime/onnx.js";
+import { ident, literal } from "../util/sql.js";
 import { computeMetric } from "./metrics.js";
 
 /**
@@ -48,7 +48,7 @@ export async function readHoldout(repo: Repo, path: string, columns: string[], l
 /** A model's input refs (`view:feature`) in input order: the ones it recorded, else its feature service's. */
 export function modelInputRefs(defs: Definitions, recorded: { features?: string[] | null; service?: string | null }, what: string): string[] {
   if (recorded.features && recorded.features.length > 0) return recorded.features;
-  if (recorded.service) return resolveFeatures(defs, { service: recorded.service }).flatMap((r) => r.features.map((f) => `${r.view.name}:${f.name}`));
+  if (recorded.service) return serviceRefs(defs, recorded.service).map(formatFeatureRef);
   throw new MlfError("invalid_data", `${what} records no input features, so it cannot be scored on a holdout; register it with --features or --service.`);
 }
 

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { Type, type Static } from "@sinclair/typebox";
 import type { Problem } from "../errors.js";
 import { parseDurationSeconds } from "../util/time.js";
+import { serviceRefs } from "./resolve.js";
 import type { Definitions, Location } from "./types.js";
 
 /**
@@ -153,10 +154,13 @@ export function normalizePipeline(p: PipelineYaml, at: (path: (string | number)[
 
 type Where = (name: string) => Location;
 
-/** The feature columns a service yields (non-full names), for the label check. */
-function serviceColumns(defs: Definitions, service: string): string[] {
-  const found = defs.featureServices.find((s) => s.name === service);
-  return found?.features.flatMap((p) => p.features ?? defs.featureViews.find((v) => v.name === p.view)?.schema.map((f) => f.name) ?? []) ?? [];
+/** The feature names a service yields, for the label check; none when the service itself is broken (another rule says so). */
+function serviceFeatureNames(defs: Definitions, service: string): string[] {
+  try {
+    return serviceRefs(defs, service).map((r) => r.feature);
+  } catch {
+    return [];
+  }
 }
 
 /** Cross-reference rules of pipelines (see rules.ts): the service exists, the entity file exists, the label is no feature. */
@@ -171,7 +175,7 @@ export function pipelineRules(defs: Definitions, where: Where, root: string): Pr
     if ("path" in p.entities && !/[*?[]/.test(p.entities.path) && !existsSync(resolve(root, p.entities.path))) {
       problems.push({ ...at, message: `pipeline "${p.name}" reads entity rows from ${p.entities.path}, which does not exist`, hint: "fix the path (relative to the repository) or create the file" });
     }
-    if (serviceColumns(defs, p.featureService).includes(p.label)) {
+    if (serviceFeatureNames(defs, p.featureService).includes(p.label)) {
       problems.push({ ...at, message: `pipeline "${p.name}" uses "${p.label}" as its label, which is also a feature of service "${p.featureService}"`, hint: "a model must not see its label; rename the label column or the feature" });
     }
     return problems;

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { applyRepo } from "../../src/repo/apply.js";
+import { applyRepo } from "../../src/apply/apply.js";
 import { openRepo, type Repo } from "../../src/repo/repo.js";
 import { random } from "../../src/util/random.js";
 import { ROOT, tempDir } from "../helpers.js";
@@ -90,7 +90,7 @@ feature_services:
   );
   writeFileSync(join(root, "pipelines.yaml"), pipelineYaml(options));
   writeData(root, options.days ?? 30);
-  const repo = openRepo(root);
+  const repo = await openRepo(root);
   await applyRepo(repo);
   return repo;
 }

@@ -5,7 +5,7 @@ import { openRepo } from "../../src/repo/repo.js";
 import { runPipeline } from "../../src/pipeline/run.js";
 
 const [root, name] = process.argv.slice(2) as [string, string];
-const repo = openRepo(root);
+const repo = await openRepo(root);
 await runPipeline(repo, name, {
   trackingDir: repo.config.trackingPath,
   onProgress: (event) => {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { appendFileSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runPipeline } from "../../src/pipeline/run.js";
-import { applyRepo } from "../../src/repo/apply.js";
+import { applyRepo } from "../../src/apply/apply.js";
 import { searchRuns } from "../../src/tracking/search.js";
 import { mlf } from "../helpers.js";
 import { DAY_MS, pipelineRepo, pipelineYaml } from "./fixture.js";

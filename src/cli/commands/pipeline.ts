@@ -19,7 +19,7 @@ async function context(command: Command): Promise<{ g: GlobalOptions; repo: Repo
   const { trackingDir } = command.optsWithGlobals<{ trackingDir?: string }>();
   const { openRepo } = await import("../../repo/repo.js");
   const { resolveTrackingDir } = await import("../../tracking/dir.js");
-  const repo = openRepo(g.repo);
+  const repo = await openRepo(g.repo);
   return { g, repo, trackingDir: await resolveTrackingDir({ ...(trackingDir !== undefined && { trackingDir }), repo: repo.root }) };
 }
 
