@@ -95,22 +95,24 @@ export async function runPipeline(repo: Repo, name: string, options: RunPipeline
   };
   const seconds = () => (performance.now() - started) / 1000;
   const check = async () => checkTriggers({ root: repo.root, defs, pipeline, last: lastEvaluated(trackingDir, pipeline), now: options.now ?? Date.now() });
+  const championNow = () => {
+    const version = currentChampion(trackingDir, pipeline);
+    return version === null ? null : { version, value: null };
+  };
 
   if (options.dryRun) {
     const { results } = await check();
-    const version = currentChampion(trackingDir, pipeline);
     const wouldTrain = options.force === true || results.some((t) => t.fired);
     const reason = wouldTrain ? (results.some((t) => t.fired) ? "a trigger fired; a run would train a challenger" : "forced; a run would train a challenger") : "no trigger fired; a run would do nothing";
-    return { ...base, outcome: "dry_run", reason, runId: null, triggers: results, wouldTrain, champion: version === null ? null : { version, value: null }, seconds: seconds() };
+    return { ...base, outcome: "dry_run", reason, runId: null, triggers: results, wouldTrain, champion: championNow(), seconds: seconds() };
   }
 
   const experiment = getOrCreateExperiment(trackingDir, pipeline.experiment);
   return withPipelineLock(join(trackingDir, experiment.experimentId, `pipeline-${name}`), name, options.waitMs ?? 1000, async () => {
     const { results, fingerprint } = await check();
     options.onProgress?.({ step: "triggers", phase: "end", detail: results.map((t) => `${t.trigger} ${t.fired ? "fired" : "did not fire"}: ${t.reason}`).join("; ") || "none configured" });
-    const championBefore = currentChampion(trackingDir, pipeline);
     if (!options.force && !results.some((t) => t.fired)) {
-      return { ...base, outcome: "skipped", reason: "no trigger fired; nothing to do", runId: null, triggers: results, champion: championBefore === null ? null : { version: championBefore, value: null }, seconds: seconds() };
+      return { ...base, outcome: "skipped", reason: "no trigger fired; nothing to do", runId: null, triggers: results, champion: championNow(), seconds: seconds() };
     }
     const parent = startRun(trackingDir, {
       experiment: experiment.experimentId,
@@ -119,70 +121,68 @@ export async function runPipeline(repo: Repo, name: string, options: RunPipeline
       params: { model: pipeline.model, feature_service: pipeline.featureService, metric: pipeline.metric, min_improvement: String(pipeline.minImprovement), holdout_seconds: String(pipeline.holdoutSeconds), alias: pipeline.alias },
       tags: { [pipelineTags.pipeline]: name, [pipelineTags.triggers]: JSON.stringify(results), [pipelineTags.forced]: String(options.force === true), ...feastLineageTags(pipelineLineage(repo, defs, pipeline)) },
     });
-    heartbeat(trackingDir, parent);
-    const beat = setInterval(() => heartbeat(trackingDir, parent), HEARTBEAT_INTERVAL_MS);
-    beat.unref();
     writeFileAtomic(join(parent.artifactDir, FINGERPRINT_ARTIFACT), `${JSON.stringify(fingerprint, null, 2)}\n`);
     const ctx: StepContext = { repo, defs, pipeline, trackingDir, experimentId: experiment.experimentId, parent, work: parent.artifactDir };
-    const run = { ...base, runId: parent.runId, triggers: results };
-    let current: StepName = "datasets";
-    let data: Datasets | undefined;
-    let scores: Scores | undefined;
-    try {
-      const step = <T>(name: StepName, fn: (child: RunInfo) => Promise<T>, detail: (value: T) => string) => {
-        current = name;
-        return childStep(ctx, name, fn, detail, options.onProgress);
-      };
-      data = await step("datasets", async (child) => {
-        const built = await buildDatasets(repo, defs, pipeline, join(parent.artifactDir, "datasets"));
-        logDatasetParams(ctx, child, built);
-        return built;
-      }, (d) => `${d.trainRows + d.holdoutRows} rows: ${d.trainRows} train up to ${d.splitAt}, ${d.holdoutRows} holdout`);
-      const datasets = data;
-      current = "train";
-      options.onProgress?.({ step: "train", phase: "start" });
-      const trainStarted = performance.now();
-      const trainRun = await trainStep(ctx, datasets, pipelineLineage(repo, defs, pipeline, datasets.trainRows), { "mlflow.parentRunId": parent.runId, [pipelineTags.step]: "train" });
-      options.onProgress?.({ step: "train", phase: "end", detail: `run ${trainRun.runId} ${trainRun.status}`, seconds: (performance.now() - trainStarted) / 1000 });
-      scores = await step("evaluate", async (child) => {
-        const s = await evaluateStep(ctx, datasets, trainRun);
-        const points = [{ key: `challenger.${pipeline.metric}`, value: s.challenger }, ...(s.champion ? [{ key: `champion.${pipeline.metric}`, value: s.champion.value }] : [])];
-        logMetrics(trackingDir, child, points);
-        logMetrics(trackingDir, parent, points);
-        return s;
-      }, (s) => `${pipeline.metric} on ${s.holdoutRows} holdout rows: challenger ${s.challenger.toFixed(4)}${s.champion ? `, champion version ${s.champion.version} ${s.champion.value.toFixed(4)}` : ", no champion"}`);
-      const evaluated = scores;
-      const decision = decide(pipeline.metric, pipeline.minImprovement, evaluated.challenger, evaluated.champion);
-      if (evaluated.champion) setTag(trackingDir, parent, pipelineTags.championVersion, String(evaluated.champion.version));
-      const gate = await step("gate", async () => gateStep(ctx, datasets, trainRun, evaluated, decision, (version) => {
-        setTag(trackingDir, parent, pipelineTags.challengerVersion, String(version.version));
-        options.onProgress?.({ step: "gate", phase: "start", registered: version });
-      }), (g) => (decision.promote ? `version ${g.version.version} is now @${pipeline.alias}${g.previous !== null ? ` (was version ${g.previous})` : ""}` : `version ${g.version.version} registered, @${pipeline.alias} stays on version ${g.previous}`));
-      const outcome = decision.promote ? "promoted" : "rejected";
-      finish(ctx, beat, outcome, decision.reason);
-      return {
-        ...run,
-        outcome,
-        reason: decision.reason,
-        champion: evaluated.champion,
-        challenger: { version: gate.version.version, value: evaluated.challenger, runId: trainRun.runId },
-        datasets: { trainRows: datasets.trainRows, holdoutRows: datasets.holdoutRows, scoredRows: evaluated.holdoutRows, splitAt: datasets.splitAt, trainSha256: datasets.trainSha256 },
-        seconds: seconds(),
-      };
-    } catch (error) {
-      const reason = `step ${current} failed: ${error instanceof Error ? error.message : String(error)}`;
-      finish(ctx, beat, "failed", reason, current);
-      return {
-        ...run,
-        outcome: "failed",
-        reason,
-        failedStep: current,
-        champion: scores?.champion ?? (championBefore === null ? null : { version: championBefore, value: null }),
-        ...(data && { datasets: { trainRows: data.trainRows, holdoutRows: data.holdoutRows, scoredRows: scores?.holdoutRows ?? 0, splitAt: data.splitAt, trainSha256: data.trainSha256 } }),
-        seconds: seconds(),
-      };
-    }
+    return { ...base, runId: parent.runId, triggers: results, ...(await trainAndGate(ctx, championNow(), options.onProgress)), seconds: seconds() };
   });
+}
+
+type Trained = Pick<PipelineResult, "outcome" | "reason" | "failedStep" | "champion" | "challenger" | "datasets">;
+
+/**
+ * The steps of a run that trains, under its parent run (kept alive by a heartbeat). Any
+ * failure ends the parent FAILED with the step and the reason, and is returned, not thrown:
+ * it is the run's outcome.
+ */
+async function trainAndGate(ctx: StepContext, championBefore: PipelineResult["champion"], onProgress?: (event: PipelineProgress) => void): Promise<Trained> {
+  const { repo, defs, pipeline, trackingDir, parent } = ctx;
+  heartbeat(trackingDir, parent);
+  const beat = setInterval(() => heartbeat(trackingDir, parent), HEARTBEAT_INTERVAL_MS);
+  beat.unref();
+  let current: StepName = "datasets";
+  let data: Datasets | undefined;
+  let scores: Scores | undefined;
+  const summary = () => data && { datasets: { trainRows: data.trainRows, holdoutRows: data.holdoutRows, scoredRows: scores?.holdoutRows ?? 0, splitAt: data.splitAt, trainSha256: data.trainSha256 } };
+  const step = <T>(name: StepName, fn: (child: RunInfo) => Promise<T>, detail: (value: T) => string) => {
+    current = name;
+    return childStep(ctx, name, fn, detail, onProgress);
+  };
+  try {
+    const datasets = (data = await step("datasets", async (child) => {
+      const built = await buildDatasets(repo, defs, pipeline, join(parent.artifactDir, "datasets"));
+      logDatasetParams(ctx, child, built);
+      return built;
+    }, (d) => `${d.trainRows + d.holdoutRows} rows: ${d.trainRows} train up to ${d.splitAt}, ${d.holdoutRows} holdout`));
+
+    current = "train";
+    onProgress?.({ step: "train", phase: "start" });
+    const trainStarted = performance.now();
+    const trainRun = await trainStep(ctx, datasets, pipelineLineage(repo, defs, pipeline, datasets.trainRows), { "mlflow.parentRunId": parent.runId, [pipelineTags.step]: "train" });
+    onProgress?.({ step: "train", phase: "end", detail: `run ${trainRun.runId} ${trainRun.status}`, seconds: (performance.now() - trainStarted) / 1000 });
+
+    const evaluated = (scores = await step("evaluate", async (child) => {
+      const s = await evaluateStep(ctx, datasets, trainRun);
+      const points = [{ key: `challenger.${pipeline.metric}`, value: s.challenger }, ...(s.champion ? [{ key: `champion.${pipeline.metric}`, value: s.champion.value }] : [])];
+      logMetrics(trackingDir, child, points);
+      logMetrics(trackingDir, parent, points);
+      return s;
+    }, (s) => `${pipeline.metric} on ${s.holdoutRows} holdout rows: challenger ${s.challenger.toFixed(4)}${s.champion ? `, champion version ${s.champion.version} ${s.champion.value.toFixed(4)}` : ", no champion"}`));
+
+    const decision = decide(pipeline.metric, pipeline.minImprovement, evaluated.challenger, evaluated.champion);
+    if (evaluated.champion) setTag(trackingDir, parent, pipelineTags.championVersion, String(evaluated.champion.version));
+    const gate = await step("gate", () => gateStep(ctx, datasets, trainRun, evaluated, decision, (version) => {
+      setTag(trackingDir, parent, pipelineTags.challengerVersion, String(version.version));
+      onProgress?.({ step: "gate", phase: "start", registered: version });
+    }), (g) => (decision.promote ? `version ${g.version.version} is now @${pipeline.alias}${g.previous !== null ? ` (was version ${g.previous})` : ""}` : `version ${g.version.version} registered, @${pipeline.alias} stays on version ${g.previous}`));
+
+    const outcome = decision.promote ? "promoted" : "rejected";
+    finish(ctx, beat, outcome, decision.reason);
+    return { outcome, reason: decision.reason, champion: evaluated.champion, challenger: { version: gate.version.version, value: evaluated.challenger, runId: trainRun.runId }, ...summary() };
+  } catch (error) {
+    const reason = `step ${current} failed: ${error instanceof Error ? error.message : String(error)}`;
+    finish(ctx, beat, "failed", reason, current);
+    return { outcome: "failed", reason, failedStep: current, champion: scores?.champion ?? championBefore, ...summary() };
+  }
 }
 
 /** One step as a child run (MLflow's nesting: tag mlflow.parentRunId), ended FINISHED or FAILED with the error. */

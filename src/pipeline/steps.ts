@@ -161,7 +161,7 @@ export async function gateStep(ctx: StepContext, data: Datasets, trainRun: RunIn
       "mlf.training_set.sha256": data.trainSha256,
       "mlf.holdout_set.sha256": data.holdoutSha256,
       "mlf.metric": metric,
-      [`mlf.metric.challenger`]: String(scores.challenger),
+      "mlf.metric.challenger": String(scores.challenger),
       ...(scores.champion && { "mlf.metric.champion": String(scores.champion.value), "mlf.champion_version": String(scores.champion.version) }),
     },
   });
