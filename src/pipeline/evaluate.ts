@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { MlfError } from "../errors.js";
+import { resolveColumn } from "../monitor/match.js";
 import { getHistoricalFeatures } from "../offline/get-historical.js";
 import { OfflineEngine } from "../offline/engine.js";
 import type { PipelineMetric } from "../repo/pipelines.js";
@@ -52,19 +53,13 @@ export function modelInputRefs(defs: Definitions, recorded: { features?: string[
   throw new MlfError("invalid_data", `${what} records no input features, so it cannot be scored on a holdout; register it with --features or --service.`);
 }
 
-/** The holdout column a ref is read from: `view__feature` or `feature`, as get-historical names it. */
-function columnOf(ref: string, columns: string[]): string | undefined {
-  const [view, feature] = ref.split(":") as [string, string];
-  return [`${view}__${feature}`, feature].find((c) => columns.includes(c));
-}
-
 /**
  * A holdout holding `refs`: the pipeline's own when it has every one, else the same entity
  * rows joined again with exactly these features (a champion trained on other features is
  * scored on the same rows, each feature point-in-time, as it would have seen them).
  */
 export async function holdoutFor(repo: Repo, holdout: Holdout, entityColumns: string[], refs: string[], label: string, timestampColumn: string, folder: string): Promise<Holdout> {
-  if (refs.every((r) => columnOf(r, holdout.columns) !== undefined)) return holdout;
+  if (refs.every((r) => resolveColumn(r, holdout.columns) !== undefined)) return holdout;
   const path = join(folder, "holdout-champion.parquet");
   const entitySql = `SELECT ${entityColumns.map(ident).join(", ")} FROM read_parquet(${literal(holdout.path)})`;
   const result = await getHistoricalFeatures(repo, { entitySql, features: refs, fullFeatureNames: true, timestampColumn, output: path, cwd: repo.root });
@@ -80,7 +75,7 @@ function score(p: Prediction, what: string): number {
 /** The metric of `model` on the holdout, its inputs taken by `refs` in order. */
 export async function scoreModel(model: OnnxModel, refs: string[], holdout: Holdout, metric: PipelineMetric, what: string): Promise<{ value: number; rows: number }> {
   const columns = refs.map((r) => {
-    const column = columnOf(r, holdout.columns);
+    const column = resolveColumn(r, holdout.columns);
     if (column === undefined) throw new MlfError("invalid_data", `The holdout has no column for ${r}, an input of ${what}.`);
     return column;
   });

@@ -8,6 +8,7 @@ import type { RunInfo } from "../tracking/types.js";
 import { endRun, getOrCreateExperiment, heartbeat, logMetrics, logParam, setTag, startRun } from "../tracking/write.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { buildDatasets, type Datasets } from "./datasets.js";
+import { championDrift } from "./drift.js";
 import { decide } from "./gate.js";
 import { FINGERPRINT_ARTIFACT, lastEvaluated, pipelineTags, type TriggerResult } from "./history.js";
 import { pipelineLineage } from "./lineage.js";
@@ -94,7 +95,8 @@ export async function runPipeline(repo: Repo, name: string, options: RunPipeline
     minImprovement: pipeline.minImprovement,
   };
   const seconds = () => (performance.now() - started) / 1000;
-  const check = async () => checkTriggers({ root: repo.root, defs, pipeline, last: lastEvaluated(trackingDir, pipeline), now: options.now ?? Date.now() });
+  const now = options.now ?? Date.now();
+  const check = async () => checkTriggers({ root: repo.root, defs, pipeline, last: lastEvaluated(trackingDir, pipeline), drift: () => championDrift(repo, trackingDir, pipeline, now), now });
   const championNow = () => {
     const version = currentChampion(trackingDir, pipeline);
     return version === null ? null : { version, value: null };

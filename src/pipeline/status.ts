@@ -2,6 +2,7 @@ import { MlfError } from "../errors.js";
 import { readVersionIfComplete } from "../models/store.js";
 import type { Pipeline, PipelineMetric } from "../repo/pipelines.js";
 import { appliedRegistry, type Repo } from "../repo/repo.js";
+import { championDrift } from "./drift.js";
 import { lastEvaluated, pipelineRuns, type PipelineRun, type TriggerResult } from "./history.js";
 import { currentChampion } from "./steps.js";
 import { checkTriggers } from "./triggers.js";
@@ -18,7 +19,7 @@ export interface PipelineStatus {
   champion: { version: number; value: number | null; pipelineRunId: string | null } | null;
   /** A run holding the pipeline now, if any. */
   running: { runId: string; startedAt: string | null } | null;
-  /** The triggers checked now (on_drift only by `pipeline run`, which may need DuckDB). */
+  /** The triggers checked now, as `pipeline run` would. */
   triggers: TriggerResult[];
   /** Whether `mlf pipeline run` would train now. */
   due: boolean;
@@ -54,7 +55,8 @@ export async function pipelineStatus(repo: Repo, trackingDir: string, name: stri
   const registry = appliedRegistry(repo);
   const pipeline = appliedPipeline(repo, name);
   const { history } = pipelineRuns(trackingDir, pipeline);
-  const { results } = await checkTriggers({ root: repo.root, defs: registry.definitions, pipeline, last: lastEvaluated(trackingDir, pipeline), now: options.now ?? Date.now() });
+  const now = options.now ?? Date.now();
+  const { results } = await checkTriggers({ root: repo.root, defs: registry.definitions, pipeline, last: lastEvaluated(trackingDir, pipeline), drift: () => championDrift(repo, trackingDir, pipeline, now), now });
   const version = currentChampion(trackingDir, pipeline);
   const tags = version === null ? {} : (readVersionIfComplete(trackingDir, pipeline.model, version)?.tags ?? {});
   const value = tags["mlf.metric.challenger"];

@@ -3,8 +3,8 @@ import { dirname, join } from "node:path";
 import { appendEvent } from "../models/events.js";
 import { setAlias } from "../models/lifecycle.js";
 import { loadModel } from "../models/load.js";
-import { registerModel } from "../models/register.js";
 import { modelExists, readAliases, type ModelVersion } from "../models/store.js";
+import { registerMonitoredModel } from "../monitor/register.js";
 import type { Pipeline } from "../repo/pipelines.js";
 import type { Repo } from "../repo/repo.js";
 import type { Definitions } from "../repo/types.js";
@@ -147,7 +147,10 @@ export async function evaluateStep(ctx: StepContext, data: Datasets, trainRun: R
 export async function gateStep(ctx: StepContext, data: Datasets, trainRun: RunInfo, scores: Scores, decision: GateDecision, onRegistered: (version: ModelVersion) => void): Promise<{ version: ModelVersion; previous: number | null }> {
   const { pipeline, trackingDir } = ctx;
   const metric = pipeline.metric;
-  const version = await registerModel(trackingDir, pipeline.model, {
+  // The training set is the version's drift reference: what on_drift and `mlf monitor drift` compare with.
+  const version = await registerMonitoredModel(trackingDir, pipeline.model, {
+    reference: data.train,
+    offline: ctx.repo.config.offlineStore,
     runId: trainRun.runId,
     artifactPath: "model",
     service: pipeline.featureService,

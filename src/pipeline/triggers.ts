@@ -11,8 +11,8 @@ export interface TriggerContext {
   pipeline: Pipeline;
   /** The newest run whose gate decided, with the fingerprint it trained on. */
   last: { run: PipelineRun; fingerprint?: Fingerprint } | undefined;
-  /** The champion's dataset drift, when on_drift is configured (see drift.ts); undefined otherwise. */
-  drift?: () => Promise<{ drifted: boolean; reason: string }>;
+  /** The champion's dataset drift (see drift.ts), checked when on_drift is configured. */
+  drift: () => Promise<{ drifted: boolean; reason: string }>;
   /** Epoch ms. */
   now: number;
 }
@@ -53,7 +53,7 @@ export async function checkTriggers(ctx: TriggerContext): Promise<TriggerCheck> 
     else if (now - lastStart >= every) results.push({ trigger: "schedule", fired: true, reason: `the last evaluated run started ${ago(now - lastStart)} ago (every ${formatDuration(pipeline.triggers.scheduleSeconds)})` });
     else results.push({ trigger: "schedule", fired: false, reason: `next due at ${formatTime(lastStart + every)}` });
   }
-  if (pipeline.triggers.onDrift !== null && ctx.drift) {
+  if (pipeline.triggers.onDrift !== null) {
     const drift = await ctx.drift();
     results.push({ trigger: "on_drift", fired: drift.drifted, reason: drift.reason });
   }

@@ -52,9 +52,19 @@ export interface PipelineTriggers {
   /** Run when a file the pipeline reads (sources, entity rows) or its definitions changed since the last evaluated run. */
   onNewData: boolean;
   /** Run when the monitor finds dataset drift of the champion's inputs; null when not configured. */
-  onDrift: { driftShare?: number } | null;
+  onDrift: DriftTrigger | null;
   /** Run when the last evaluated run started longer ago than this (seconds); null when not configured. */
   scheduleSeconds: number | null;
+}
+
+/** How on_drift checks the champion (see src/monitor): the data, its time window, the dataset-drift share. */
+export interface DriftTrigger {
+  /** The current data, relative to the repository: a Parquet/CSV file or a folder of feature logs; default the champion's feature logs. */
+  current?: string;
+  /** Only feature logs from this many seconds back (logs only). */
+  windowSeconds?: number;
+  /** The share of drifted features at which the dataset drifts (default the monitor's, 0.5). */
+  driftShare?: number;
 }
 
 const strict = { additionalProperties: false } as const;
@@ -93,7 +103,22 @@ export const PipelineSchema = Type.Object(
       Type.Object(
         {
           on_new_data: Type.Optional(Type.Boolean()),
-          on_drift: Type.Optional(Type.Union([Type.Boolean(), Type.Object({ drift_share: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })) }, strict)], { description: "true, false or {drift_share: 0.5}" })),
+          on_drift: Type.Optional(
+            Type.Union(
+              [
+                Type.Boolean(),
+                Type.Object(
+                  {
+                    current: Type.Optional(Type.String({ minLength: 1 })),
+                    window: Type.Optional(Duration),
+                    drift_share: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, description: "a share in (0, 1]" })),
+                  },
+                  strict,
+                ),
+              ],
+              { description: "true, false or {current: FILE, window: 7d, drift_share: 0.5}" },
+            ),
+          ),
           schedule: Type.Optional(Duration),
         },
         strict,
@@ -120,6 +145,8 @@ export function normalizePipeline(p: PipelineYaml, at: (path: (string | number)[
   const holdoutSeconds = duration(["holdout"], p.holdout, "holdout");
   const timeoutSeconds = duration(["train", "timeout"], p.train.timeout, "train.timeout") ?? 0;
   const scheduleSeconds = duration(["triggers", "schedule"], p.triggers?.schedule, "schedule") ?? null;
+  const drift = typeof p.triggers?.on_drift === "object" ? p.triggers.on_drift : undefined;
+  const windowSeconds = duration(["triggers", "on_drift", "window"], drift?.window, "on_drift.window");
   const metric = p.evaluation.metric as PipelineMetric;
   if (p.evaluation.direction !== undefined && p.evaluation.direction !== pipelineMetrics[metric]) {
     problem(["evaluation", "direction"], `says ${metric} improves towards ${p.evaluation.direction}`, `${metric} is better when it is ${pipelineMetrics[metric] === "max" ? "higher" : "lower"}; set direction: ${pipelineMetrics[metric]} or remove it`);
@@ -127,7 +154,7 @@ export function normalizePipeline(p: PipelineYaml, at: (path: (string | number)[
   const alias = p.alias ?? "champion";
   if (alias.toLowerCase() === "latest" || /^v\d+$/i.test(alias)) problem(["alias"], `uses the reserved alias "${alias}"`, 'choose another name such as "champion"');
   if (problems.length > before) return undefined;
-  const drift = p.triggers?.on_drift;
+  const onDrift = p.triggers?.on_drift;
   return {
     name: p.name,
     ...(p.description && { description: p.description }),
@@ -146,7 +173,14 @@ export function normalizePipeline(p: PipelineYaml, at: (path: (string | number)[
     // Without a triggers block a pipeline retrains when its data changes.
     triggers: {
       onNewData: p.triggers ? p.triggers.on_new_data === true : true,
-      onDrift: drift === undefined || drift === false ? null : drift === true ? {} : { ...(drift.drift_share !== undefined && { driftShare: drift.drift_share }) },
+      onDrift:
+        onDrift === undefined || onDrift === false
+          ? null
+          : {
+              ...(drift?.current !== undefined && { current: drift.current }),
+              ...(windowSeconds !== undefined && { windowSeconds }),
+              ...(drift?.drift_share !== undefined && { driftShare: drift.drift_share }),
+            },
       scheduleSeconds,
     },
   };

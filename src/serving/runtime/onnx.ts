@@ -99,7 +99,7 @@ export class OnnxModel {
       throw new MlfError("invalid_argument", `The model rejected the input (${truncate((error as Error).message)}).`);
     }
     const rows = Object.values(feeds)[0]!.dims[0] ?? 1;
-    // Picked once: picking copies a column, and per row that made a batch quadratic.
+    // Picked once: picking per row re-extracted the whole output each time (quadratic in the batch).
     const output = this.pick(result);
     return Array.from({ length: rows }, (_, i) => row(output, i));
   }
