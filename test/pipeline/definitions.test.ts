@@ -34,6 +34,8 @@ const cases: [string, string, RegExp][] = [
   ["missing entity file", pipeline({ entities: "    entities: data/gone.csv\n" }), /bad.yaml:2: pipeline "p2" reads entity rows from data\/gone.csv, which does not exist/],
   ["label that is a feature", pipeline({ label: "    label: x1\n" }), /bad.yaml:2: pipeline "p2" uses "x1" as its label, which is also a feature of service "churn_inputs"/],
   ["reserved alias", pipeline({ extra: "    alias: latest\n" }), /bad.yaml:12: pipeline "p2" uses the reserved alias "latest"/],
+  ["on_drift with an unknown key", pipeline({ extra: "    triggers:\n      on_drift: {threshold: 0.5}\n" }), /bad.yaml:13: pipelines\[0\] \(p2\).triggers.on_drift is \{"threshold":0.5\}, expected true, false or \{current: FILE, window: 7d, drift_share: 0.5\}/],
+  ["bad on_drift window", pipeline({ extra: "    triggers:\n      on_drift: {window: soon}\n" }), /bad.yaml:13: pipeline "p2" has on_drift.window "soon"/],
   ["duplicate name", pipeline({ head: "pipelines:\n  - name: churn_retrain\n" }), /pipelines.yaml:2: pipeline "churn_retrain" is defined twice \(first at bad.yaml:2\)/],
 ];
 
