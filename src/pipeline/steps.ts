@@ -1,5 +1,6 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { MlfError } from "../errors.js";
 import { appendEvent } from "../models/events.js";
 import { setAlias } from "../models/lifecycle.js";
 import { loadModel } from "../models/load.js";
@@ -28,9 +29,6 @@ export interface StepContext {
   /** The parent run's artifact folder: datasets/, logs/ and the trainer's model/ live here. */
   work: string;
 }
-
-/** A step failed for a reason the user should read: the run ends FAILED with this message. */
-export class StepFailure extends Error {}
 
 /** The champion now: the version the pipeline's alias points at, or null. */
 export function currentChampion(trackingDir: string, pipeline: Pipeline): number | null {
@@ -95,11 +93,11 @@ export async function trainStep(ctx: StepContext, data: Datasets, lineage: Feast
   }
   const tail = lastLine(log);
   const said = tail ? `: ${tail}` : "";
-  if (result.timedOut) throw new StepFailure(`the train command ran longer than its timeout of ${ctx.pipeline.timeoutSeconds} s and was stopped`);
-  if (result.signal !== null || result.status === "KILLED") throw new StepFailure(`the train command was killed by ${result.signal ?? "a signal"}${said}`);
-  if (result.warnings.length > 0 && result.exitCode === 127) throw new StepFailure(result.warnings[0]!);
-  if (result.exitCode !== 0) throw new StepFailure(`the train command exited with status ${result.exitCode}${said} (see ${log})`);
-  if (!existsSync(modelOutput)) throw new StepFailure(`the train command exited 0 but wrote no model to $MLF_MODEL_OUTPUT (${modelOutput})`);
+  if (result.timedOut) throw new MlfError("runtime", `the train command ran longer than its timeout of ${ctx.pipeline.timeoutSeconds} s and was stopped`);
+  if (result.signal !== null || result.status === "KILLED") throw new MlfError("runtime", `the train command was killed by ${result.signal ?? "a signal"}${said}`);
+  if (result.warnings.length > 0 && result.exitCode === 127) throw new MlfError("runtime", result.warnings[0]!);
+  if (result.exitCode !== 0) throw new MlfError("runtime", `the train command exited with status ${result.exitCode}${said} (see ${log})`);
+  if (!existsSync(modelOutput)) throw new MlfError("runtime", `the train command exited 0 but wrote no model to $MLF_MODEL_OUTPUT (${modelOutput})`);
   logArtifact(ctx.trackingDir, result.run, dirname(modelOutput));
   rmSync(dirname(modelOutput), { recursive: true, force: true });
   return result.run;

@@ -16,7 +16,6 @@ import type { Definitions, Location } from "./types.js";
 /** Evaluation metrics a pipeline can gate on, with the direction in which they improve. */
 export const pipelineMetrics = { auc: "max", accuracy: "max", logloss: "min", rmse: "min", mae: "min" } as const;
 export type PipelineMetric = keyof typeof pipelineMetrics;
-export type MetricDirection = (typeof pipelineMetrics)[PipelineMetric];
 
 /** A pipeline as the applied registry stores it. Durations are seconds, paths relative to the repository. */
 export interface Pipeline {

@@ -56,6 +56,8 @@ test("a train command that fails, is killed, times out or writes no model leaves
   // and the history lists every failure.
   const history = mlf(["-C", repo.root, "pipeline", "history", "churn_retrain", "--json"]);
   assert.deepEqual(history.json<{ outcome: string }[]>().map((r) => r.outcome), ["failed", "failed", "failed", "failed", "promoted"]);
+  const list = mlf(["-C", repo.root, "pipeline", "list", "--json"]).json<{ name: string; champion: number; last: { outcome: string; failedStep: string } }[]>();
+  assert.deepEqual(list.map((p) => [p.name, p.champion, p.last.outcome, p.last.failedStep]), [["churn_retrain", 1, "failed", "train"]]);
 });
 
 test("mlf killed -9 between registering the challenger and moving the alias keeps the champion; the next run takes over the lock and finishes", async (t) => {

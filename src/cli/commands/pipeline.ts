@@ -12,7 +12,7 @@ import { info, paint, printJson, printLine, printTable } from "../render.js";
  */
 
 /** Exit status of `pipeline run` when the gate rejected the challenger. */
-export const REJECTED = 5;
+const REJECTED = 5;
 
 async function context(command: Command): Promise<{ g: GlobalOptions; repo: Repo; trackingDir: string }> {
   const g = globalOptions(command);
