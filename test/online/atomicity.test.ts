@@ -7,6 +7,7 @@ import Database from "better-sqlite3";
 import { OnlineReader } from "../../src/online/get-online.js";
 import { materialize } from "../../src/online/materialize.js";
 import { appliedRegistry } from "../../src/repo/repo.js";
+import type { SqliteOnlineStoreConfig } from "../../src/repo/types.js";
 import { MLF, tempDir } from "../helpers.js";
 import { HOUR, wideRepo, wideRows } from "./fixtures.js";
 
@@ -32,7 +33,8 @@ test("a materialization killed with SIGKILL mid-way leaves the previous values r
   const repo = await wideRepo(dir, twoGenerations());
   await materialize(repo, T0, T0);
   const { child, exited } = startMaterialize(dir);
-  const wal = `${repo.config.onlineStore.path}-wal`;
+  const path = (repo.config.onlineStore as SqliteOnlineStoreConfig).path;
+  const wal = `${path}-wal`;
   // The transaction is under way once its pages spill into the WAL; the commit comes some
   // 15 MB later, so the first sight of a WAL past 256 KB is mid-write.
   let killed = false;
@@ -49,7 +51,7 @@ test("a materialization killed with SIGKILL mid-way leaves the previous values r
   assert.ok(killed, "the materialization was caught mid-write");
   await exited;
 
-  const db = new Database(repo.config.onlineStore.path);
+  const db = new Database(path);
   t.after(() => db.close());
   assert.equal(db.pragma("integrity_check", { simple: true }), "ok");
   const reader = await OnlineReader.open(appliedRegistry(repo), repo.config.onlineStore);

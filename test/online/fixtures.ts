@@ -10,12 +10,13 @@ export const DAY = 24 * HOUR;
 /**
  * A repository with one int64 entity and a wide view `wide` (10 float64 features f0..f9,
  * ttl as given) over `data/events.csv`, written from `rows` (see wideRow). With
- * `created: false` the source declares no created timestamp column (the CSV still has one).
+ * `created: false` the source declares no created timestamp column (the CSV still has one);
+ * `online` replaces the SQLite `online_store:` block (e.g. RedisServer.yaml()).
  * Applied, ready to materialize.
  */
-export async function wideRepo(dir: string, rows: Iterable<string>, options: { ttl?: string; created?: boolean } = {}): Promise<Repo> {
+export async function wideRepo(dir: string, rows: Iterable<string>, options: { ttl?: string; created?: boolean; online?: string } = {}): Promise<Repo> {
   mkdirSync(join(dir, "data"), { recursive: true });
-  writeFileSync(join(dir, "feature_store.yaml"), "project: wide\nregistry: data/registry.json\nonline_store:\n  type: sqlite\n  path: data/online.db\n");
+  writeFileSync(join(dir, "feature_store.yaml"), `project: wide\nregistry: data/registry.json\n${options.online ?? "online_store:\n  type: sqlite\n  path: data/online.db\n"}`);
   const features = Array.from({ length: 10 }, (_, i) => `      - {name: f${i}, dtype: float64}`).join("\n");
   writeFileSync(
     join(dir, "features.yaml"),
