@@ -35,6 +35,8 @@ export function writeData(root: string, days: number): void {
 }
 
 export interface PipelineYamlOptions {
+  /** Entity rows from SQL instead of data/labels.csv. */
+  entitySql?: string;
   metric?: string;
   minImprovement?: number;
   holdout?: string;
@@ -48,7 +50,7 @@ export function pipelineYaml(o: PipelineYamlOptions = {}): string {
   - name: churn_retrain
     model: churn
     feature_service: churn_inputs
-    entities: data/labels.csv
+    ${o.entitySql ? `entity_sql: ${JSON.stringify(o.entitySql)}` : "entities: data/labels.csv"}
     label: churned
     train:
       command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(TRAINER)}]

@@ -87,3 +87,16 @@ test("schedule fires when the last evaluated run is older than its period; witho
   assert.equal(none.outcome, "skipped");
   assert.deepEqual(none.triggers, []);
 });
+
+test("entity rows from entity_sql over a source: that source's file is an input of the pipeline", async (t) => {
+  const repo = await pipelineRepo(t, { entitySql: "select customer_id, event_timestamp, churned from outcomes where churned is not null" });
+  writeFileSync(join(repo.root, "outcomes.yaml"), "sources:\n  - name: outcomes\n    type: file\n    path: data/labels.csv\n    timestamp_field: event_timestamp\n");
+  await applyRepo(repo);
+  const first = run(repo.root);
+  assert.equal(first.json.outcome, "promoted", first.json.reason);
+  assert.match(first.json.reason, /no champion yet; the challenger scores auc 0\.\d+/);
+  assert.equal(run(repo.root).json.outcome, "skipped");
+  const labels = join(repo.root, "data", "labels.csv");
+  writeFileSync(labels, readFileSync(labels, "utf8").replace(/,1\n/, ",0\n"));
+  assert.match(run(repo.root, "--dry-run").json.triggers[0]!.reason, /data\/labels.csv changed/);
+});
