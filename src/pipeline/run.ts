@@ -37,7 +37,7 @@ export interface RunPipelineOptions {
   dryRun?: boolean;
   /** Train even when no trigger fired. */
   force?: boolean;
-  /** How long to wait for another run of the same pipeline to finish, in ms (default: 1 s). */
+  /** How long to wait for another run of the same pipeline to finish, in ms (default: none). */
   waitMs?: number;
   onProgress?: (event: PipelineProgress) => void;
   /** Epoch ms, for the schedule trigger (default: now). */
@@ -110,7 +110,7 @@ export async function runPipeline(repo: Repo, name: string, options: RunPipeline
   }
 
   const experiment = getOrCreateExperiment(trackingDir, pipeline.experiment);
-  return withPipelineLock(join(trackingDir, experiment.experimentId, `pipeline-${name}`), name, options.waitMs ?? 1000, async () => {
+  return withPipelineLock(join(trackingDir, experiment.experimentId, `pipeline-${name}`), name, options.waitMs ?? 0, async () => {
     const { results, fingerprint } = await check();
     options.onProgress?.({ step: "triggers", phase: "end", detail: results.map((t) => `${t.trigger} ${t.fired ? "fired" : "did not fire"}: ${t.reason}`).join("; ") || "none configured" });
     if (!options.force && !results.some((t) => t.fired)) {

@@ -48,7 +48,7 @@ export function register(program: Command): void {
     .description(`train a challenger when a trigger fired, score it and the champion on the same holdout, promote it only if better (exit 0 promoted or nothing to do, 1 failed, ${REJECTED} rejected)`)
     .option("--dry-run", "check the triggers and say what would happen; write nothing")
     .option("--force", "train even when no trigger fired")
-    .option("--wait <seconds>", "wait this long for another run of the pipeline to finish (default 1)")
+    .option("--wait <seconds>", "wait this long for another run of the pipeline to finish (default: fail at once)")
     .action(async (name: string, o: { dryRun?: boolean; force?: boolean; wait?: string }, command: Command) => {
       const { g, repo, trackingDir } = await context(command);
       const { runPipeline } = await import("../../pipeline/run.js");
