@@ -9,9 +9,18 @@ import { MlfError } from "../src/errors.js";
 /** The repository root (tests run from dist/test/...). */
 export const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
 export const MLF = join(ROOT, "bin", "mlf");
-export const SHARED = resolve(ROOT, "..", "shared");
-/** The reference model: scikit-learn's breast-cancer logistic regression in ONNX (see shared/models). */
+/**
+ * The checked-in reference data (test/fixtures/, see its README), laid out like the project's
+ * shared folder it was copied from: `models/` and `fixtures/mlruns-iris/`. Tests read only
+ * files inside the repository, so a fresh clone passes on its own.
+ */
+export const SHARED = join(ROOT, "test", "fixtures");
+/** The reference model: scikit-learn's breast-cancer logistic regression in ONNX (see test/fixtures/models). */
 export const REFERENCE_MODEL = join(SHARED, "models", "breast_cancer_logreg.onnx");
+/** What scikit-learn predicted for 30 rows of the reference model's input (`rows`, `proba_1`, `label`). */
+export const REFERENCE_EXPECTED = join(SHARED, "models", "breast_cancer_logreg.expected.json");
+/** A real MLflow 2.x file store (13 runs, one registered model); copy it before writing to it. */
+export const MLRUNS_IRIS = join(SHARED, "fixtures", "mlruns-iris");
 
 /** An assert.throws/rejects matcher: an MlfError with this code (and message pattern). */
 export const mlfErrorWith = (code: string, pattern?: RegExp) => (error: unknown) => {
