@@ -17,7 +17,7 @@ const RUNS = Number(process.env.MLF_BENCH_RUNS ?? 10_000);
 const POINTS = 100_000;
 
 /** Writes runs directly in MLflow's layout (setup only; like a store MLflow filled). */
-function generate(root: string, n: number): string {
+export function generate(root: string, n: number): string {
   const exp = "1";
   mkdirSync(join(root, exp), { recursive: true });
   writeFileSync(join(root, exp, "meta.yaml"), `artifact_location: file://${root}/1\ncreation_time: 0\nexperiment_id: '1'\nlast_update_time: 0\nlifecycle_stage: active\nname: bench\n`);

@@ -46,3 +46,17 @@ export { modelSource } from "./serving/registry-source.js";
 export { fileModelSource, type ModelSource, type ResolvedVersion, type ModelArtifact } from "./serving/sources.js";
 export { ModelPool, type ModelStatus, type Log } from "./serving/model-pool.js";
 export { OnnxModel, type Prediction } from "./serving/runtime/onnx.js";
+export { startMlflowServer, type MlflowServerOptions, type MlflowServer } from "./mlflow/server.js";
+export { runJson, runInfoJson, experimentJson, modelVersionJson, registeredModelJson, metricJson, type RunJson, type ExperimentJson, type ModelVersionJson, type RegisteredModelJson } from "./mlflow/json.js";
+export { importMlflowDb, type ImportSummary } from "./mlflow/import-db.js";
+export { feastLineageTags, type FeastLineage } from "./tracking/feast-lineage.js";
+export {
+  loadExplainer,
+  type Explainer,
+  type ExplainerOptions,
+  type Explanation,
+  type Attribution,
+  type GlobalImportance,
+  type ExplainMethod,
+  type Transform,
+} from "./explain/explainer.js";

@@ -110,10 +110,10 @@ export async function runLoop(options: LoopOptions): Promise<LoopResult> {
   }
 }
 
+/** `track show --json`: MLflow's Run, plus mlf's local artifact folder. */
 interface RunShowJson {
-  info: { runId: string; artifactDir: string };
-  params: Record<string, string>;
-  metrics: Record<string, { value: number }>;
+  data: { params?: { key: string; value: string }[]; metrics?: { key: string; value: number }[] };
+  mlf: { artifact_dir: string };
 }
 
 /** `mlf track run ... -- node train-job.js`, then the run's recorded params and metrics read back from the store. */
@@ -128,15 +128,15 @@ async function trackedTraining(repo: string, experiment: string, service: string
   const summary = JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as { runId?: string; status?: string };
   if (!summary.runId || summary.status !== "FINISHED") throw new Error(`The training run did not finish: ${stdout.trim()}`);
   const shown = mlfJson<RunShowJson>(["-C", repo, "track", "show", summary.runId]);
-  const metrics = Object.fromEntries(Object.entries(shown.metrics).map(([k, m]) => [k, m.value]));
-  return { runId: summary.runId, metrics, sha256: shown.params.training_set_sha256 ?? "" };
+  const metrics = Object.fromEntries((shown.data.metrics ?? []).map((m) => [m.key, m.value]));
+  return { runId: summary.runId, metrics, sha256: shown.data.params?.find((p) => p.key === "training_set_sha256")?.value ?? "" };
 }
 
+/** `registry show NAME@ALIAS --json`: MLflow's ModelVersion, plus mlf's digest check and folder. */
 interface VersionJson {
-  version: number;
-  runId: string | null;
-  storageLocation: string;
-  digest: { verified: boolean };
+  version: string;
+  run_id?: string;
+  mlf: { artifact_dir: string; digest: { verified: boolean } };
 }
 
 /**
@@ -146,13 +146,13 @@ interface VersionJson {
  */
 export async function expectedPrediction(repo: string, model: string, service: string, entity: { origin: string; route: string }) {
   const version = mlfJson<VersionJson>(["-C", repo, "registry", "show", `${model}@champion`]);
-  const runId = version.runId;
+  const runId = version.run_id;
   if (!runId) throw new Error(`${model}@champion has no training run recorded.`);
   const run = mlfJson<RunShowJson>(["-C", repo, "track", "show", runId]);
-  const artifacts = join(run.info.artifactDir, "model");
+  const artifacts = join(run.mlf.artifact_dir, "model");
   const tsModel = JSON.parse(readFileSync(join(artifacts, "model.json"), "utf8")) as LogisticModel;
   const digest = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
-  if (!version.digest.verified || digest(join(fileURLToPath(version.storageLocation), "model.onnx")) !== digest(join(artifacts, "model.onnx"))) {
+  if (!version.mlf.digest.verified || digest(join(version.mlf.artifact_dir, "model.onnx")) !== digest(join(artifacts, "model.onnx"))) {
     throw new Error(`The registered model of ${model}@champion is not the one run ${runId} exported.`);
   }
   const online = mlfJson<Record<string, number | null>>(["-C", repo, "get-online", "-e", `origin=${entity.origin}`, "-e", `route=${entity.route}`, "--service", service]);

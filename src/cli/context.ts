@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { MlfError } from "../errors.js";
 
 /** Global flags shared by every command, resolved once per invocation. */
 export interface GlobalOptions {
@@ -28,4 +29,11 @@ export function collectList(value: string, previous: string[] = []): string[] {
 /** Collects a repeatable option without splitting. */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** A numeric flag's value (`--port 0`, `--body-limit 8`): a usage error below `min` or when not a number. */
+export function numberFlag(flag: string, text: string, min: number): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < min) throw new MlfError("usage", `${flag} must be a number >= ${min}, not "${text}".`);
+  return n;
 }

@@ -20,6 +20,7 @@ const modules: Record<string, () => Promise<CommandModule>> = {
   "get-historical": () => import("./commands/get-historical.js"),
   "get-online": () => import("./commands/get-online.js"),
   serve: () => import("./commands/serve.js"),
+  server: () => import("./commands/server.js"),
   track: () => import("./commands/track.js"),
   registry: () => import("./commands/registry.js"),
 };
@@ -41,6 +42,7 @@ const moduleOf: Record<string, keyof typeof modules> = {
   "get-online": "get-online",
   "get-online-features": "get-online",
   serve: "serve",
+  server: "server",
   track: "track",
   registry: "registry",
 };

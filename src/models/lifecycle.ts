@@ -48,11 +48,13 @@ export interface StageChange {
 }
 
 /**
- * Moves a version to `stage`. Promoting to Production archives the version that was in
- * Production before (MLflow's archive_existing_versions, always on), so one version at most
- * serves `models:/NAME/Production`. Returns every version that changed, the requested one first.
+ * Moves a version to `stage`. By default, promoting to Production archives the version that
+ * was in Production before, so one version at most serves `models:/NAME/Production`.
+ * `archiveExisting` is MLflow's archive_existing_versions flag as its REST API takes it:
+ * true archives the other versions in the target stage (Staging or Production), false none.
+ * Returns every version that changed, the requested one first.
  */
-export function transitionStage(trackingDir: string, name: string, version: number | string, stageText: string): StageChange[] {
+export function transitionStage(trackingDir: string, name: string, version: number | string, stageText: string, options: { archiveExisting?: boolean } = {}): StageChange[] {
   const stage = parseStage(stageText);
   const v = parseVersion(version, name);
   return withModelLock(trackingDir, name, () => {
@@ -66,8 +68,9 @@ export function transitionStage(trackingDir: string, name: string, version: numb
       changes.push({ version: mv.version, from: mv.currentStage, to });
     };
     move(target, stage);
-    if (stage === "Production") {
-      for (const other of listVersions(trackingDir, name)) if (other.version !== v && other.currentStage === "Production") move(other, "Archived");
+    const archive = options.archiveExisting ?? stage === "Production";
+    if (archive && (stage === "Production" || stage === "Staging")) {
+      for (const other of listVersions(trackingDir, name)) if (other.version !== v && other.currentStage === stage) move(other, "Archived");
     }
     if (changes.length > 0) touchModel(trackingDir, name, now);
     return changes;

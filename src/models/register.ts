@@ -54,15 +54,16 @@ function readModelBytes(file: string): Buffer {
 }
 
 /**
- * Creates `<name>/meta.yaml` unless the model exists. The folder is prepared under a temp
- * name and renamed into place, so a model folder is never seen without its meta.yaml and two
- * concurrent first registrations create it once.
+ * Creates `<name>/meta.yaml` unless the model exists; true when this call created it. The
+ * folder is prepared under a temp name and renamed into place, so a model folder is never
+ * seen without its meta.yaml and two concurrent first registrations create it once.
  */
-function ensureModel(trackingDir: string, name: string, now: number): void {
+export function ensureModel(trackingDir: string, name: string, now: number, options: { description?: string; tags?: Record<string, string> } = {}): boolean {
   const dir = modelDir(trackingDir, name);
-  if (existsSync(join(dir, "meta.yaml"))) return;
+  if (existsSync(join(dir, "meta.yaml"))) return false;
   const tmp = tempPathFor(join(modelsRoot(trackingDir), name));
-  writeYaml(join(tmp, "meta.yaml"), { creation_timestamp: now, description: "", last_updated_timestamp: now, name });
+  writeYaml(join(tmp, "meta.yaml"), { creation_timestamp: now, description: options.description ?? "", last_updated_timestamp: now, name });
+  for (const [k, v] of Object.entries(options.tags ?? {})) writeFileAtomic(join(tmp, "tags", k), v);
   // The creation event moves in with the folder, so it is always the log's first line.
   appendEventTo(join(tmp, "events.jsonl"), { action: "create_model", model: name, before: null, after: { name }, at: now });
   try {
@@ -70,13 +71,14 @@ function ensureModel(trackingDir: string, name: string, now: number): void {
   } catch (error) {
     rmSync(tmp, { recursive: true, force: true });
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOTEMPTY" || code === "EEXIST") return; // another registration created it first
+    if (code === "ENOTEMPTY" || code === "EEXIST") return false; // another registration created it first
     throw error;
   }
+  return true;
 }
 
 /** Takes the next version number with mkdir, which fails for every process but one. */
-function allocateVersion(trackingDir: string, name: string): number {
+export function allocateVersion(trackingDir: string, name: string): number {
   for (let candidate = (allocatedVersions(trackingDir, name).at(-1) ?? 0) + 1; ; candidate++) {
     try {
       mkdirSync(versionDir(trackingDir, name, candidate));

@@ -32,6 +32,19 @@ const prefixes: Record<string, KeyKind> = {
 export const numericAttributes = new Set(["start_time", "end_time", "created"]);
 export const stringAttributes = new Set(["run_id", "run_name", "status", "user_id", "artifact_uri", "lifecycle_stage", "experiment_id"]);
 
+/**
+ * What one search accepts. Runs take prefixed keys only; MLflow's experiment and registry
+ * searches take bare attribute names (`name LIKE 'x%'`) and `tags.` keys.
+ */
+export interface Grammar {
+  kinds: Set<KeyKind>;
+  numeric: Set<string>;
+  strings: Set<string>;
+  /** Attributes may be written without `attributes.` (`name = 'm'`). */
+  bare: boolean;
+}
+export const runGrammar: Grammar = { kinds: new Set(["metric", "param", "tag", "attribute"]), numeric: numericAttributes, strings: stringAttributes, bare: false };
+
 type Token = { type: "word" | "string" | "quoted_key" | "number" | "op" | "punct"; text: string; at: number };
 
 function tokenize(text: string): Token[] {
@@ -61,7 +74,7 @@ function syntax(text: string, at: number, what: string): MlfError {
 
 class Parser {
   private i = 0;
-  constructor(private readonly text: string, private readonly tokens: Token[]) {}
+  constructor(private readonly text: string, private readonly tokens: Token[], private readonly grammar: Grammar) {}
   peek(): Token | undefined {
     return this.tokens[this.i];
   }
@@ -81,10 +94,15 @@ class Parser {
   key(): SearchKey {
     const t = this.next("a key such as metrics.auc");
     if (t.type !== "word") throw this.fail(t, `expected a key such as metrics.auc, got "${t.text}"`);
+    const g = this.grammar;
+    if (g.bare && (g.strings.has(t.text) || g.numeric.has(t.text))) return { kind: "attribute", name: t.text };
     const dot = t.text.indexOf(".");
     const prefix = (dot < 0 ? t.text : t.text.slice(0, dot)).toLowerCase();
     const kind = prefixes[prefix];
-    if (!kind) throw this.fail(t, `"${t.text}" does not start with metrics., params., tags. or attributes.`);
+    if (!kind || !g.kinds.has(kind)) {
+      const known = g.bare ? `${[...g.strings, ...g.numeric].join(", ")} or tags.<key>` : "metrics., params., tags. or attributes.";
+      throw this.fail(t, `"${t.text}" is not a key here; use ${known}`);
+    }
     let name = dot < 0 ? "" : t.text.slice(dot + 1);
     if (name === "") {
       const quoted = this.next("a quoted key name");
@@ -92,8 +110,8 @@ class Parser {
       if (quoted.type === "string" && this.text[quoted.at] === "'") throw this.fail(quoted, "quote key names with backticks or double quotes, not single quotes");
       name = quoted.text;
     }
-    if (kind === "attribute" && !numericAttributes.has(name) && !stringAttributes.has(name)) {
-      throw this.fail(t, `unknown attribute "${name}" (attributes: ${[...stringAttributes, ...numericAttributes].join(", ")})`);
+    if (kind === "attribute" && !g.numeric.has(name) && !g.strings.has(name)) {
+      throw this.fail(t, `unknown attribute "${name}" (attributes: ${[...g.strings, ...g.numeric].join(", ")})`);
     }
     return { kind, name };
   }
@@ -114,7 +132,7 @@ class Parser {
   clause(): Clause {
     const key = this.key();
     const comparator = this.comparator();
-    const numeric = key.kind === "metric" || (key.kind === "attribute" && numericAttributes.has(key.name));
+    const numeric = key.kind === "metric" || (key.kind === "attribute" && this.grammar.numeric.has(key.name));
     if (comparator === "IN" || comparator === "NOT IN") {
       if (numeric) throw this.fail(this.peek(), `${comparator} works on params, tags and string attributes, not on ${key.kind} "${key.name}"`);
       const open = this.next("(");
@@ -143,9 +161,9 @@ class Parser {
 }
 
 /** Parses a filter into AND-ed clauses (an empty filter matches every run). */
-export function parseFilter(text: string | undefined): Clause[] {
+export function parseFilter(text: string | undefined, grammar: Grammar = runGrammar): Clause[] {
   if (text === undefined || text.trim() === "") return [];
-  const parser = new Parser(text, tokenize(text));
+  const parser = new Parser(text, tokenize(text), grammar);
   const clauses = [parser.clause()];
   while (!parser.done()) {
     const t = parser.next("AND");
@@ -158,12 +176,12 @@ export function parseFilter(text: string | undefined): Clause[] {
 }
 
 /** Parses `--order-by "metrics.auc DESC, attributes.start_time"` (ASC by default). */
-export function parseOrderBy(items: string[] | string | undefined): OrderBy[] {
+export function parseOrderBy(items: string[] | string | undefined, grammar: Grammar = runGrammar): OrderBy[] {
   const list = items === undefined ? [] : Array.isArray(items) ? items : [items];
   const out: OrderBy[] = [];
   for (const item of list.flatMap((s) => s.split(/,(?=(?:[^`'"]|`[^`]*`|'[^']*'|"[^"]*")*$)/))) {
     if (item.trim() === "") continue;
-    const parser = new Parser(item, tokenize(item));
+    const parser = new Parser(item, tokenize(item), grammar);
     const key = parser.key();
     let ascending = true;
     if (!parser.done()) {

@@ -58,16 +58,21 @@ export function readMeta(path: string): Record<string, unknown> | undefined {
   return value as Record<string, unknown>;
 }
 
-/** Writes meta.yaml atomically (temp + rename), keys sorted and strings quoted like PyYAML. */
-export function writeMeta(path: string, meta: RunMetaFile | ExperimentMetaFile): void {
+/** meta.yaml text: keys sorted and strings quoted like PyYAML's safe_dump. */
+export function renderMeta(meta: RunMetaFile | ExperimentMetaFile): string {
   const sorted = Object.fromEntries(Object.entries(meta).sort(([a], [b]) => (a < b ? -1 : 1)));
-  writeFileAtomic(path, stringify(sorted, { singleQuote: true, lineWidth: 0 }));
+  return stringify(sorted, { singleQuote: true, lineWidth: 0 });
+}
+
+/** Writes meta.yaml atomically (temp + rename). */
+export function writeMeta(path: string, meta: RunMetaFile | ExperimentMetaFile): void {
+  writeFileAtomic(path, renderMeta(meta));
 }
 
 const str = (v: unknown) => (v === null || v === undefined ? "" : String(v));
 const num = (v: unknown) => (v === null || v === undefined || v === "" || !Number.isFinite(Number(v)) ? null : Number(v));
 
-export function experimentFromMeta(meta: Record<string, unknown>, folderId: string): Experiment {
+export function experimentFromMeta(meta: Record<string, unknown>, folderId: string, tags: Record<string, string> = {}): Experiment {
   return {
     experimentId: str(meta.experiment_id ?? folderId),
     name: str(meta.name),
@@ -75,6 +80,7 @@ export function experimentFromMeta(meta: Record<string, unknown>, folderId: stri
     lifecycleStage: meta.lifecycle_stage === "deleted" ? "deleted" : "active",
     creationTime: num(meta.creation_time),
     lastUpdateTime: num(meta.last_update_time),
+    tags,
   };
 }
 

@@ -38,7 +38,7 @@ export function listExperiments(root: string, options: { includeDeleted?: boolea
     if (NOT_EXPERIMENTS.has(id)) continue;
     const meta = readMeta(join(root, id, "meta.yaml"));
     if (!meta) continue;
-    const experiment = experimentFromMeta(meta, id);
+    const experiment = experimentFromMeta(meta, id, readKeyValues(join(root, id, "tags")));
     if (experiment.lifecycleStage === "active" || options.includeDeleted) out.push(experiment);
   }
   return out.sort((a, b) => a.experimentId.length - b.experimentId.length || (a.experimentId < b.experimentId ? -1 : 1));

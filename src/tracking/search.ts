@@ -57,7 +57,11 @@ function likeRegex(pattern: string, insensitive: boolean): RegExp {
 
 /** One clause on one run. A run without the key never matches, whatever the comparator. */
 export function matches(run: Run, clause: Clause): boolean {
-  const v = valueOf(run, clause.key);
+  return compareValue(valueOf(run, clause.key), clause);
+}
+
+/** A clause's comparison on a value (an object's value of the clause's key); undefined never matches. */
+export function compareValue(v: number | string | undefined, clause: Clause): boolean {
   if (v === undefined) return false;
   const want = clause.value;
   switch (clause.comparator) {

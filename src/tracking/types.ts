@@ -18,6 +18,8 @@ export interface Experiment {
   /** Epoch ms, or null when the meta.yaml does not record it (old MLflow versions). */
   creationTime: number | null;
   lastUpdateTime: number | null;
+  /** `<exp_id>/tags/<key>` files, as MLflow's file store keeps experiment tags. */
+  tags: Record<string, string>;
 }
 
 export interface RunInfo {

@@ -4,6 +4,7 @@ import { createReadStream, existsSync, statSync } from "node:fs";
 import { constants } from "node:os";
 import { resolve } from "node:path";
 import { MlfError } from "../errors.js";
+import { feastLineageTags, type FeastLineage } from "./feast-lineage.js";
 import { HEARTBEAT_INTERVAL_MS } from "./liveness.js";
 import type { RunInfo, RunStatus } from "./types.js";
 import { endRun, heartbeat, logArtifact, setTag, startRun } from "./write.js";
@@ -23,6 +24,8 @@ export interface TrackedCommand {
   env?: NodeJS.ProcessEnv;
   /** The feature registry version to record (tag `mlf.feature_registry.version`), when run inside a repository. */
   featureRegistryVersion?: number;
+  /** The features the command trains on: written as Feast's lineage tags (`feast.feature_service`, ...). */
+  lineage?: FeastLineage;
   /** Heartbeat refresh period in ms. */
   heartbeatMs?: number;
   /** Called once the run exists, before the command starts. */
@@ -81,6 +84,7 @@ export async function runTracked(root: string, options: TrackedCommand): Promise
     "mlf.command": commandLine,
     ...(git && { "mlflow.source.git.commit": git.commit, "mlf.git.dirty": String(git.dirty) }),
     ...(options.featureRegistryVersion !== undefined && { "mlf.feature_registry.version": String(options.featureRegistryVersion) }),
+    ...(options.lineage && feastLineageTags(options.lineage)),
     ...(inputs.length > 0 && { "mlf.inputs": JSON.stringify(inputs) }),
   };
   const run = startRun(root, {

@@ -7,7 +7,7 @@ import { MlfError } from "../errors.js";
 import { appendLine, readFileIfExists, tempPathFor, withFileLock, writeFileAtomic } from "../util/fs.js";
 import { metricLine } from "./files.js";
 import { livenessTags } from "./liveness.js";
-import { readMeta, statusCodes, writeMeta, type RunMetaFile } from "./meta.js";
+import { readMeta, renderMeta, statusCodes, writeMeta, type RunMetaFile } from "./meta.js";
 import { checkArtifactPath, checkExperimentName, checkKey, checkParamValue, checkTagValue, limits } from "./names.js";
 import { getExperiment, listExperiments, locateRun, readRunInfo, runDir, type RunRef } from "./read.js";
 import type { Experiment, RunInfo, RunStatus } from "./types.js";
@@ -57,24 +57,47 @@ function defaultUser(): string {
   }
 }
 
-/** Creates MLflow's Default experiment (`0`) when the store is new. */
-function ensureDefaultExperiment(root: string): void {
-  if (existsSync(join(root, "0", "meta.yaml"))) return;
+/**
+ * Where a new experiment's artifacts go: a `file://` folder of the store by default, or the
+ * artifact root an MLflow server hands out (`mlflow-artifacts:/` + id when it proxies them).
+ */
+export type ArtifactRootFor = (experimentId: string) => string;
+
+/**
+ * Creates MLflow's Default experiment (`0`) when the store is new. Creation is exclusive, so
+ * two processes creating it at once write it once.
+ */
+export function ensureDefaultExperiment(root: string, artifactRootFor: ArtifactRootFor = (id) => artifactRoot(root, id)): void {
+  const file = join(root, "0", "meta.yaml");
+  if (existsSync(file)) return;
   const now = Date.now();
-  writeMeta(join(root, "0", "meta.yaml"), { artifact_location: artifactRoot(root, "0"), creation_time: now, experiment_id: "0", last_update_time: now, lifecycle_stage: "active", name: "Default" });
+  createExclusive(file, renderMeta({ artifact_location: artifactRootFor("0"), creation_time: now, experiment_id: "0", last_update_time: now, lifecycle_stage: "active", name: "Default" }));
+}
+
+export interface CreateExperimentOptions {
+  artifactRootFor?: ArtifactRootFor;
+  /** MLflow's explicit `artifact_location` (wins over artifactRootFor). */
+  artifactLocation?: string;
+  tags?: Record<string, string>;
 }
 
 /** Creates an experiment with MLflow's random integer id; conflict when the name is taken. */
-export function createExperiment(root: string, name: string): Experiment {
+export function createExperiment(root: string, name: string, options: CreateExperimentOptions = {}): Experiment {
   checkExperimentName(name);
+  for (const [k, v] of Object.entries(options.tags ?? {})) {
+    checkKey("tag", k);
+    checkTagValue(k, v);
+  }
+  const rootFor = options.artifactRootFor ?? ((id: string) => artifactRoot(root, id));
   return withFileLock(join(root, ".experiments"), () => {
-    ensureDefaultExperiment(root);
+    ensureDefaultExperiment(root, rootFor);
     if (listExperiments(root, { includeDeleted: true }).some((e) => e.name === name)) {
       throw new MlfError("conflict", `An experiment named "${name}" already exists in ${root}; use it with -e "${name}" or pick another name.`);
     }
     const id = (BigInt(`0x${randomBytes(8).toString("hex")}`) & 0x7fffffffffffffffn).toString();
     const now = Date.now();
-    writeMeta(join(root, id, "meta.yaml"), { artifact_location: artifactRoot(root, id), creation_time: now, experiment_id: id, last_update_time: now, lifecycle_stage: "active", name });
+    for (const [k, v] of Object.entries(options.tags ?? {})) writeFileAtomic(join(root, id, "tags", k), v);
+    writeMeta(join(root, id, "meta.yaml"), { artifact_location: options.artifactLocation ?? rootFor(id), creation_time: now, experiment_id: id, last_update_time: now, lifecycle_stage: "active", name });
     return getExperiment(root, id);
   });
 }
@@ -126,8 +149,12 @@ export function startRun(root: string, options: StartRunOptions = {}): RunInfo {
   const runId = randomUUID().replaceAll("-", "");
   const expDir = join(root, experiment.experimentId);
   const tmp = join(expDir, `.tmp-${runId}`);
+  // MLflow's rule (artifact location + run id + artifacts) for runs whose artifacts an MLflow
+  // server proxies; a local store keeps its own folder (experiments copied from another
+  // machine record that machine's paths).
+  const proxied = experiment.artifactLocation.startsWith("mlflow-artifacts:");
   const meta: RunMetaFile = {
-    artifact_uri: `${artifactRoot(root, experiment.experimentId)}/${runId}/artifacts`,
+    artifact_uri: `${proxied ? experiment.artifactLocation.replace(/\/$/, "") : artifactRoot(root, experiment.experimentId)}/${runId}/artifacts`,
     end_time: null,
     entry_point_name: "",
     experiment_id: experiment.experimentId,
@@ -252,7 +279,7 @@ export function setTag(root: string, run: string | RunRef, key: string, value: s
 }
 
 /** Read-modify-write of a run's meta.yaml under its lock, keeping keys mlf does not know. */
-function updateRunMeta(root: string, r: RunRef, change: (meta: Record<string, unknown>) => Record<string, unknown>): void {
+export function updateRunMeta(root: string, r: RunRef, change: (meta: Record<string, unknown>) => Record<string, unknown>): void {
   const file = join(runDir(root, r), "meta.yaml");
   withFileLock(file, () => {
     const meta = readMeta(file);

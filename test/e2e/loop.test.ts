@@ -3,7 +3,6 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { mlf, ROOT, tempDir } from "../helpers.js";
 import { busiestRoute } from "../../scripts/demo/entity.js";
 import { runLoop } from "../../scripts/demo/loop.js";
@@ -25,12 +24,12 @@ test("raw departures -> training set -> tracked run -> champion -> online store 
   // The registry's champion is the version that answered.
   const champion = mlf(["-C", repo, "registry", "show", "delay_model@champion", "--json"]);
   assert.equal(champion.status, 0, champion.stderr);
-  const version = champion.json<{ version: number; runId: string; storageLocation: string; featureService: string; entityKeys: string[] }>();
-  assert.equal(String(version.version), String(result.served.model_version));
+  const version = champion.json<{ version: string; run_id: string; mlf: { artifact_dir: string; feature_service: string; entity_keys: string[] } }>();
+  assert.equal(version.version, String(result.served.model_version));
   assert.equal(result.served.model, "delay_model");
-  assert.equal(version.runId, result.runId);
-  assert.equal(version.featureService, "delay_model");
-  assert.deepEqual(version.entityKeys, ["origin", "route"]);
+  assert.equal(version.run_id, result.runId);
+  assert.equal(version.mlf.feature_service, "delay_model");
+  assert.deepEqual(version.mlf.entity_keys, ["origin", "route"]);
 
   // The champion's registered ONNX file, run by onnxruntime on what get-online returns now,
   // gives the served prediction (and the TypeScript model in the run's artifacts agrees).
@@ -41,7 +40,7 @@ test("raw departures -> training set -> tracked run -> champion -> online store 
   assert.equal(names.length, 10);
   assert.deepEqual(names.map((n) => features[n]), Object.values(result.features));
   const ort = await import("onnxruntime-node");
-  const session = await ort.InferenceSession.create(join(fileURLToPath(version.storageLocation), "model.onnx"));
+  const session = await ort.InferenceSession.create(join(version.mlf.artifact_dir, "model.onnx"));
   const input = Float32Array.from(names.map((n) => features[n] ?? Number.NaN));
   const out = await session.run({ input: new ort.Tensor("float32", input, [1, names.length]) });
   const probability = (out.probabilities!.data as Float32Array)[1]!;
@@ -70,11 +69,12 @@ test("raw departures -> training set -> tracked run -> champion -> online store 
   // The run recorded its metrics and the digest of the exact training set it read.
   const run = mlf(["-C", repo, "track", "show", result.runId, "--json"]);
   assert.equal(run.status, 0, run.stderr);
-  const shown = run.json<{ params: Record<string, string>; metrics: Record<string, { value: number }>; info: { status: string } }>();
+  const shown = run.json<{ data: { params: { key: string; value: string }[]; metrics: { key: string; value: number }[] }; info: { status: string } }>();
   assert.equal(shown.info.status, "FINISHED");
-  const auc = shown.metrics.auc!.value;
+  const metric = (key: string) => shown.data.metrics.find((m) => m.key === key)!.value;
+  const auc = metric("auc");
   assert.ok(auc > 0.55 && auc <= 1, `held-out AUC ${auc}`);
-  assert.ok(shown.metrics.log_loss!.value > 0 && shown.metrics.log_loss!.value < 0.69, `log loss ${shown.metrics.log_loss!.value}`);
+  assert.ok(metric("log_loss") > 0 && metric("log_loss") < 0.69, `log loss ${metric("log_loss")}`);
   const digest = createHash("sha256").update(readFileSync(join(repo, "data", "training_set.parquet"))).digest("hex");
-  assert.equal(shown.params.training_set_sha256, digest);
+  assert.equal(shown.data.params.find((p) => p.key === "training_set_sha256")?.value, digest);
 });

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { copyToTemp, MLF, mlf, REFERENCE_MODEL, SHARED, tempDir } from "../helpers.js";
+import { copyToTemp, MLF, MLRUNS_IRIS, mlf, REFERENCE_MODEL, tempDir } from "../helpers.js";
 
 const MODEL = REFERENCE_MODEL;
 
@@ -22,10 +22,10 @@ test("8 parallel registrations get versions 1..8, each exactly once", async (t) 
   const dir = tempDir(t);
   const runs = await Promise.all(Array.from({ length: 8 }, () => mlfAsync(["registry", "register", "par", "--file", MODEL, "--json"], dir)));
   for (const r of runs) assert.equal(r.status, 0, r.stderr);
-  const versions = runs.map((r) => (JSON.parse(r.stdout) as { version: number }).version).sort((a, b) => a - b);
+  const versions = runs.map((r) => Number((JSON.parse(r.stdout) as { version: string }).version)).sort((a, b) => a - b);
   assert.deepEqual(versions, [1, 2, 3, 4, 5, 6, 7, 8]);
-  const listed = mlf(["registry", "versions", "par", "--json"], { cwd: dir }).json<{ version: number }[]>();
-  assert.deepEqual(listed.map((v) => v.version), [1, 2, 3, 4, 5, 6, 7, 8]);
+  const listed = mlf(["registry", "versions", "par", "--json"], { cwd: dir }).json<{ version: string }[]>();
+  assert.deepEqual(listed.map((v) => v.version), ["1", "2", "3", "4", "5", "6", "7", "8"]);
   const events = readFileSync(join(dir, "mlruns", "models", "par", "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { action: string; version?: number });
   assert.equal(events[0]!.action, "create_model");
   assert.equal(events.filter((e) => e.action === "create_model").length, 1);
@@ -34,17 +34,18 @@ test("8 parallel registrations get versions 1..8, each exactly once", async (t) 
 });
 
 test("the CLI reads MLflow's registry as it is, with lineage from the run", (t) => {
-  const root = copyToTemp(t, join(SHARED, "fixtures", "mlruns-iris"));
+  const root = copyToTemp(t, MLRUNS_IRIS);
   const ls = mlf(["registry", "--tracking-dir", root, "ls", "--json"]);
   assert.equal(ls.status, 0, ls.stderr);
-  assert.deepEqual(ls.json<{ name: string; latestVersion: number }[]>().map((m) => [m.name, m.latestVersion]), [["SVMClassifier", 1]]);
+  assert.deepEqual(ls.json<{ name: string; latest_versions: { version: string }[] }[]>().map((m) => [m.name, m.latest_versions.map((v) => v.version)]), [["SVMClassifier", ["1"]]]);
   const show = mlf(["registry", "show", "SVMClassifier/1", "--json"], { env: { MLF_TRACKING_DIR: root } });
   assert.equal(show.status, 0, show.stderr);
-  const detail = show.json<{ lineage: { runName: string; gitCommit: string; metrics: Record<string, number> }; flavors: string[] }>();
-  assert.equal(detail.lineage.runName, "SVM_kernel");
-  assert.equal(detail.lineage.gitCommit, "4ef3874fc02b1fbd4acf5315fb491172b904d53c");
-  assert.ok(Math.abs(detail.lineage.metrics.metric_0! - 0.9666666666666667) < 1e-12);
-  assert.deepEqual(detail.flavors, ["python_function", "sklearn"]);
+  const detail = show.json<{ run_id: string; mlf: { lineage: { run_name: string; git_commit: string; metrics: Record<string, number> }; flavors: string[] } }>();
+  assert.equal(detail.run_id, "8595f7931d3943f4a7ee038c1728c2c3");
+  assert.equal(detail.mlf.lineage.run_name, "SVM_kernel");
+  assert.equal(detail.mlf.lineage.git_commit, "4ef3874fc02b1fbd4acf5315fb491172b904d53c");
+  assert.ok(Math.abs(detail.mlf.lineage.metrics.metric_0! - 0.9666666666666667) < 1e-12);
+  assert.deepEqual(detail.mlf.flavors, ["python_function", "sklearn"]);
 });
 
 test("a registration inside a repository checks --features against the applied registry", (t) => {
@@ -69,8 +70,8 @@ test("a registration inside a repository checks --features against the applied r
   const missing = mlf(["registry", "show", "m/7", "--json"], { cwd: repo });
   assert.equal(missing.status, 2);
   assert.equal(missing.json<{ error: { code: string } }>().error.code, "not_found");
-  const shown = mlf(["registry", "show", "models:/m@champion", "--json"], { cwd: repo }).json<{ version: number; digest: { verified: boolean } }>();
-  assert.deepEqual([shown.version, shown.digest.verified], [1, true]);
+  const shown = mlf(["registry", "show", "models:/m@champion", "--json"], { cwd: repo }).json<{ version: string; aliases: string[]; mlf: { digest: { verified: boolean } } }>();
+  assert.deepEqual([shown.version, shown.aliases, shown.mlf.digest.verified], ["1", ["champion"], true]);
   const deleted = mlf(["registry", "delete-version", "m", "1", "--json"], { cwd: repo }).json();
   assert.deepEqual(deleted, { version: 1, removedAliases: ["champion"] });
   const history = mlf(["registry", "history", "m", "--json"], { cwd: repo }).json<{ action: string }[]>();

@@ -7,7 +7,7 @@ import { MLF, mlf, tempDir } from "../helpers.js";
 test("--help lists every command of the contract", () => {
   const help = mlf(["--help"]);
   assert.equal(help.status, 0);
-  for (const name of ["init", "plan", "apply", "teardown", "entities", "feature-views", "feature-services", "sources", "materialize", "materialize-incremental", "get-historical", "get-online", "serve", "track", "registry"]) {
+  for (const name of ["init", "plan", "apply", "teardown", "entities", "feature-views", "feature-services", "sources", "materialize", "materialize-incremental", "get-historical", "get-online", "serve", "server", "track", "registry"]) {
     assert.match(help.stdout, new RegExp(`^  ${name}\\b`, "m"), name);
   }
 });

@@ -4,11 +4,11 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { SHARED, mlf, tempDir } from "../helpers.js";
+import { mlf, MLRUNS_IRIS, tempDir } from "../helpers.js";
 import { getMetricHistory, getRun, listExperiments, listRunIds } from "../../src/tracking/read.js";
 import { searchRuns } from "../../src/tracking/search.js";
 
-const FIXTURE = join(SHARED, "fixtures", "mlruns-iris");
+const FIXTURE = MLRUNS_IRIS;
 const EXP = "853099972095872099";
 
 /** sha256 over every path, mode and content under a folder: any change at all changes it. */
@@ -63,14 +63,14 @@ test("every read command leaves the fixture byte for byte as it was", (t) => {
     assert.equal(r.status, 0, r.stderr);
     return r;
   };
-  const runs = run(["ls", "--json"]).json<{ info: { runId: string } }[]>();
+  const runs = run(["ls", "--json"]).json<{ info: { run_id: string } }[]>();
   assert.equal(runs.length, 13);
   run(["ls", "--filter", "metrics.metric_0 > 0.9", "--order-by", "metrics.metric_0 DESC"]);
   run(["ls", "--no-index"]);
   run(["experiments", "--json"]);
-  run(["show", runs[0]!.info.runId]);
-  run(["compare", runs[0]!.info.runId, runs[1]!.info.runId]);
-  run(["plot", runs[0]!.info.runId, "--metric", "metric_0"]);
+  run(["show", runs[0]!.info.run_id]);
+  run(["compare", runs[0]!.info.run_id, runs[1]!.info.run_id]);
+  run(["plot", runs[0]!.info.run_id, "--metric", "metric_0"]);
   assert.equal(digestTree(FIXTURE), before);
 });
 
@@ -86,6 +86,6 @@ test("search over the fixture: filter, order and the index agree with a full sca
   assert.deepEqual(ids(second), ids(scanned));
   const values = scanned.runs.map((r) => r.metrics.metric_0!.value);
   assert.deepEqual(values, [...values].sort((a, b) => b - a));
-  const experiments = mlf(["track", "experiments", "--json", "--tracking-dir", FIXTURE], { env: { MLF_CACHE_DIR: cacheDir } }).json<{ name: string; runs: number }[]>();
-  assert.deepEqual(experiments.map((e) => [e.name, e.runs]), [["Default", 0], ["MLOps_CA_2", 13]]);
+  const experiments = mlf(["track", "experiments", "--json", "--tracking-dir", FIXTURE], { env: { MLF_CACHE_DIR: cacheDir } }).json<{ name: string; mlf: { runs: number } }[]>();
+  assert.deepEqual(experiments.map((e) => [e.name, e.mlf.runs]), [["Default", 0], ["MLOps_CA_2", 13]]);
 });

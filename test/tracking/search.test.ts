@@ -72,10 +72,10 @@ test("mlf track ls --filter/--order-by --json, and a bad filter exits 2", (t) =>
   const env = { MLF_CACHE_DIR: tempDir(t) };
   const ls = mlf(["track", "ls", "--json", "--tracking-dir", root, "--filter", "metrics.auc > 0.5", "--order-by", "metrics.auc ASC"], { env });
   assert.equal(ls.status, 0, ls.stderr);
-  assert.deepEqual(ls.json<{ info: { runName: string } }[]>().map((r) => r.info.runName), ["b", "c", "a"]);
+  assert.deepEqual(ls.json<{ info: { run_name: string } }[]>().map((r) => r.info.run_name), ["b", "c", "a"]);
   const bad = mlf(["track", "ls", "--tracking-dir", root, "--filter", "metrics.auc >> 1"], { env });
   assert.equal(bad.status, 2);
-  const compare = mlf(["track", "compare", "--json", "--tracking-dir", root, ...ls.json<{ info: { runId: string } }[]>().slice(1).map((r) => r.info.runId)], { env });
+  const compare = mlf(["track", "compare", "--json", "--tracking-dir", root, ...ls.json<{ info: { run_id: string } }[]>().slice(1).map((r) => r.info.run_id)], { env });
   const c = compare.json<{ metrics: { key: string; differs: boolean }[]; params: { key: string; differs: boolean }[] }>();
   assert.deepEqual(c.metrics.find((m) => m.key === "auc")?.differs, false);
   assert.deepEqual(c.params.find((p) => p.key === "model")?.differs, true);

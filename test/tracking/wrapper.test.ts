@@ -92,10 +92,11 @@ test("start, log and end by hand; MLF_RUN_ID is the default run", (t) => {
   assert.equal(conflict.json<{ error: { code: string } }>().error.code, "conflict");
   assert.equal(mlf(["track", "log-metric", "acc", "abc"], { env: withRun }).status, 2);
   assert.equal(mlf(["track", "end", "--status", "killed"], { env: withRun }).status, 0);
-  const run = mlf(["track", "show", id, "--json"], { env }).json<{ info: { status: string }; metrics: Record<string, { value: number; step: number; timestamp: number }>; tags: Record<string, string> }>();
+  type KeyValue = { key: string; value: string };
+  const run = mlf(["track", "show", id, "--json"], { env }).json<{ info: { status: string }; data: { metrics: { key: string }[]; tags: KeyValue[] } }>();
   assert.equal(run.info.status, "KILLED");
-  assert.deepEqual(run.metrics.acc, { key: "acc", value: 0.8, step: 2, timestamp: Date.parse("2024-01-01T00:00:00Z") });
-  assert.equal(run.tags.stage, "dev");
+  assert.deepEqual(run.data.metrics.find((m) => m.key === "acc"), { key: "acc", value: 0.8, timestamp: Date.parse("2024-01-01T00:00:00Z"), step: 2 });
+  assert.equal(run.data.tags.find((t) => t.key === "stage")?.value, "dev");
   const noRun = mlf(["track", "log-metric", "acc", "1"], { env });
   assert.equal(noRun.status, 2);
   assert.match(noRun.stderr, /MLF_RUN_ID/);

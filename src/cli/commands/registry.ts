@@ -58,7 +58,7 @@ export function register(program: Command): void {
         ...(o.description !== undefined && { description: o.description }),
         ...(definitions !== undefined && { definitions }),
       });
-      if (g.json) printJson(version);
+      if (g.json) printJson((await import("../../mlflow/json.js")).modelVersionJson(version));
       else printLine(`Registered ${name} version ${version.version} (models:/${name}/${version.version}).`);
       if (definitions === undefined && (o.features?.length || o.service)) info(g, "Not inside a feature repository: feature references were not checked against a registry.");
     });
@@ -70,7 +70,11 @@ export function register(program: Command): void {
       const { g, trackingDir } = await context(command);
       const { listModels } = await import("../../models/catalogue.js");
       const models = listModels(trackingDir);
-      if (g.json) return printJson(models);
+      if (g.json) {
+        const { registeredModelJson } = await import("../../mlflow/json.js");
+        const { listVersions } = await import("../../models/store.js");
+        return printJson(models.map((m) => registeredModelJson(m, listVersions(trackingDir, m.name))));
+      }
       const rows = [];
       for (const m of models) rows.push([m.name, m.latestVersion, m.production, m.staging, aliasText(m.aliases), await time(m.lastUpdatedTimestamp), m.description]);
       await printTable(g, ["name", "latest", "production", "staging", "aliases", "updated", "description"], rows);
@@ -84,7 +88,7 @@ export function register(program: Command): void {
       const { g, trackingDir } = await context(command);
       const { listVersions } = await import("../../models/store.js");
       const versions = listVersions(trackingDir, name, { includeDeleted: o.all === true });
-      if (g.json) return printJson(versions);
+      if (g.json) return printJson(versions.map((await import("../../mlflow/json.js")).modelVersionJson));
       const rows = [];
       for (const v of versions) rows.push([v.version, v.currentStage, v.aliases.join(", "), v.runId, await time(v.creationTimestamp), v.description]);
       await printTable(g, ["version", "stage", "aliases", "run", "created", "description"], rows);
@@ -97,7 +101,20 @@ export function register(program: Command): void {
       const { g, trackingDir } = await context(command);
       const { describeModel, describeVersion } = await import("../../models/catalogue.js");
       const detail = ref.includes("/") || ref.includes("@") ? describeVersion(trackingDir, ref) : describeModel(trackingDir, ref);
-      if (g.json) return printJson(detail);
+      if (g.json) {
+        const { modelVersionJson, registeredModelJson } = await import("../../mlflow/json.js");
+        const { versionArtifactDir } = await import("../../models/uri.js");
+        if ("versions" in detail) return printJson(registeredModelJson(detail, detail.versions));
+        // MLflow's ModelVersion, plus what mlf knows beyond it in a separate `mlf` field.
+        const lineage = detail.lineage === null || "missing" in detail.lineage ? detail.lineage : {
+          run_id: detail.lineage.runId, run_name: detail.lineage.runName, experiment_id: detail.lineage.experimentId, status: detail.lineage.status,
+          start_time: detail.lineage.startTime, end_time: detail.lineage.endTime, params: detail.lineage.params, metrics: detail.lineage.metrics, git_commit: detail.lineage.gitCommit,
+        };
+        return printJson({
+          ...modelVersionJson(detail),
+          mlf: { uri: detail.uri, artifact_dir: versionArtifactDir(trackingDir, detail), flavors: detail.flavors, signature: detail.signature, features: detail.features, feature_service: detail.featureService, entity_keys: detail.entityKeys, digest: detail.digest, lineage },
+        });
+      }
       await printYaml(detail);
     });
 

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
-import { MlfError } from "../../errors.js";
-import { collect, globalOptions } from "../context.js";
+import { collect, globalOptions, numberFlag as number } from "../context.js";
 import { printJson } from "../render.js";
 
 interface ServeFlags {
@@ -11,12 +10,6 @@ interface ServeFlags {
   pollInterval: string;
   bodyLimit: string;
   timeout: string;
-}
-
-function number(flag: string, text: string, min: number): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < min) throw new MlfError("usage", `${flag} must be a number >= ${min}, not "${text}".`);
-  return n;
 }
 
 /**

@@ -5,6 +5,7 @@ import type { ResolvedTrackingDir } from "../../tracking/dir.js";
 import type { Run } from "../../tracking/types.js";
 import { collect, globalOptions, type GlobalOptions } from "../context.js";
 import { info, paint, printJson, printLine, printTable, warn } from "../render.js";
+import { keyValues, registerRun } from "./track-run.js";
 
 /** `mlf track ...`: thin commands over src/tracking (MLflow's file layout, SPEC section 6). */
 
@@ -30,16 +31,6 @@ function runId(command: Command): string {
   return id;
 }
 
-function keyValues(pairs: string[] = [], what: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf("=");
-    if (eq <= 0) throw new MlfError("usage", `"${pair}" is not a ${what}; write key=value.`);
-    out[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return out;
-}
-
 function integer(text: string | undefined, what: string): number | undefined {
   if (text === undefined) return undefined;
   if (!/^-?\d+$/.test(text.trim())) throw new MlfError("usage", `${what} must be an integer, got "${text}".`);
@@ -55,6 +46,15 @@ const statusText = (g: GlobalOptions, r: Run) => {
 const fmt = (v: string | number | undefined) => (v === undefined ? "" : typeof v === "number" ? String(Number(v.toPrecision(6))) : v);
 const warnAll = (g: GlobalOptions, warnings: string[]) => warnings.forEach((w) => warn(g, w));
 
+/**
+ * MLflow's Run object, plus what only mlf knows in a separate `mlf` field (never inside
+ * MLflow's fields): the liveness of a RUNNING run and the local folder of its artifacts.
+ */
+async function runWithLiveness(): Promise<(run: Run) => object> {
+  const { runJson } = await import("../../mlflow/json.js");
+  return (run) => ({ ...runJson(run), mlf: { liveness: run.liveness, artifact_dir: run.info.artifactDir } });
+}
+
 export function register(program: Command): void {
   const track = program
     .command("track")
@@ -63,40 +63,7 @@ export function register(program: Command): void {
     .enablePositionalOptions();
   const withRun = (c: Command) => c.option("--run <id>", "run id (default: $MLF_RUN_ID)");
 
-  track
-    .command("run")
-    .description("run a command as a tracked run (put the command after --)")
-    .argument("<command...>", "the command and its arguments")
-    .option("-e, --experiment <name>", "experiment name or id (created if missing)")
-    .option("-n, --name <name>", "run name")
-    .option("-p, --param <key=value>", "a param (repeatable)", collect)
-    .option("--input <file>", "an input file whose sha256 is recorded (repeatable)", collect)
-    .option("--artifact <path>", "a file or folder logged as an artifact when the command ends (repeatable)", collect)
-    .passThroughOptions()
-    .action(async (cmd: string[], o: { experiment?: string; name?: string; param?: string[]; input?: string[]; artifact?: string[] }, command: Command) => {
-      const g = globalOptions(command);
-      const { dir, repoConfig } = await trackingRoot(command);
-      const { runTracked, signalExitCode } = await import("../../tracking/wrapper.js");
-      let featureRegistryVersion: number | undefined;
-      if (repoConfig !== undefined) {
-        const { readRegistry } = await import("../../repo/registry.js");
-        featureRegistryVersion = readRegistry(repoConfig.registry)?.version;
-      }
-      const result = await runTracked(dir, {
-        command: cmd,
-        ...(o.experiment !== undefined && { experiment: o.experiment }),
-        ...(o.name !== undefined && { runName: o.name }),
-        params: keyValues(o.param, "param"),
-        inputs: o.input ?? [],
-        artifacts: o.artifact ?? [],
-        ...(featureRegistryVersion !== undefined && { featureRegistryVersion }),
-        onStart: (run) => info(g, `mlf: run ${run.runId} (${run.runName}) started in experiment ${run.experimentId}`),
-      });
-      warnAll(g, result.warnings);
-      if (g.json) printJson({ runId: result.run.runId, status: result.status, exitCode: result.exitCode, signal: result.signal, durationMs: result.durationMs });
-      else info(g, `mlf: run ${result.run.runId} ${result.status} in ${(result.durationMs / 1000).toFixed(1)}s`);
-      process.exitCode = result.signal !== null ? signalExitCode(result.signal) : (result.exitCode ?? 1);
-    });
+  registerRun(track, trackingRoot);
 
   track
     .command("start")
@@ -115,7 +82,7 @@ export function register(program: Command): void {
         tags: keyValues(o.tag, "tag"),
         sourceName: "mlf track start",
       });
-      if (g.json) printJson(run);
+      if (g.json) printJson((await import("../../mlflow/json.js")).runInfoJson(run));
       else printLine(run.runId);
     });
 
@@ -125,7 +92,7 @@ export function register(program: Command): void {
       const g = globalOptions(command);
       const { endRun } = await import("../../tracking/write.js");
       const run = endRun(await root(command), runId(command), { status: o.status.toUpperCase() as "FINISHED" });
-      if (g.json) printJson(run);
+      if (g.json) printJson((await import("../../mlflow/json.js")).runInfoJson(run));
       else info(g, `Run ${run.runId} ${run.status}.`);
     });
 
@@ -190,7 +157,7 @@ export function register(program: Command): void {
         useIndex: o.index,
       });
       warnAll(g, warnings);
-      if (g.json) return printJson(runs);
+      if (g.json) return printJson(runs.map(await runWithLiveness()));
       // Columns for the keys the user asked about, so the answer shows why a run matched.
       const keys = [...parseFilter(o.filter).map((c) => c.key), ...parseOrderBy(o.orderBy).map((x) => x.key)].filter((k) => k.kind !== "attribute");
       const extra = [...new Map(keys.map((k) => [`${k.kind}s.${k.name}`, k])).values()];
@@ -208,7 +175,7 @@ export function register(program: Command): void {
       const { getRun } = await import("../../tracking/read.js");
       const { warnings, ...run } = getRun(await root(command), id);
       warnAll(g, warnings);
-      if (g.json) return printJson(run);
+      if (g.json) return printJson((await runWithLiveness())(run));
       const i = run.info;
       printLine(`${paint(g, "bold", i.runName)}  ${i.runId}\n  experiment ${i.experimentId}  status ${statusText(g, run)}  user ${i.userId}\n  start ${time(i.startTime)}  end ${time(i.endTime)}\n  artifacts ${i.artifactDir}`);
       for (const [title, entries] of [["params", Object.entries(run.params)], ["metrics", Object.values(run.metrics).map((m) => [m.key, `${fmt(m.value)} (step ${m.step}, ${time(m.timestamp)})`])], ["tags", Object.entries(run.tags).filter(([k]) => k !== "mlflow.log-model.history")]] as const) {
@@ -269,6 +236,18 @@ export function register(program: Command): void {
     });
 
   track
+    .command("import <db>")
+    .description("bring an MLflow SQLite store (mlflow.db) into the tracking folder: experiments, runs, metric history, registry")
+    .action(async (db: string, _o: object, command: Command) => {
+      const g = globalOptions(command);
+      const { importMlflowDb } = await import("../../mlflow/import-db.js");
+      const dir = await root(command);
+      const summary = importMlflowDb(dir, db);
+      if (g.json) return printJson(summary);
+      info(g, `Imported ${db} into ${dir}: ${summary.experiments} experiments, ${summary.runs} runs (${summary.params} params, ${summary.tags} tags, ${summary.metricPoints} metric points), ${summary.models} models, ${summary.versions} versions, ${summary.aliases} aliases.`);
+    });
+
+  track
     .command("experiments")
     .description("list experiments")
     .option("--all", "include deleted experiments")
@@ -277,7 +256,8 @@ export function register(program: Command): void {
       const { listExperiments, listRunIds } = await import("../../tracking/read.js");
       const dir = await root(command);
       const list = listExperiments(dir, { includeDeleted: o.all === true }).map((e) => ({ ...e, runs: listRunIds(dir, e.experimentId).length }));
-      if (g.json) return printJson(list);
+      const { experimentJson } = await import("../../mlflow/json.js");
+      if (g.json) return printJson(list.map((e) => ({ ...experimentJson(e), mlf: { runs: e.runs } })));
       await printTable(g, ["id", "name", "runs", "lifecycle", "created"], list.map((e) => [e.experimentId, e.name, e.runs, e.lifecycleStage, time(e.creationTime)]));
     });
 }
