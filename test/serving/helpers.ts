@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { startServer, type ServeOptions, type Server } from "../../src/serving/server.js";
 import { REFERENCE_EXPECTED, REFERENCE_MODEL } from "../helpers.js";
 
