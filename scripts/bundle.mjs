@@ -36,7 +36,9 @@ await build({
   // import.meta has no CommonJS equivalent: `url` is the bundle's own (resolving packages from
   // it finds the same node_modules), computed only when asked for.
   define: { "import.meta": "__mlfImportMeta" },
-  banner: { js: 'const __mlfImportMeta = { get url() { return require("node:url").pathToFileURL(__filename).href; }, filename: __filename, dirname: __dirname };' },
+  // "use strict" first: the banner would otherwise end the directive prologue and leave the
+  // bundle (all of it ES module code, strict by definition) in sloppy mode.
+  banner: { js: '"use strict";\nconst __mlfImportMeta = { get url() { return require("node:url").pathToFileURL(__filename).href; }, filename: __filename, dirname: __dirname };' },
   sourcemap: "linked",
   legalComments: "none",
   logLevel: "warning",

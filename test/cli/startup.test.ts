@@ -39,6 +39,11 @@ test("help, catalogue and get-online load neither DuckDB, onnxruntime nor fastif
   assert.ok(plan.some((f) => /[/\\]@duckdb[/\\]/.test(f)), "plan checks the data in DuckDB");
 });
 
+test("the bundle runs in strict mode, as its ES module sources do", () => {
+  const bundle = readFileSync(join(ROOT, "dist", "bundle", "mlf.cjs"), "utf8");
+  assert.match(bundle, /^"use strict";\n/, "the directive must come before the banner's code");
+});
+
 test("the package's library entry is the compiled library, not the CLI bundle", async () => {
   const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { name: string; main: string; bin: Record<string, string> };
   assert.equal(pkg.bin.mlf, "bin/mlf");
