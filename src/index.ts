@@ -27,7 +27,8 @@ export { coerceKey, encodeFeature, encodeTime } from "./online/codec.js";
 export { resolveTrackingDir, resolveTrackingRoot, type TrackingDirOptions, type ResolvedTrackingDir } from "./tracking/dir.js";
 export { getRun, getExperiment, getMetricHistory, listExperiments, listRunIds, locateRun, type RunRef } from "./tracking/read.js";
 export type { Experiment, Run, RunInfo, RunStatus, Metric, Liveness } from "./tracking/types.js";
-export { registerModel, type RegisterOptions } from "./models/register.js";
+export { registerModel, type RegisterOptions, type VersionCandidate, type VersionAttachment } from "./models/register.js";
+export { registerMonitoredModel, type MonitoredRegisterOptions } from "./monitor/register.js";
 export { listModels, describeModel, describeVersion, type ModelSummary, type VersionDetail } from "./models/catalogue.js";
 export { listVersions, readModel, readVersion, type ModelVersion, type RegisteredModel } from "./models/store.js";
 export { setAlias, deleteAlias, transitionStage, deleteVersion, type StageChange } from "./models/lifecycle.js";
@@ -61,3 +62,9 @@ export {
   type ExplainMethod,
   type Transform,
 } from "./explain/explainer.js";
+export { monitorDrift, type DriftRequest, type ModelDriftReport } from "./monitor/model-drift.js";
+export type { DriftReport, FeatureDrift, DriftOptions } from "./monitor/drift.js";
+export { readReference, backgroundRows, type VersionReference } from "./monitor/read-reference.js";
+export type { ReferenceProfile, FeatureProfile, ReferenceSample } from "./monitor/profile-format.js";
+export { DEFAULT_LOG_DIR, LOG_COLUMNS, KEY_PREFIX, STATUS_PREFIX, logFilePath, logFolder, listLogFiles } from "./monitor/logs.js";
+export { statTests, type StatTestName } from "./monitor/stattests/tests.js";

@@ -23,6 +23,7 @@ const modules: Record<string, () => Promise<CommandModule>> = {
   server: () => import("./commands/server.js"),
   track: () => import("./commands/track.js"),
   registry: () => import("./commands/registry.js"),
+  monitor: () => import("./commands/monitor.js"),
 };
 
 /** Command names (and aliases) to the module that registers them. */
@@ -45,6 +46,7 @@ const moduleOf: Record<string, keyof typeof modules> = {
   server: "server",
   track: "track",
   registry: "registry",
+  monitor: "monitor",
 };
 
 /** The first word of argv that is not a global flag or its value: the command's name. */
