@@ -1,10 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { listVersions, readAliases } from "../../src/models/store.js";
 import { getRun } from "../../src/tracking/read.js";
 import { prepareData } from "../../scripts/demo/prepare.js";
+import { repoCopy } from "../../scripts/demo/repo-copy.js";
 import { mlf, ROOT, tempDir } from "../helpers.js";
 
 interface RunJson {
@@ -16,9 +17,7 @@ interface RunJson {
 }
 
 test("the bundled pipeline trains the delay model with the demo's trainer: promoted first, an equal retrain rejected", async (t) => {
-  const repo = tempDir(t, "mlf-bundled-");
-  const from = join(ROOT, "feature_repo");
-  cpSync(from, repo, { recursive: true, filter: (src) => !/[/\\](data|mlruns|\.mlf)([/\\]|$)/.test(src.slice(from.length)) });
+  const repo = repoCopy(join(ROOT, "feature_repo"), tempDir(t, "mlf-bundled-"));
   // train.mjs finds the package by walking up from the repository, which a temp copy is not
   // inside: point the copy's at this package's build.
   writeFileSync(join(repo, "train.mjs"), `await import(${JSON.stringify(join(ROOT, "dist", "scripts", "demo", "train-job.js"))});\n`);
