@@ -34,7 +34,7 @@ server.listen(0, "127.0.0.1", () => console.log(JSON.stringify({ url: "http://12
 `;
 
 /** Starts a child process that prints a JSON line with `url` on stdout once it listens. */
-function startChild(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; url: string }> {
+export function startChild(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(command, args, { stdio: ["ignore", "pipe", "ignore"], env });
   return new Promise((resolve, reject) => {
     let out = "";
@@ -47,7 +47,7 @@ function startChild(command: string, args: string[], env: NodeJS.ProcessEnv = pr
   });
 }
 
-async function stop(child: ChildProcess): Promise<void> {
+export async function stop(child: ChildProcess): Promise<void> {
   const done = new Promise((r) => child.once("exit", r));
   child.kill("SIGTERM");
   await done;
@@ -63,7 +63,7 @@ interface Load {
 }
 
 /** CPU time (user + system) a process has used, in ms, from /proc (Linux; 100 ticks per second). */
-function cpuMs(pid: number | undefined): number | undefined {
+export function cpuMs(pid: number | undefined): number | undefined {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
     return (Number(fields[11]) + Number(fields[12])) * 10;

@@ -1,7 +1,7 @@
 import { buckets, label, renderFamily, type GaugeSample } from "../metrics.js";
 
 /** The requests and rewards one version of one variant of a route received. */
-class VersionSeries {
+export class VersionSeries {
   requests = 0;
   errors = 0;
   /** Observations per latency bucket, not cumulative (the last slot is above every bound). */
@@ -11,6 +11,21 @@ class VersionSeries {
   rewardSum = 0;
 
   constructor(readonly labels: Record<string, string>) {}
+
+  observe(ms: number, failed: boolean): void {
+    this.requests++;
+    if (failed) this.errors++;
+    const seconds = ms / 1000;
+    let i = 0;
+    while (i < buckets.length && seconds > buckets[i]!) i++;
+    this.counts[i]!++;
+    this.seconds += seconds;
+  }
+
+  reward(reward: number): void {
+    this.rewards++;
+    this.rewardSum += reward;
+  }
 }
 
 /**
@@ -23,28 +38,12 @@ export class RouteMetrics {
   private readonly series = new Map<string, VersionSeries>();
   private readonly changes = new Map<string, { labels: Record<string, string>; count: number }>();
 
-  private of(model: string, variant: string, version: string): VersionSeries {
+  /** The series of one version of a variant (a route keeps its variants' current ones at hand). */
+  of(model: string, variant: string, version: string): VersionSeries {
     const id = `${model}\u0000${variant}\u0000${version}`;
     let s = this.series.get(id);
     if (!s) this.series.set(id, (s = new VersionSeries({ model, variant, version })));
     return s;
-  }
-
-  observe(model: string, variant: string, version: string, ms: number, failed: boolean): void {
-    const s = this.of(model, variant, version);
-    s.requests++;
-    if (failed) s.errors++;
-    const seconds = ms / 1000;
-    let i = 0;
-    while (i < buckets.length && seconds > buckets[i]!) i++;
-    s.counts[i]!++;
-    s.seconds += seconds;
-  }
-
-  reward(model: string, variant: string, version: string, reward: number): void {
-    const s = this.of(model, variant, version);
-    s.rewards++;
-    s.rewardSum += reward;
   }
 
   shareChanged(model: string, variant: string, kind: string): void {

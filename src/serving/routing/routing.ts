@@ -11,7 +11,7 @@ import { Route, type Arm, type RoutingClock } from "./route.js";
 import { logShadowPredictions } from "./shadow-log.js";
 import type { RouteSpec } from "./spec.js";
 import type { RoutingState } from "./state.js";
-import type { Answered, AnsweredRow } from "./window.js";
+import type { AnsweredRow } from "./window.js";
 
 /** Runs one model version on (some rows of) a /predict body: the route handler's own scoring. */
 export type Score = (model: ServedModel, body: PredictBody, count: number) => Promise<Prediction[]>;
@@ -115,15 +115,23 @@ export class Routing {
         out.variants[r] = got.arm.variant;
       }
     };
-    if (!mixed) fill(undefined, await this.answer(route, arms[0]!, body, count, score));
+    let answered: Promise<unknown>;
+    if (!mixed) answered = this.answer(route, arms[0]!, body, count, score).then((got) => fill(undefined, got));
     else {
       const groups = new Map<Arm, number[]>();
       arms.forEach((arm, r) => groups.set(arm, [...(groups.get(arm) ?? []), r]));
-      await Promise.all([...groups].map(async ([arm, rows]) => fill(rows, await this.answer(route, arm, rowsOf(body, rows), rows.length, score))));
+      answered = Promise.all([...groups].map(async ([arm, rows]) => fill(rows, await this.answer(route, arm, rowsOf(body, rows), rows.length, score))));
     }
-    const entry: Answered = { requestId, at: this.clock.now(), rows: out.predictions.map((prediction, r): AnsweredRow => ({ variant: out.variants[r]!, version: out.versions[r]!, prediction, key: keys[r] })) };
-    route.window.add(entry);
-    if (route.spec.mode === "shadow") this.shadow(route, entry, body, units, score);
+    const shadowed = route.spec.mode === "shadow" ? this.shadow(route, requestId, body, units, score) : undefined;
+    let rows: AnsweredRow[] | undefined;
+    try {
+      await answered;
+      const at = this.clock.now();
+      rows = out.predictions.map((prediction, r): AnsweredRow => ({ requestId, row: r, rows: count, at, variant: out.variants[r]!, version: out.versions[r]!, prediction, key: keys[r] }));
+      route.window.add(rows);
+    } finally {
+      shadowed?.(rows);
+    }
     return out;
   }
 
@@ -155,25 +163,31 @@ export class Routing {
   }
 
   /**
-   * Scores the shadow's share of rows with the challenger after the answer is sent
-   * (setImmediate runs after the reply is written), logs both predictions and keeps the
-   * shadow's for label feedback. Its failures and latency feed its guard rails.
+   * Starts the shadow on its share of the rows beside the champion (the answer does not wait
+   * for it), so both run under the same load and their latencies compare fairly; a shadow
+   * started after the answer queues behind the next requests and looks slower than it is.
+   * Returns the function to call with the answer's rows (undefined if the answer failed):
+   * then both predictions are logged and the shadow's is kept for label feedback. Its
+   * failures and latency feed its guard rails.
    */
-  private shadow(route: Route, entry: Answered, body: PredictBody, units: number[], score: Score): void {
+  private shadow(route: Route, requestId: string, body: PredictBody, units: number[], score: Score): ((answered: AnsweredRow[] | undefined) => void) | undefined {
     const arm = route.arms[1]!;
     const rows = units.flatMap((u, r) => (route.shadowFor(u) ? [r] : []));
-    if (rows.length === 0) return;
+    if (rows.length === 0) return undefined;
     if (this.shadows.size >= MAX_SHADOWS) return void this.shadowsSkipped++;
-    const part = rows.length === units.length ? body : rowsOf(body, rows);
-    const done: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.run(route, arm, part, rows.length, score))
-      .then(({ predictions, version }) => {
-        rows.forEach((r, i) => (entry.rows[r]!.shadow = { variant: arm.variant, version, prediction: predictions[i]! }));
-        logShadowPredictions(this.log, { model: route.spec.model, requestId: entry.requestId, rows: rows.map((r) => entry.rows[r]!) });
+    const scored = this.run(route, arm, rows.length === units.length ? body : rowsOf(body, rows), rows.length, score);
+    let settle!: (answered: AnsweredRow[] | undefined) => void;
+    const answered = new Promise<AnsweredRow[] | undefined>((resolve) => (settle = resolve));
+    const done: Promise<void> = Promise.all([scored, answered])
+      .then(([{ predictions, version }, all]) => {
+        if (!all) return;
+        rows.forEach((r, i) => (all[r]!.shadow = { variant: arm.variant, version, prediction: predictions[i]! }));
+        logShadowPredictions(this.log, { model: route.spec.model, requestId, rows: rows.map((r) => all[r]!) });
       })
-      .catch((error: Error) => this.log({ level: "warn", msg: "shadow failed", model: route.spec.model, variant: arm.variant, request_id: entry.requestId, error: error.message }))
+      .catch((error: Error) => this.log({ level: "warn", msg: "shadow failed", model: route.spec.model, variant: arm.variant, request_id: requestId, error: error.message }))
       .finally(() => this.shadows.delete(done));
     this.shadows.add(done);
+    return settle;
   }
 
   /** Resolves when the shadow scorings running now have finished (close waits for them; so can tests). */
@@ -188,27 +202,25 @@ export class Routing {
     const now = this.clock.now();
     const routes = body.model === undefined ? [...this.routes.values()] : [this.routes.get(body.model) ?? this.notRouted(body.model)];
     let route: Route | undefined;
-    let found: { entry: Answered; row: number } | undefined;
+    let row: AnsweredRow | undefined;
     if (body.request_id !== undefined) {
       for (route of routes) {
-        const entry = route.window.get(body.request_id, now);
-        if (!entry) continue;
-        if (body.row === undefined && entry.rows.length > 1) throw new MlfError("invalid_argument", `Request ${body.request_id} predicted ${entry.rows.length} rows; say which one with "row" (from 0).`);
-        const row = body.row ?? 0;
-        if (row >= entry.rows.length) throw new MlfError("invalid_argument", `Request ${body.request_id} predicted ${entry.rows.length} row${entry.rows.length > 1 ? "s" : ""}; "row" must be below that.`);
-        found = { entry, row };
+        const first = route.window.first(body.request_id, now);
+        if (!first) continue;
+        if (body.row === undefined && first.rows > 1) throw new MlfError("invalid_argument", `Request ${body.request_id} predicted ${first.rows} rows; say which one with "row" (from 0).`);
+        if ((body.row ?? 0) >= first.rows) throw new MlfError("invalid_argument", `Request ${body.request_id} predicted ${first.rows} row${first.rows > 1 ? "s" : ""}; "row" must be below that.`);
+        row = route.window.row(first, body.row ?? 0);
         break;
       }
-      if (!found) throw new MlfError("not_found", `No routed prediction has request id ${preview(body.request_id)} (feedback is taken for ${this.windowText(routes)}, on the server that answered, until it restarts); check the id from the /predict answer.`);
+      if (!row) throw new MlfError("not_found", `No routed prediction has request id ${preview(body.request_id)}${body.row ? ` row ${body.row}` : ""} (feedback is taken for ${this.windowText(routes)}, on the server that answered, until it restarts); check the id from the /predict answer.`);
     } else {
       if (routes.length !== 1) throw new MlfError("invalid_argument", `Several models are routed (${[...this.routes.keys()].join(", ")}); name one with "model".`);
       route = routes[0]!;
       const entities = body.entities!;
-      found = route.window.latest(entityKey(entities, this.keyNames(route, entities), 0), now);
-      if (!found) throw new MlfError("not_found", `No prediction of ${route.spec.model} for ${Object.entries(entities).map(([k, v]) => `${k}=${preview(v)}`).join(", ")} in the feedback window (${this.windowText([route])}); send the request_id instead, or check the keys.`);
+      row = route.window.latest(entityKey(entities, this.keyNames(route, entities), 0), now);
+      if (!row) throw new MlfError("not_found", `No prediction of ${route.spec.model} for ${Object.entries(entities).map(([k, v]) => `${k}=${preview(v)}`).join(", ")} in the feedback window (${this.windowText([route])}); send the request_id instead, or check the keys.`);
     }
-    const row = found.entry.rows[found.row]!;
-    if (row.rewarded) throw new MlfError("conflict", `Request ${found.entry.requestId} row ${found.row} already has its feedback; a prediction is rewarded once.`);
+    if (row.rewarded) throw new MlfError("conflict", `Request ${row.requestId} row ${row.row} already has its feedback; a prediction is rewarded once.`);
     const reward = body.reward ?? rewardFromLabel(row.prediction, body.label!);
     row.rewarded = true;
     const arm = (variant: string) => route!.arms.find((a) => a.variant === variant)!;
@@ -218,7 +230,7 @@ export class Routing {
       shadow = { variant: row.shadow.variant, model_version: row.shadow.version, reward: rewardFromLabel(row.shadow.prediction, body.label) };
       route!.reward(arm(row.shadow.variant), row.shadow.version, shadow.reward);
     }
-    return { model: route!.spec.model, request_id: found.entry.requestId, row: found.row, variant: row.variant, model_version: row.version, reward, ...(shadow && { shadow }) };
+    return { model: route!.spec.model, request_id: row.requestId, row: row.row, variant: row.variant, model_version: row.version, reward, ...(shadow && { shadow }) };
   }
 
   private notRouted(model: string): never {
@@ -227,7 +239,7 @@ export class Routing {
 
   private windowText(routes: Route[]): string {
     const w = routes[0]?.window;
-    return w ? `${w.maxAgeMs / 1000} s or the last ${w.max} predictions of a route` : "no route";
+    return w ? `${w.maxAgeMs / 1000} s or the last ${w.max} predicted rows of a route` : "no route";
   }
 
   /** What /routes, /models and `mlf serve --json` show: per route its variants, shares, guard rails and share history. */

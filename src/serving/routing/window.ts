@@ -2,6 +2,13 @@ import type { Prediction } from "../runtime/onnx.js";
 
 /** One row of a routed prediction, as feedback needs it. */
 export interface AnsweredRow {
+  requestId: string;
+  /** The row's position in its request, from 0. */
+  row: number;
+  /** How many rows its request had. */
+  rows: number;
+  /** When it was answered, epoch ms. */
+  at: number;
   /** The variant that answered and its version. */
   variant: string;
   version: string;
@@ -14,67 +21,65 @@ export interface AnsweredRow {
   rewarded?: boolean;
 }
 
-export interface Answered {
-  requestId: string;
-  /** When it was answered, epoch ms. */
-  at: number;
-  rows: AnsweredRow[];
-}
-
 /**
- * The predictions a route answered recently, by request id and by entity key, so feedback can
- * be attributed to the variant and version that answered. Bounded twice: an entry older than
- * `maxAgeMs` is never returned and is dropped at the next add, and at most `max` entries are
- * kept (the oldest go first). It lives in memory: recording a prediction costs two map writes,
- * where a database row per prediction would cost more than routing itself.
+ * The rows a route answered recently, by request id and by entity key, so feedback can be
+ * attributed to the variant and version that answered. Bounded twice: a ring of the last
+ * `max` rows (a new row overwrites the oldest, a request's rows are consecutive), and a row
+ * older than `maxAgeMs` is never returned. It lives in memory: remembering a row costs one
+ * small object and two map writes; a database row per prediction would cost more than
+ * routing itself. No per-request eviction work: the ring overwrites.
  */
 export class FeedbackWindow {
-  private readonly byId = new Map<string, Answered>();
-  private readonly byKey = new Map<string, { entry: Answered; row: number }>();
-  /** Entries in arrival order; `head` is the oldest still kept. */
-  private queue: Answered[] = [];
-  private head = 0;
+  private readonly ring: AnsweredRow[] = [];
+  private next = 0;
+  /** Request id -> ring slot of its row 0. */
+  private readonly byId = new Map<string, number>();
+  /** Entity key -> ring slot of its latest row. */
+  private readonly byKey = new Map<string, number>();
 
   constructor(
     readonly maxAgeMs: number,
     readonly max: number,
   ) {}
 
+  /** Rows remembered now. */
   get size(): number {
-    return this.byId.size;
+    return this.ring.length;
   }
 
-  add(entry: Answered): void {
-    this.byId.set(entry.requestId, entry);
-    for (let r = 0; r < entry.rows.length; r++) {
-      const key = entry.rows[r]!.key;
-      if (key !== undefined) this.byKey.set(key, { entry, row: r });
-    }
-    this.queue.push(entry);
-    const expired = entry.at - this.maxAgeMs;
-    while (this.head < this.queue.length && (this.queue.length - this.head > this.max || this.queue[this.head]!.at < expired)) this.evict(this.queue[this.head++]!);
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
-  }
-
-  private evict(entry: Answered): void {
-    this.byId.delete(entry.requestId);
-    for (const row of entry.rows) {
-      if (row.key !== undefined && this.byKey.get(row.key)?.entry === entry) this.byKey.delete(row.key);
+  /** Remembers a request's rows (in order). */
+  add(rows: AnsweredRow[]): void {
+    for (const row of rows) {
+      const slot = this.next;
+      const old = this.ring[slot];
+      if (old) {
+        if (old.row === 0 && this.byId.get(old.requestId) === slot) this.byId.delete(old.requestId);
+        if (old.key !== undefined && this.byKey.get(old.key) === slot) this.byKey.delete(old.key);
+      }
+      this.ring[slot] = row;
+      if (row.row === 0) this.byId.set(row.requestId, slot);
+      if (row.key !== undefined) this.byKey.set(row.key, slot);
+      this.next = (slot + 1) % this.max;
     }
   }
 
-  /** The entry of a request answered within the window, else undefined. */
-  get(requestId: string, now: number): Answered | undefined {
-    const entry = this.byId.get(requestId);
-    return entry && entry.at >= now - this.maxAgeMs ? entry : undefined;
+  /** Row 0 of a request answered within the window, else undefined. */
+  first(requestId: string, now: number): AnsweredRow | undefined {
+    const slot = this.byId.get(requestId);
+    const found = slot === undefined ? undefined : this.ring[slot];
+    return found && found.at >= now - this.maxAgeMs ? found : undefined;
+  }
+
+  /** Row `row` (below `first.rows`) of the request `first` begins; undefined once a newer request overwrote it. */
+  row(first: AnsweredRow, row: number): AnsweredRow | undefined {
+    const found = this.ring[(this.byId.get(first.requestId)! + row) % this.max];
+    return found?.requestId === first.requestId ? found : undefined;
   }
 
   /** The latest row answered for an entity key within the window, else undefined. */
-  latest(key: string, now: number): { entry: Answered; row: number } | undefined {
-    const found = this.byKey.get(key);
-    return found && found.entry.at >= now - this.maxAgeMs ? found : undefined;
+  latest(key: string, now: number): AnsweredRow | undefined {
+    const slot = this.byKey.get(key);
+    const found = slot === undefined ? undefined : this.ring[slot];
+    return found && found.at >= now - this.maxAgeMs ? found : undefined;
   }
 }

@@ -42,7 +42,7 @@ test("feedback: by request id (and row) or by entity, reward or label, once per 
   const unknown = await post(server, "/feedback", { request_id: "req-nope", reward: 1 });
   assert.equal(unknown.status, 404);
   assert.equal(unknown.body.error_code, "not_found");
-  assert.match(unknown.body.message, /^No routed prediction has request id "req-nope" \(feedback is taken for 3600 s or the last 100000 predictions of a route, on the server that answered, until it restarts\); check the id from the \/predict answer\.$/);
+  assert.match(unknown.body.message, /^No routed prediction has request id "req-nope" \(feedback is taken for 3600 s or the last 100000 predicted rows of a route, on the server that answered, until it restarts\); check the id from the \/predict answer\.$/);
   for (const [body, pattern] of [
     [{ reward: 1 }, /Name the prediction with "request_id" \(from the \/predict answer\) or with "entities", not both or neither/],
     [{ request_id: one.body.request_id }, /Send "reward" \(a number from 0 to 1\) or "label" \(the true outcome\), not both or neither/],

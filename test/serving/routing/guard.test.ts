@@ -1,26 +1,51 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MIN_REWARDS, RecentWindow, mixtureSprt, rollbackReason, type RewardStats } from "../../../src/serving/routing/guard.js";
+import { GUARD_ALPHA, MIN_REWARDS, RecentWindow, binomialTail, mixtureSprt, quantile99, rollbackReason, type RewardStats } from "../../../src/serving/routing/guard.js";
 import type { RollbackRules } from "../../../src/serving/routing/spec.js";
 import { random } from "../../../src/util/random.js";
 
-test("the recent window keeps the last N requests: error rate and nearest-rank p99 match a sort of them", () => {
+test("the recent window keeps the last N requests: error rate, nearest-rank p99 and the requests since a time match a sort of them", () => {
   const next = random(3);
   const window = new RecentWindow(250);
-  const all: [number, boolean][] = [];
+  const all: [number, number, boolean][] = [];
   for (let i = 0; i < 1000; i++) {
     const ms = next() * 10;
     const failed = next() < 0.1;
-    window.push(ms, failed);
-    all.push([ms, failed]);
+    window.push(i, ms, failed);
+    all.push([i, ms, failed]);
     if (i % 97 !== 0 && i !== 999) continue;
     const last = all.slice(-250);
-    const sorted = last.map(([m]) => m).sort((a, b) => a - b);
+    const sorted = last.map(([, m]) => m).sort((a, b) => a - b);
     assert.equal(window.count, last.length);
+    assert.equal(window.oldest(), last[0]![0]);
     assert.equal(window.p99(), sorted[Math.ceil(0.99 * sorted.length) - 1]);
-    assert.equal(window.errorRate(), last.filter(([, f]) => f).length / last.length);
+    assert.equal(window.errorRate(), last.filter(([, , f]) => f).length / last.length);
+    const since = window.since(i - 40);
+    const recent = last.filter(([at]) => at >= i - 40);
+    assert.deepEqual([...since.latencies].sort(), recent.map(([, m]) => m).sort());
+    assert.equal(since.errors, recent.filter(([, , f]) => f).length);
   }
   assert.equal(new RecentWindow().p99(), 0);
+  assert.equal(new RecentWindow().oldest(), Infinity);
+});
+
+test("binomialTail agrees with the sum of exact binomial terms, and keeps its digits far in the tail", () => {
+  const choose = (n: number, k: number) => {
+    let c = 1;
+    for (let j = 1; j <= k; j++) c = (c * (n - k + j)) / j;
+    return c;
+  };
+  for (const [n, p] of [[20, 0.02], [60, 0.3], [100, 0.01], [7, 0.5]] as const) {
+    for (let k = 0; k <= n; k++) {
+      let exact = 0;
+      for (let i = k; i <= n; i++) exact += choose(n, i) * p ** i * (1 - p) ** (n - i);
+      const got = binomialTail(n, k, p);
+      assert.ok(Math.abs(got - exact) <= 1e-12 * Math.max(1, exact) || Math.abs(got / exact - 1) < 1e-9, `n=${n} p=${p} k=${k}: ${got} vs ${exact}`);
+    }
+  }
+  // 20 failures of 20 at 2%: 0.02^20.
+  assert.ok(Math.abs(binomialTail(20, 20, 0.02) / 0.02 ** 20 - 1) < 1e-9);
+  assert.ok(binomialTail(4000, 400, 0.01) > 0 && binomialTail(4000, 400, 0.01) < 1e-100);
 });
 
 const stats = (rewards: number[]): RewardStats => ({ n: rewards.length, sum: rewards.reduce((a, b) => a + b, 0), sumsq: rewards.reduce((a, b) => a + b * b, 0) });
@@ -83,31 +108,61 @@ test("the reward test catches a worse challenger (0.45 against 0.6) within 1,000
 });
 
 const rules: RollbackRules = { errorRate: 0.02, latencyP99: 0.5, latencyFloorMs: 1, rewardAlpha: 0.05, minRequests: 100 };
-const fill = (n: number, ms: number, errors = 0) => {
-  const w = new RecentWindow();
-  for (let i = 0; i < n; i++) w.push(ms, i < errors);
+/** A window of `n` requests ending at times from..from+n-1, `ms` each (or ms(i)), the first `errors` failed. */
+const fill = (n: number, ms: number | ((i: number) => number), errors = 0, from = 0, w = new RecentWindow()) => {
+  for (let i = 0; i < n; i++) w.push(from + i, typeof ms === "number" ? ms : ms(i), i < errors);
   return w;
 };
 const none: RewardStats = { n: 0, sum: 0, sumsq: 0 };
+const evidence = (recent: RecentWindow, rewards = none) => ({ recent, rewards });
 
-test("rollback rules: error rate and p99 over the champion's by their margins, only with enough requests on both sides", () => {
-  const champion = { recent: fill(200, 2, 1), rewards: none };
-  // 0.5% errors for the champion: 2% is within the 2-point margin, 3% is not.
-  assert.equal(rollbackReason(rules, champion, { recent: fill(100, 2, 2), rewards: none }), undefined);
-  assert.match(rollbackReason(rules, champion, { recent: fill(100, 2, 3), rewards: none })!, /^error rate 3\.0% of its last 100 requests against the champion's 0\.5%/);
-  assert.equal(rollbackReason(rules, champion, { recent: fill(99, 2, 50), rewards: none }), undefined, "too few requests to judge");
-  // p99 2 ms: 3.1 ms is over 50% and 1 ms more; 2.9 ms is not; 0.1 -> 0.5 ms is under the 1 ms floor.
-  assert.match(rollbackReason(rules, champion, { recent: fill(100, 3.1), rewards: none })!, /^latency p99 3\.10 ms against the champion's 2\.00 ms/);
-  assert.equal(rollbackReason(rules, champion, { recent: fill(100, 2.9), rewards: none }), undefined);
-  assert.equal(rollbackReason(rules, { recent: fill(100, 0.1), rewards: none }, { recent: fill(100, 0.5), rewards: none }), undefined);
+test("rollback rules: an error rate above the champion's plus the margin with confidence, over enough requests on both sides", () => {
+  const champion = evidence(fill(200, 2, 1));
+  // The champion fails 0.5%, so the limit is 2.5%: 8 failures of 100 may be bad luck (P = 0.005); 20 are not.
+  assert.ok(binomialTail(100, 8, 0.025) > GUARD_ALPHA);
+  assert.equal(rollbackReason(rules, champion, evidence(fill(100, 2, 8))), undefined);
+  assert.equal(rollbackReason(rules, champion, evidence(fill(100, 2, 20))), "error rate 20.0% of its last 100 requests against the champion's 0.5% (margin 2.0%)");
+  assert.equal(rollbackReason(rules, champion, evidence(fill(99, 2, 99))), undefined, "too few requests to judge");
+});
+
+test("rollback rules: a p99 over the champion's plus the margin with confidence; slow outliers alone are not enough", () => {
+  const champion = evidence(fill(200, 2));
+  // The champion's p99 is 2 ms, so the limit is 3 ms.
+  assert.equal(rollbackReason(rules, champion, evidence(fill(100, 3.1))), "latency p99 3.10 ms against the champion's 2.00 ms: 100 of its last 100 requests took over 3.00 ms (margin 50.0% and 1 ms)");
+  assert.equal(rollbackReason(rules, champion, evidence(fill(100, 2.9))), undefined);
+  // 5 slow requests of 100: its sample p99 is 10 ms, yet 5% over the limit is not sure evidence that over 1% are (P = 0.003).
+  assert.equal(rollbackReason(rules, champion, evidence(fill(100, (i) => (i < 5 ? 10 : 2)))), undefined);
+  assert.match(rollbackReason(rules, champion, evidence(fill(100, (i) => (i < 15 ? 10 : 2))))!, /^latency p99 10\.00 ms against the champion's 2\.00 ms: 15 of its last 100 requests/);
+  // Under the 1 ms floor nothing is a regression.
+  assert.equal(rollbackReason(rules, evidence(fill(200, 0.1)), evidence(fill(100, 0.9))), undefined);
+});
+
+test("rollback rules: both variants are compared over the same period, so a burst of load is in both or in neither", () => {
+  const few = { ...rules, minRequests: 20 };
+  // The champion answered 4,000 requests at 2 ms, then 30 during a burst at 10 ms; the challenger's 30 requests all came in the burst.
+  const champion = fill(30, 10, 0, 4000, fill(4000, 2));
+  const challenger = fill(30, 10, 0, 4000);
+  assert.equal(rollbackReason(few, evidence(champion), evidence(challenger)), undefined);
+  // Compared with the champion's whole window (p99 2 ms), the burst would have looked like a slow challenger.
+  assert.match(rollbackReason(few, evidence(fill(4030, 2)), evidence(fill(30, 10, 0, 4000)))!, /^latency p99 10\.00 ms against the champion's 2\.00 ms/);
 });
 
 test("rollback rules: a reward worse with confidence, once both sides have 30 rewards; never with reward_alpha false", () => {
   const ones = stats(Array.from({ length: MIN_REWARDS }, () => 1));
   const zeros = stats(Array.from({ length: MIN_REWARDS }, () => 0));
-  const quiet = fill(0, 0);
+  const quiet = new RecentWindow();
   assert.match(rollbackReason(rules, { recent: quiet, rewards: ones }, { recent: quiet, rewards: zeros })!, /^mean reward 0\.000 over 30 rewards against the champion's 1\.000 over 30/);
   assert.equal(rollbackReason(rules, { recent: quiet, rewards: zeros }, { recent: quiet, rewards: ones }), undefined, "a better challenger stays");
   assert.equal(rollbackReason({ ...rules, rewardAlpha: null }, { recent: quiet, rewards: ones }, { recent: quiet, rewards: zeros }), undefined);
   assert.equal(rollbackReason(rules, { recent: quiet, rewards: ones }, { recent: quiet, rewards: stats([0]) }), undefined, "one reward is not evidence");
+});
+
+test("quantile99 is the nearest-rank 99th percentile of a sort", () => {
+  const next = random(5);
+  for (const n of [1, 2, 99, 100, 101, 250, 4096]) {
+    const values = Float64Array.from({ length: n }, () => Math.floor(next() * 50) / 7);
+    const sorted = [...values].sort((a, b) => a - b);
+    assert.equal(quantile99(values), sorted[Math.ceil(0.99 * n) - 1], `n=${n}`);
+  }
+  assert.equal(quantile99(new Float64Array(0)), 0);
 });

@@ -53,7 +53,9 @@ test("shadow: a failing shadow never changes an answer and is rolled back", asyn
   const l = await lab(t);
   aliases(l, 1, 3);
   const server = await routedServer(t, l, route("cancer:shadow=cancer@challenger", { minRequests: 20 }));
-  for (let i = 0; i < 30; i++) {
+  let requests = 0;
+  while ((await get(server, "/routes")).body.routes[0].variants[1].share > 0 && requests < 100) {
+    const i = requests++ % 30;
     const answer = await post(server, "/predict", { model: "cancer", entities: { patient_id: patientIds[i] } });
     assert.equal(answer.status, 200, answer.text);
     assertClose([answer.body.prediction], [expected.proba_1[i]!]);
@@ -62,5 +64,8 @@ test("shadow: a failing shadow never changes an answer and is rolled back", asyn
   const challenger = (await get(server, "/routes")).body.routes[0].variants[1];
   assert.equal(challenger.share, 0);
   assert.match(challenger.rolled_back.reason, /^error rate 100\.0%/);
-  assert.equal(server.logs.filter((r) => r.msg === "shadow failed").length, 20);
+  // Checked every 20 shadow requests, once 20 of both variants' requests fall in the same period.
+  const failed = server.logs.filter((r) => r.msg === "shadow failed").length;
+  assert.ok(failed === requests && failed >= 20 && failed <= 40, `${failed} shadow failures in ${requests} requests`);
 });
+
