@@ -84,7 +84,11 @@ export class Routing {
   /** The names requests are hashed by: the champion's recorded entity keys when all were sent, else every key sent, by name. */
   private keyNames(route: Route, entities: Record<string, unknown>): readonly string[] {
     const recorded = route.keyNames;
-    if (recorded && recorded.every((k) => k in entities)) return recorded;
+    if (recorded) {
+      let all = true;
+      for (const k of recorded) all &&= k in entities;
+      if (all) return recorded;
+    }
     return Object.keys(entities).sort();
   }
 
@@ -106,32 +110,36 @@ export class Routing {
       arms[r] = route.pick(units[r]!);
       if (arms[r] !== arms[0]) mixed = true;
     }
-    const out: RoutedPredictions = { predictions: new Array(count), versions: new Array(count), variants: new Array(count) };
-    const fill = (rows: number[] | undefined, got: { predictions: Prediction[]; version: string; arm: Arm }) => {
-      for (let i = 0; i < got.predictions.length; i++) {
-        const r = rows ? rows[i]! : i;
-        out.predictions[r] = got.predictions[i]!;
-        out.versions[r] = got.version;
-        out.variants[r] = got.arm.variant;
-      }
-    };
-    let answered: Promise<unknown>;
-    if (!mixed) answered = this.answer(route, arms[0]!, body, count, score).then((got) => fill(undefined, got));
-    else {
-      const groups = new Map<Arm, number[]>();
-      arms.forEach((arm, r) => groups.set(arm, [...(groups.get(arm) ?? []), r]));
-      answered = Promise.all([...groups].map(async ([arm, rows]) => fill(rows, await this.answer(route, arm, rowsOf(body, rows), rows.length, score))));
-    }
+    const answering = mixed ? this.answerRows(route, arms, body, score) : this.answer(route, arms[0]!, body, count, score).then((got) => ({ predictions: got.predictions, versions: new Array<string>(count).fill(got.version), variants: new Array<string>(count).fill(got.arm.variant) }));
     const shadowed = route.spec.mode === "shadow" ? this.shadow(route, requestId, body, units, score) : undefined;
     let rows: AnsweredRow[] | undefined;
     try {
-      await answered;
+      const out = await answering;
       const at = this.clock.now();
-      rows = out.predictions.map((prediction, r): AnsweredRow => ({ requestId, row: r, rows: count, at, variant: out.variants[r]!, version: out.versions[r]!, prediction, key: keys[r] }));
+      rows = new Array<AnsweredRow>(count);
+      for (let r = 0; r < count; r++) rows[r] = { requestId, row: r, rows: count, at, variant: out.variants[r]!, version: out.versions[r]!, prediction: out.predictions[r]!, key: keys[r] };
       route.window.add(rows);
+      return out;
     } finally {
       shadowed?.(rows);
     }
+  }
+
+  /** A batch whose rows go to several variants: each variant answers its rows, put back in order. */
+  private async answerRows(route: Route, arms: Arm[], body: PredictBody, score: Score): Promise<RoutedPredictions> {
+    const out: RoutedPredictions = { predictions: new Array(arms.length), versions: new Array(arms.length), variants: new Array(arms.length) };
+    const groups = new Map<Arm, number[]>();
+    arms.forEach((arm, r) => groups.set(arm, [...(groups.get(arm) ?? []), r]));
+    await Promise.all(
+      [...groups].map(async ([arm, rows]) => {
+        const got = await this.answer(route, arm, rowsOf(body, rows), rows.length, score);
+        rows.forEach((r, i) => {
+          out.predictions[r] = got.predictions[i]!;
+          out.versions[r] = got.version;
+          out.variants[r] = got.arm.variant;
+        });
+      }),
+    );
     return out;
   }
 
