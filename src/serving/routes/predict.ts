@@ -121,8 +121,8 @@ export function registerPredictRoutes(app: FastifyInstance, ctx: ServerContext):
     const route = ctx.routing?.route(body.model);
     if (route) {
       const { predictions, versions, variants } = await ctx.routing!.predict(route, request.id, body, count, score);
-      const routed = { model: body.model, route: route.spec.mode, request_id: request.id };
-      return batch ? { predictions, ...routed, model_versions: versions, variants } : { prediction: predictions[0], ...routed, model_version: versions[0], variant: variants[0] };
+      const routed = { route: route.spec.mode, request_id: request.id };
+      return batch ? { predictions, model: body.model, model_versions: versions, variants, ...routed } : { prediction: predictions[0], model: body.model, model_version: versions[0], variant: variants[0], ...routed };
     }
     return ctx.pool.use(body.model, async (model) => {
       const predictions = await predictRows(ctx, model, body, count);

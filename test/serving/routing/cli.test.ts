@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { appendFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MLF, mlf } from "../../helpers.js";
 import { aliases, lab } from "./setup.js";
@@ -32,6 +33,10 @@ test("mlf serve --route: the routes in --json, state in data/routing.db; routes 
   const unserved = mlf(["-C", l.dir, "serve", "--port", "0", "--model", "cancer@champion", "--route", "other:shadow=other@b"]);
   assert.equal(unserved.status, 2);
   assert.match(unserved.stderr, /is for model other, which is not served; serve it with --model \(served: cancer\)/);
+
+  const outside = mlf(["serve", "--port", "0", "--model", join(l.dir, "shifted.onnx"), "--route", `shifted:shadow=${join(l.dir, "shifted-down.onnx")}`], { cwd: tmpdir() });
+  assert.equal(outside.status, 2);
+  assert.match(outside.stderr, /Routes keep their state in a file; run mlf serve inside a feature repository \(data\/routing\.db\) or pass --routing-db FILE\./);
 
   appendFileSync(join(l.dir, "feature_store.yaml"), "routes:\n  cancer:\n    mode: canary\n    challenger: cancer@challenger\n    rollback: {error_rate: 5%}\n");
   const invalid = mlf(["-C", l.dir, "serve", "--port", "0", "--model", "cancer@champion", "--json"]);
