@@ -48,6 +48,8 @@ export { openFeatureBackend, type FeatureBackend } from "./serving/features.js";
 export { modelSource } from "./serving/model-registry-source.js";
 export { fileModelSource, type ModelSource, type ResolvedVersion, type ModelArtifact } from "./serving/sources.js";
 export { ModelPool, type ModelStatus, type Log } from "./serving/model-pool.js";
+export { parseRouteFlag, type RouteSpec, type RouteMode, type RollbackRules } from "./serving/routing/spec.js";
+export type { RouteSetup } from "./serving/routing/routing.js";
 export { OnnxModel, type Prediction } from "./serving/runtime/onnx.js";
 export { startMlflowServer, type MlflowServerOptions, type MlflowServer } from "./mlflow/server.js";
 export { runJson, runInfoJson, experimentJson, modelVersionJson, registeredModelJson, metricJson, type RunJson, type ExperimentJson, type ModelVersionJson, type RegisteredModelJson } from "./mlflow/json.js";
