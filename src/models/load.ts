@@ -9,6 +9,8 @@ export interface LoadedModel {
   resolved: ResolvedModel;
   /** sha256 (hex) of the bytes the session was created from. */
   sha256: string;
+  /** Those bytes (what an explainer of this version parses). */
+  bytes: Uint8Array;
   session: InferenceSession;
   signature: OnnxSignature;
 }
@@ -44,5 +46,5 @@ export async function loadModel(trackingDir: string, uri: string, options: { cwd
     );
   }
   const session = await openSession(bytes, resolved.modelFile);
-  return { resolved, sha256: digest.actual, session, signature: signatureOf(session) };
+  return { resolved, sha256: digest.actual, bytes, session, signature: signatureOf(session) };
 }
