@@ -61,7 +61,7 @@ test("redis: a materialization killed with SIGKILL mid-way leaves every key old;
   const read = async () => (await reader.get({ entities: { user_id: sample }, features: ["wide:f0", "wide:f9"], now: T0 + HOUR })).results;
   const [, f0, f9] = await read();
   assert.ok(f0!.values.every((v) => v === 1) && f9!.values.every((v) => v === 1), "every value is the previous one");
-  assert.equal(appliedRegistry(repo).materializations.wide!.length, 1, "the killed run recorded no interval");
+  assert.equal(appliedRegistry(repo).online.wide!.intervals.length, 1, "the killed run recorded no interval");
 
   // The dead writer's lease lapses; the next run declares its generation dead and commits.
   const again = startMaterialize(dir);
