@@ -28,6 +28,7 @@ const modules: Record<string, () => Promise<CommandModule>> = {
   track: () => import("./commands/track.js"),
   registry: () => import("./commands/registry.js"),
   monitor: () => import("./commands/monitor.js"),
+  explain: () => import("./commands/explain.js"),
 };
 
 /** Command names (and aliases) to the module that registers them. */
@@ -51,6 +52,7 @@ const moduleOf: Record<string, keyof typeof modules> = {
   track: "track",
   registry: "registry",
   monitor: "monitor",
+  explain: "explain",
 };
 
 /** The first word of argv that is not a global flag or its value: the command's name. */

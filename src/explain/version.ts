@@ -1,4 +1,5 @@
 import { MlfError } from "../errors.js";
+import { backgroundRows, readReferenceSample } from "../models/reference.js";
 import type { ModelVersion } from "../models/store.js";
 import type { Explainer } from "./explainer.js";
 
@@ -25,12 +26,11 @@ export const KERNEL_BACKGROUND_ROWS = 50;
  */
 export async function referenceBackground(trackingDir: string, version: ModelVersion | undefined, label: string): Promise<Background> {
   if (!version) throw new MlfError("conflict", `${label} is not a registered model version, so it has no reference data to explain against; serve a version registered with --reference FILE.`);
-  const { backgroundRows, readReference } = await import("../monitor/read-reference.js");
-  const reference = readReference(trackingDir, version);
-  if (!reference) {
+  const sample = readReferenceSample(trackingDir, version);
+  if (!sample) {
     throw new MlfError("conflict", `Version ${version.version} of model "${version.name}" has no reference data to explain against; register the model again with --reference FILE (its training set).`);
   }
-  return { columns: reference.profile.sample.columns, rows: backgroundRows(reference.profile) };
+  return { columns: sample.columns, rows: backgroundRows({ sample }) };
 }
 
 /**
