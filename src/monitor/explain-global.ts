@@ -8,7 +8,8 @@ import type { OfflineStoreConfig } from "../repo/types.js";
 import { samplePositions } from "../util/random.js";
 import { ident } from "../util/sql.js";
 import type { GlobalImportance } from "../explain/explainer.js";
-import { referenceBackground, VersionExplainer } from "../explain/version.js";
+import { referenceBackground, VersionExplainer, type Background } from "../explain/version.js";
+import type { ModelVersion } from "../models/store.js";
 import { DEFAULT_LOG_DIR, listLogFiles, logFolder } from "./logs.js";
 import { resolveColumn } from "./match.js";
 import { relationOf, type TableInput } from "./table-side.js";
@@ -29,6 +30,8 @@ export interface GlobalRequest {
   rows?: number;
   /** The repository root, where `data/logs/` is. */
   repoRoot?: string;
+  /** The feature log folder; default `<repoRoot>/data/logs`. */
+  logDir?: string;
   cwd?: string;
   offline?: OfflineStoreConfig;
 }
@@ -36,7 +39,8 @@ export interface GlobalRequest {
 export type GlobalSource =
   | { kind: "logs"; folder: string; files: number; since: string | null }
   | { kind: "file"; path: string }
-  | { kind: "reference"; rows: number; note: string | null };
+  /** The reference sample, because `logs` holds no feature logs (or none of this version). */
+  | { kind: "reference"; logs: string; note: string };
 
 export interface GlobalReport extends GlobalImportance {
   model: { name: string; version: number };
@@ -58,14 +62,22 @@ function numeric(v: unknown, column: string): number {
   throw new MlfError("invalid_data", `Column "${column}" holds ${typeof v} values; an explanation needs numeric model inputs.`);
 }
 
+/** Rows to explain, how many the source held, and what the source was. */
+interface Rows {
+  rows: number[][];
+  available: number;
+  source: GlobalSource;
+}
+
 /**
  * Up to `limit` rows of the model's inputs from a file or a log folder, in input order.
  * The sample is the rows with the smallest hash of their values: the same data gives the same
  * sample, and DuckDB keeps only `limit` rows in memory however many it reads.
  */
-async function tableRows(engine: OfflineEngine, input: TableInput, inputs: string[], limit: number): Promise<{ rows: number[][]; available: number; files: number }> {
+async function tableRows(request: GlobalRequest, input: TableInput, inputs: string[], limit: number): Promise<Rows> {
   const { sql, source } = relationOf(input);
   const where = input.kind === "logs" ? input.folder : input.path;
+  const engine = await OfflineEngine.open(request.offline ?? { type: "duckdb" });
   const query = async (text: string) => {
     try {
       return await engine.rows(text);
@@ -73,37 +85,54 @@ async function tableRows(engine: OfflineEngine, input: TableInput, inputs: strin
       throw new MlfError("invalid_data", `${where} cannot be read: ${(error as Error).message.split("\n")[0]}`, { cause: error });
     }
   };
-  const available = (await query(`DESCRIBE SELECT * FROM ${sql}`)).map((c) => String(c.column_name));
-  // Logs name columns `view:feature` exactly; a training set as get-historical writes it.
-  const columns = inputs.map((name) => (input.kind === "logs" ? (available.includes(name) ? name : undefined) : resolveColumn(name, available)));
-  const missing = inputs.filter((_, i) => columns[i] === undefined);
-  if (missing.length > 0) throw new MlfError("invalid_data", `${where} has no column for ${missing.join(", ")}; pass data with the model's inputs.`);
-  const list = (columns as string[]).map(ident).join(", ");
-  const [count] = await query(`SELECT count(*) AS n FROM ${sql}`);
-  const rows = await query(`SELECT ${list} FROM ${sql} ORDER BY hash(${list}), ${list} LIMIT ${limit}`);
-  return {
-    rows: rows.map((r) => (columns as string[]).map((c) => numeric(r[c], c))),
-    available: Number(count!.n),
-    files: source.kind === "logs" ? source.files : 0,
-  };
+  try {
+    const available = (await query(`DESCRIBE SELECT * FROM ${sql}`)).map((c) => String(c.column_name));
+    // Logs name columns `view:feature` exactly; a training set as get-historical writes it.
+    const columns = inputs.map((name) => (input.kind === "logs" ? (available.includes(name) ? name : undefined) : resolveColumn(name, available)));
+    const missing = inputs.filter((_, i) => columns[i] === undefined);
+    if (missing.length > 0) throw new MlfError("invalid_data", `${where} has no column for ${missing.join(", ")}; pass data with the model's inputs.`);
+    const list = (columns as string[]).map(ident).join(", ");
+    const [count] = await query(`SELECT count(*) AS n FROM ${sql}`);
+    const rows = await query(`SELECT ${list} FROM ${sql} ORDER BY hash(${list}), ${list} LIMIT ${limit}`);
+    return {
+      rows: rows.map((r) => (columns as string[]).map((c) => numeric(r[c], c))),
+      available: Number(count!.n),
+      source: source.kind === "logs" ? { kind: "logs", folder: source.folder, files: source.files, since: source.since } : { kind: "file", path: where },
+    };
+  } finally {
+    engine.close();
+  }
 }
 
 /**
- * What to explain: `current` (a log folder or a file), else the model's log folder when it
- * has logs (or `since` asks for them), else nothing: the reference sample, with why.
+ * The rows to explain: `current` (a log folder or a file), else the model's feature logs when
+ * there are any (or `since` asks for them), else the reference sample. Data the user named
+ * must hold rows of the version; the default log folder may hold only other versions'.
  */
-function chooseInput(request: GlobalRequest, name: string, version: number): { input?: TableInput; note?: string } {
+async function rowsToExplain(request: GlobalRequest, version: ModelVersion, background: Background, limit: number): Promise<Rows> {
   const cwd = request.cwd ?? process.cwd();
   const since = request.since === undefined ? {} : { since: request.since };
+  const folder = logFolder(request.logDir ?? join(request.repoRoot ?? cwd, DEFAULT_LOG_DIR), "models", version.name);
+  let input: TableInput | undefined;
   if (request.current !== undefined) {
     const path = resolve(cwd, request.current);
-    if (existsSync(path) && statSync(path).isDirectory()) return { input: { kind: "logs", folder: path, version, ...since } };
-    if (request.since !== undefined) throw new MlfError("usage", "--since applies to a folder of feature logs; it cannot filter a file.");
-    return { input: { kind: "file", path } };
+    if (existsSync(path) && statSync(path).isDirectory()) input = { kind: "logs", folder: path, version: version.version, ...since };
+    else if (request.since !== undefined) throw new MlfError("usage", "--since applies to a folder of feature logs; it cannot filter a file.");
+    else input = { kind: "file", path };
+  } else if (request.since !== undefined || (existsSync(folder) && listLogFiles(folder).length > 0)) {
+    input = { kind: "logs", folder, version: version.version, ...since };
   }
-  const folder = logFolder(join(request.repoRoot ?? cwd, DEFAULT_LOG_DIR), "models", name);
-  if (request.since !== undefined || (existsSync(folder) && listLogFiles(folder).length > 0)) return { input: { kind: "logs", folder, version, ...since } };
-  return { note: `no feature logs in ${folder}` };
+  if (input) {
+    const read = await tableRows(request, input, background.columns, limit);
+    if (read.available > 0) return read;
+    if (input.kind === "file" || request.current !== undefined || request.since !== undefined) {
+      const where = input.kind === "file" ? input.path : input.folder;
+      throw new MlfError("invalid_data", `${where} holds no rows of ${version.name} version ${version.version}${request.since === undefined ? "" : " since then"}; widen --since or pass other data with --current.`);
+    }
+  }
+  const note = input ? `no logged rows of version ${version.version}` : "no feature logs";
+  // The same uniform sample the logs would give, from the reference's own.
+  return { rows: samplePositions(background.rows.length, limit, 0).map((p) => background.rows[p]!), available: background.rows.length, source: { kind: "reference", logs: folder, note } };
 }
 
 /**
@@ -121,34 +150,12 @@ export async function explainGlobal(request: GlobalRequest): Promise<GlobalRepor
   const version = resolved.version!;
   const label = `${version.name} version ${version.version}`;
   const background = await referenceBackground(request.trackingDir, version, label);
+  const { rows, available, source } = await rowsToExplain(request, version, background, limit);
   const explainer = new VersionExplainer(readCheckedModel(resolved).bytes, label, async () => background);
   try {
     const built = await explainer.get();
-    const { input, note } = chooseInput(request, version.name, version.version);
-    let read: Awaited<ReturnType<typeof tableRows>> | undefined;
-    if (input) {
-      const engine = await OfflineEngine.open(request.offline ?? { type: "duckdb" });
-      try {
-        read = await tableRows(engine, input, background.columns, limit);
-      } finally {
-        engine.close();
-      }
-    }
-    let rows: number[][];
-    let source: GlobalSource;
-    if (input && read!.available > 0) {
-      rows = read!.rows;
-      source = input.kind === "logs" ? { kind: "logs", folder: input.folder, files: read!.files, since: request.since === undefined ? null : new Date(request.since).toISOString() } : { kind: "file", path: input.path };
-    } else if (input && (input.kind === "file" || request.current !== undefined || request.since !== undefined)) {
-      const where = input.kind === "file" ? input.path : input.folder;
-      throw new MlfError("invalid_data", `${where} holds no rows of ${label}${request.since === undefined ? "" : " since then"}; widen --since or pass other data with --current.`);
-    } else {
-      // No logs of this version: the reference sample, subsampled as the logs would be.
-      rows = samplePositions(background.rows.length, limit, 0).map((p) => background.rows[p]!);
-      source = { kind: "reference", rows: background.rows.length, note: note ?? `no logged rows of version ${version.version} in ${(input as { folder: string }).folder}` };
-    }
-    const importance = await built.globalImportance(rows);
-    return { ...importance, model: { name: version.name, version: version.version }, source, available: input && read!.available > 0 ? read!.available : background.rows.length, background_rows: built.backgroundRows };
+    const { method, space, features } = await built.globalImportance(rows);
+    return { model: { name: version.name, version: version.version }, rows: rows.length, available, source, method, space, background_rows: built.backgroundRows, features };
   } finally {
     await explainer.release();
   }

@@ -43,7 +43,7 @@ test("mlf explain prints /explain's answer with --json, and a signed bar chart s
   assert.equal(text.status, 0, text.stderr);
   const lines = text.stdout.trimEnd().split("\n");
   const answer = served.body;
-  assert.match(lines[0]!, /^diabetes version 1: prediction [\d.]+, tree$/);
+  assert.match(lines[0]!, /^diabetes version 1: prediction [\d.]+; tree, exact$/);
   assert.match(lines[1]!, /base value [\d.]+ = mean over 120 reference rows/);
   const bars = lines.slice(2, 2 + diabetesRefs.length);
   const byMagnitude = [...answer.attributions].sort((a: any, b: any) => Math.abs(b.attribution) - Math.abs(a.attribution));
@@ -66,7 +66,8 @@ test("mlf explain --global without logs averages |attribution| over the referenc
   const report = run.json<any>();
   const expected = await forest.globalImportance(diabetesRows);
   assert.equal(report.source.kind, "reference");
-  assert.match(report.source.note, /no feature logs in .*data\/logs\/models\/diabetes/);
+  assert.equal(report.source.note, "no feature logs");
+  assert.match(report.source.logs, /data\/logs\/models\/diabetes$/);
   assert.deepEqual([report.rows, report.available, report.background_rows, report.method, report.space], [120, 120, 120, "tree", "output"]);
   assert.deepEqual(report.features, expected.features);
 

@@ -1,3 +1,4 @@
+import { relative } from "node:path";
 import type { Command } from "commander";
 import { MlfError } from "../../errors.js";
 import type { GlobalReport } from "../../monitor/explain-global.js";
@@ -52,9 +53,9 @@ function parseValues(flags: string[]): Record<string, string | number | boolean 
 
 /** One explanation as a signed bar chart: features by |attribution|, negative bars left of the axis. */
 function renderRow(g: GlobalOptions, head: string, e: RowExplanation, backgroundRows: number): void {
-  const cls = e.class === undefined ? "" : ` of class ${e.class}`;
-  const space = e.space === "margin" ? `margin space (the score before the ${e.transform} transform: prediction = ${e.transform}(base + sum))` : "the prediction's own units";
-  printLine(`${head}: prediction ${typeof e.prediction === "number" ? num(e.prediction) : JSON.stringify(e.prediction)}${cls}, ${e.method}${e.approximate ? " (approximate)" : ""}`);
+  const cls = e.class === undefined ? "" : `, class ${e.class}`;
+  const space = e.space === "output" ? "the prediction's units" : e.transform === "logistic" ? "margin space (log-odds: prediction = logistic(base + sum))" : `margin space (the score before ${e.transform})`;
+  printLine(`${head}: prediction ${typeof e.prediction === "number" ? num(e.prediction) : JSON.stringify(e.prediction)}${cls}; ${e.method}, ${e.approximate ? "an estimate" : "exact"}`);
   printLine(`attributions in ${space}; base value ${num(e.base_value)} = mean over ${backgroundRows} reference rows`);
   const sorted = [...e.attributions].sort((a, b) => Math.abs(b.attribution) - Math.abs(a.attribution));
   const largest = Math.max(...sorted.map((a) => Math.abs(a.attribution)), 1e-300);
@@ -82,8 +83,13 @@ function renderAnswer(g: GlobalOptions, answer: ExplainAnswer): void {
 
 function renderGlobal(g: GlobalOptions, report: GlobalReport): void {
   const s = report.source;
+  const shown = (path: string) => (relative(process.cwd(), path).startsWith("..") ? path : relative(process.cwd(), path));
   const over =
-    s.kind === "logs" ? `${report.rows} of ${report.available} logged rows in ${s.folder}${s.since ? ` since ${s.since}` : ""}` : s.kind === "file" ? `${report.rows} of ${report.available} rows of ${s.path}` : `${report.rows} reference rows (${s.note})`;
+    s.kind === "logs"
+      ? `${report.rows} of ${report.available} logged rows in ${shown(s.folder)}${s.since ? ` since ${s.since}` : ""}`
+      : s.kind === "file"
+        ? `${report.rows} of ${report.available} rows of ${shown(s.path)}`
+        : `${report.rows} reference rows (${s.note} in ${shown(s.logs)})`;
   printLine(`${report.model.name} version ${report.model.version}: mean |attribution| (${report.method}, ${report.space} space) over ${over}`);
   const largest = Math.max(...report.features.map((f) => f.importance), 1e-300);
   const width = Math.max(...report.features.map((f) => f.feature.length));
