@@ -69,9 +69,12 @@ export {
   type ExplainMethod,
   type Transform,
 } from "./explain/explainer.js";
+export { explainGlobal, type GlobalRequest, type GlobalReport } from "./monitor/explain-global.js";
+export { explainEntities, type ExplainEntitiesOptions, type ExplainAnswer, type RowExplanation, type FeatureAttribution } from "./serving/explain.js";
 export { monitorDrift, type DriftRequest, type ModelDriftReport } from "./monitor/model-drift.js";
 export type { DriftReport, FeatureDrift, DriftOptions } from "./monitor/drift.js";
-export { readReference, backgroundRows, type VersionReference } from "./monitor/read-reference.js";
+export { readReference, type VersionReference } from "./monitor/read-reference.js";
+export { backgroundRows, readReferenceSample } from "./models/reference.js";
 export type { ReferenceProfile, FeatureProfile, ReferenceSample } from "./monitor/profile-format.js";
 export { DEFAULT_LOG_DIR, LOG_COLUMNS, KEY_PREFIX, STATUS_PREFIX, logFilePath, logFolder, listLogFiles } from "./monitor/logs.js";
 export { statTests, type StatTestName } from "./monitor/stattests/tests.js";

@@ -20,7 +20,7 @@ export interface ServerContext {
 }
 
 /** The feature store, or a 503 naming why it is missing. */
-export function requireFeatures(ctx: ServerContext): FeatureBackend {
+export function requireFeatures(ctx: Pick<ServerContext, "features">): FeatureBackend {
   if (!ctx.features) throw new MlfError("unavailable", "This server has no feature repository; start mlf serve inside one (or with -C DIR).");
   return ctx.features;
 }

@@ -6,13 +6,20 @@ import type { ModelArtifact, ModelSource } from "./sources.js";
 /** One log record; the server's caller decides where it goes (the library never prints). */
 export type Log = (record: Record<string, unknown>) => void;
 
-/** A loaded model version. It is released once it is swapped out and its last request ends. */
+/**
+ * A loaded model version with its explainer. Both are released together once the version is
+ * swapped out and its last request ends.
+ */
 export interface ServedModel extends ModelArtifact {
   name: string;
   version: string;
   alias?: string;
   /** ISO-8601 UTC. */
   loadedAt: string;
+}
+
+function release(version: ServedModel): Promise<unknown> {
+  return Promise.all([version.model.release(), version.explainer.release()]);
 }
 
 interface Slot {
@@ -119,7 +126,7 @@ export class ModelPool {
   }
 
   private async retire(slot: Slot, model: ServedModel): Promise<void> {
-    if ((slot.inFlight.get(model) ?? 0) === 0) await model.model.release();
+    if ((slot.inFlight.get(model) ?? 0) === 0) await release(model);
   }
 
   /**
@@ -149,7 +156,7 @@ export class ModelPool {
       if (left > 0) slot.inFlight.set(model, left);
       else {
         slot.inFlight.delete(model);
-        if (slot.current !== model) await model.model.release();
+        if (slot.current !== model) await release(model);
       }
     }
   }
@@ -188,7 +195,7 @@ export class ModelPool {
     for (const slot of [...this.slots.values(), ...this.arms.values()]) {
       const model = slot.current;
       delete slot.current;
-      if (model && !slot.inFlight.has(model)) await model.model.release();
+      if (model && !slot.inFlight.has(model)) await release(model);
     }
   }
 }

@@ -8,6 +8,7 @@ import { RequestMetrics } from "./metrics.js";
 import { ProcessMetrics } from "./process-metrics.js";
 import { ModelPool, type Log } from "./model-pool.js";
 import { registerAdminRoutes } from "./routes/admin.js";
+import { registerExplainRoutes } from "./routes/explain.js";
 import { registerFeatureRoutes } from "./routes/features.js";
 import { registerInvocationRoutes } from "./routes/invocations.js";
 import { registerPredictRoutes } from "./routes/predict.js";
@@ -88,6 +89,7 @@ export function buildApp(ctx: ServerContext, options: ServeOptions): FastifyInst
   registerFeatureRoutes(app, ctx);
   registerPredictRoutes(app, ctx);
   registerRoutingRoutes(app, ctx);
+  registerExplainRoutes(app, ctx);
   return app;
 }
 
