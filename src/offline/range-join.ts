@@ -1,5 +1,5 @@
 import { ROW } from "./entity-rows.js";
-import { entitySide, featureOutputs, sourceSide, tieOrder, ttlMicros, US, type ViewJoin } from "./point-in-time.js";
+import { createdOrder, entitySide, featureColumn, featureOutputs, sourceSide, ttlMicros, US, valueOrder, type ViewJoin } from "./point-in-time.js";
 import { ident } from "../util/sql.js";
 
 const LO = "__mlf_lo";
@@ -40,8 +40,30 @@ WITH c AS (
 ), e AS (
   SELECT ${[ROW, ...keys, US, `${US} - ${window} AS ${LO}`, `${US} // ${window} - d.x AS ${BUCKET}`].join(", ")} FROM ${pass === 0 ? `(${entitySide(join)})` : OPEN}, (VALUES (0), (1)) AS d(x)
 )
-SELECT ${[`e.${ROW}`, ...featureOutputs(join, "c")].join(", ")} FROM e JOIN c ON ${on}
-QUALIFY row_number() OVER (PARTITION BY e.${ROW} ORDER BY ${[`c.${US} DESC`, ...tieOrder(join, "c")].join(", ")}) = 1`;
+${winnersSql(join, on)}`;
+}
+
+/**
+ * The best candidate of each entity row (CTEs `e` and `c` joined on `on`) in two steps: the
+ * candidates at the newest time and created time, usually one per row, then the feature values
+ * decide only between those of rows that still have several. Ranking every candidate by the
+ * whole tie order made DuckDB build sort keys of every feature: 15% more CPU with 50 features.
+ */
+function winnersSql(join: ViewJoin, on: string): string {
+  const features = join.request.features.map((_, i) => featureColumn(i));
+  const outputs = [`m.${ROW}`, ...featureOutputs(join, "m")].join(", ");
+  return `, m AS MATERIALIZED (
+  SELECT ${[`e.${ROW}`, ...features.map((f) => `c.${f}`)].join(", ")} FROM e JOIN c ON ${on}
+  QUALIFY rank() OVER (PARTITION BY e.${ROW} ORDER BY ${[`c.${US} DESC`, ...createdOrder(join, "c")].join(", ")}) = 1
+), tied AS MATERIALIZED (
+  SELECT ${ROW} FROM m GROUP BY ${ROW} HAVING count(*) > 1
+)
+SELECT ${outputs} FROM m ANTI JOIN tied USING (${ROW})
+UNION ALL
+SELECT * FROM (
+  SELECT ${outputs} FROM m SEMI JOIN tied USING (${ROW})
+  QUALIFY row_number() OVER (PARTITION BY m.${ROW} ORDER BY ${valueOrder(join, "m").join(", ")}) = 1
+)`;
 }
 
 /** How many entity rows the estimate samples. */
@@ -87,3 +109,4 @@ FROM (SELECT *, ${US} // ${ttl} - d.x AS ${BUCKET} FROM ${SAMPLE}, (VALUES (0), 
 JOIN (SELECT ${[...keys, US, `${US} // ${ttl} AS ${BUCKET}`].join(", ")} FROM (${relation})) AS c ON ${on}
 GROUP BY e.${ROW}`;
 }
+
