@@ -104,9 +104,10 @@ export function candidatesSql(join: ViewJoin, relation: string): string {
   const keys = join.request.keys.map((k) => ident(k.column));
   const ttl = ttlMicros(join);
   const on = [...keys.map((k) => `c.${k} = e.${k}`), `c.${BUCKET} = e.${BUCKET}`, `c.${US} BETWEEN e.${US} - ${ttl} AND e.${US}`].join(" AND ");
-  return `SELECT count(*) AS n, (SELECT count(*) FROM (${relation})) AS total
+  // Read once: the count and the join would each read the sampled blocks again.
+  return `WITH c AS MATERIALIZED (SELECT ${[...keys, US, `${US} // ${ttl} AS ${BUCKET}`].join(", ")} FROM (${relation}))
+SELECT count(*) AS n, (SELECT count(*) FROM c) AS total
 FROM (SELECT *, ${US} // ${ttl} - d.x AS ${BUCKET} FROM ${SAMPLE}, (VALUES (0), (1)) AS d(x)) AS e
-JOIN (SELECT ${[...keys, US, `${US} // ${ttl} AS ${BUCKET}`].join(", ")} FROM (${relation})) AS c ON ${on}
+JOIN c ON ${on}
 GROUP BY e.${ROW}`;
 }
-
