@@ -1,10 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { isAbsolute, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { MlfError } from "../errors.js";
 import { latestMetric, listMetricKeys, parseMetricFile, readKeyValues } from "./files.js";
 import { metaNumber, metaString, readMeta } from "./meta.js";
-import { experimentDir, TRASH } from "./read.js";
+import { artifactDirOf, experimentDir, TRASH } from "./read.js";
 import type { Metric } from "./types.js";
 
 /**
@@ -80,17 +79,6 @@ function statusOf(value: unknown): LoggedModelStatus {
   return (loggedModelStatuses as readonly string[]).includes(name) ? (name as LoggedModelStatus) : "UNSPECIFIED";
 }
 
-function localArtifacts(location: string, dir: string): string {
-  let path: string | undefined;
-  try {
-    if (location.startsWith("file:")) path = fileURLToPath(location);
-    else if (isAbsolute(location)) path = location;
-  } catch {
-    path = undefined;
-  }
-  return path !== undefined && existsSync(path) ? path : join(dir, "artifacts");
-}
-
 /** The latest point of each metric per (dataset name, digest), as MLflow's file store reports a model's metrics. */
 function modelMetrics(dir: string): Metric[] {
   const out: Metric[] = [];
@@ -118,7 +106,7 @@ export function readLoggedModelAt(dir: string): LoggedModel {
     experimentId: metaString(meta.experiment_id),
     name: metaString(meta.name),
     artifactLocation: location,
-    artifactDir: localArtifacts(location, dir),
+    artifactDir: artifactDirOf(location, dir),
     creationTimestamp: metaNumber(meta.creation_timestamp) ?? 0,
     lastUpdatedTimestamp: metaNumber(meta.last_updated_timestamp) ?? 0,
     modelType: str(meta.model_type),

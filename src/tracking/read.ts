@@ -92,8 +92,8 @@ export function locateRun(root: string, runId: string): RunRef {
   throw new MlfError("not_found", `No run "${runId}" in ${root}; list runs with "mlf track ls" (or pass --tracking-dir).`);
 }
 
-/** Resolves the artifact URI to a local folder; URIs of another machine fall back to the run's own folder. */
-function artifactDirOf(uri: string, folder: string): string {
+/** Resolves an artifact URI to a local folder; URIs of another machine fall back to `<folder>/artifacts` (a run's or a logged model's own). */
+export function artifactDirOf(uri: string, folder: string): string {
   let path: string | undefined;
   try {
     if (uri.startsWith("file:")) path = fileURLToPath(uri);

@@ -37,7 +37,7 @@ function attribute(m: LoggedModel, name: string): string | number | undefined {
 }
 
 /** The latest value (by timestamp, then step) of a model's metric on the given datasets. */
-function latestMetric(m: LoggedModel, key: string, datasets: DatasetFilter[]): number | undefined {
+function latestOn(m: LoggedModel, key: string, datasets: DatasetFilter[]): number | undefined {
   const points = m.metrics.filter((p) => p.key === key && onDatasets(datasets)(p));
   points.sort((a, b) => b.timestamp - a.timestamp || b.step - a.step);
   return points[0]?.value;
@@ -86,7 +86,7 @@ function search(m: Message, root: string): object {
   const byDataset = new Map(order.map((o) => [o.key, o.datasets]));
   const orderBy: OrderBy[] = order.map(({ key, ascending }) => ({ key, ascending }));
   if (!order.some((o) => o.key.kind === "attribute" && o.key.name === "creation_timestamp")) orderBy.push({ key: { kind: "attribute", name: "creation_timestamp" }, ascending: false });
-  const sorted = sortBy(found, orderBy, (model, key) => (key.kind === "metric" ? latestMetric(model, key.name, byDataset.get(key) ?? []) : attribute(model, key.name)), (a, b) => (a.modelId < b.modelId ? -1 : 1));
+  const sorted = sortBy(found, orderBy, (model, key) => (key.kind === "metric" ? latestOn(model, key.name, byDataset.get(key) ?? []) : attribute(model, key.name)), (a, b) => (a.modelId < b.modelId ? -1 : 1));
   const { items, next_page_token } = page(m, sorted, { default: 100, max: 50_000 });
   return { ...(items.length > 0 && { models: items.map(loggedModelJson) }), ...(next_page_token && { next_page_token }) };
 }
