@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import { busiestRoute } from "./demo/entity.js";
 import { runLoop } from "./demo/loop.js";
 import { PACKAGE_ROOT } from "./demo/mlf.js";
+import { runPipelineSteps } from "./demo/pipeline.js";
 import { prepareData } from "./demo/prepare.js";
 import { repoCopy } from "./demo/repo-copy.js";
 
@@ -13,7 +14,7 @@ const started = performance.now();
 const onlyPrepare = process.argv[2] === "prepare";
 const bundled = resolve(PACKAGE_ROOT, "feature_repo");
 const repo = onlyPrepare ? bundled : repoCopy(bundled, resolve(PACKAGE_ROOT, ".demo", "feature_repo"));
-const steps = 10;
+const steps = 12;
 let step = 0;
 
 function line(name: string, detail: string, seconds: number): void {
@@ -32,10 +33,12 @@ async function main(): Promise<void> {
   const entity = await busiestRoute(repo);
   const result = await runLoop({ repo, entity, onStep: line });
   const ok = Math.abs(result.served.prediction - result.expected) < 1e-5 && result.served.model_version === result.version;
+  const gate = runPipelineSteps(repo, line);
+  const gated = gate.promoted.outcome === "promoted" && gate.rejected.outcome === "rejected" && gate.rejected.champion?.version === gate.promoted.challenger?.version;
   process.stdout.write(
-    `${ok ? "OK" : "MISMATCH"}: the served prediction comes from ${result.served.model}@champion (version ${result.version}) on the features get-online returns for ${entity.origin}/${entity.route}; demo took ${((performance.now() - started) / 1000).toFixed(1)} s.\n`,
+    `${ok ? "OK" : "MISMATCH"}: the served prediction comes from ${result.served.model}@champion (version ${result.version}) on the features get-online returns for ${entity.origin}/${entity.route}; ${gated ? "OK" : "UNEXPECTED"}: the pipeline promoted a better challenger and rejected an equal one; demo took ${((performance.now() - started) / 1000).toFixed(1)} s.\n`,
   );
-  if (!ok) process.exitCode = 1;
+  if (!ok || !gated) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {

@@ -25,6 +25,8 @@ const modules: Record<string, () => Promise<CommandModule>> = {
   track: () => import("./commands/track.js"),
   registry: () => import("./commands/registry.js"),
   monitor: () => import("./commands/monitor.js"),
+  pipeline: () => import("./commands/pipeline.js"),
+  explain: () => import("./commands/explain.js"),
 };
 
 /** Command names (and aliases) to the module that registers them. */
@@ -48,6 +50,8 @@ const moduleOf: Record<string, keyof typeof modules> = {
   track: "track",
   registry: "registry",
   monitor: "monitor",
+  pipeline: "pipeline",
+  explain: "explain",
 };
 
 /** The first word of argv that is not a global flag or its value: the command's name. */
