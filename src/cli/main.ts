@@ -26,6 +26,7 @@ const modules: Record<string, () => Promise<CommandModule>> = {
   server: () => import("./commands/server.js"),
   track: () => import("./commands/track.js"),
   registry: () => import("./commands/registry.js"),
+  ui: () => import("./commands/ui.js"),
 };
 
 /** Command names (and aliases) to the module that registers them. */
@@ -48,6 +49,7 @@ const moduleOf: Record<string, keyof typeof modules> = {
   server: "server",
   track: "track",
   registry: "registry",
+  ui: "ui",
 };
 
 /** The first word of argv that is not a global flag or its value: the command's name. */
