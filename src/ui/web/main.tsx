@@ -1,11 +1,11 @@
 import "uplot/dist/uPlot.min.css";
 import "./style.css";
-import { render } from "preact";
+import { render, type ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { UiInfo } from "../types.js";
 import { onUnauthorized, signIn, uiGet } from "./api.js";
 import { Await, ErrorBox } from "./components/bits.js";
-import { useLoad } from "./hooks.js";
+import { useLoad, type Loaded } from "./hooks.js";
 import { ComparePage } from "./pages/compare.js";
 import { DriftPage } from "./pages/drift.js";
 import { FeaturesPage } from "./pages/features.js";
@@ -49,8 +49,10 @@ function Header({ route, info }: { route: Route; info?: UiInfo }) {
   );
 }
 
-function Page({ route, info }: { route: Route; info: UiInfo }) {
+/** Runs pages start their own requests at once; the others wait for /ui-api/info (what the server allows). */
+function Page({ route, info }: { route: Route; info: Loaded<UiInfo> }) {
   const [section, a, b] = route.parts;
+  const withInfo = (page: (i: UiInfo) => ComponentChildren) => <Await load={info}>{page}</Await>;
   switch (section) {
     case undefined:
     case "experiments":
@@ -62,13 +64,13 @@ function Page({ route, info }: { route: Route; info: UiInfo }) {
       return ids.length >= 2 ? <ComparePage ids={ids} /> : <ErrorBox error={new Error("Pick two or more runs to compare: tick them in the runs table, then Compare selected.")} />;
     }
     case "models":
-      return a ? <ModelPage key={a} name={a} {...(b !== undefined && { version: b })} info={info} /> : <ModelsPage />;
+      return a ? withInfo((i) => <ModelPage key={a} name={a} {...(b !== undefined && { version: b })} info={i} />) : <ModelsPage />;
     case "features": {
       const focus = route.query.get("focus");
-      return <FeaturesPage info={info} {...(focus && { focus })} />;
+      return withInfo((i) => <FeaturesPage info={i} {...(focus && { focus })} />);
     }
     case "drift":
-      return <DriftPage info={info} />;
+      return withInfo((i) => <DriftPage info={i} />);
     default:
       return <ErrorBox error={new Error(`There is no page "${section}"; use the sections above.`)} />;
   }
@@ -109,7 +111,7 @@ function App() {
     <>
       <Header route={route} {...(info.data && { info: info.data })} />
       <main id="main" tabIndex={-1}>
-        {needsToken ? <SignIn done={() => setNeedsToken(false)} /> : <Await load={info}>{(i) => <Page route={route} info={i} />}</Await>}
+        {needsToken ? <SignIn done={() => setNeedsToken(false)} /> : <Page route={route} info={info} />}
       </main>
     </>
   );

@@ -1,3 +1,4 @@
+import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import type { VersionDetail } from "../../../models/catalogue.js";
 import type { RegistryEvent } from "../../../models/events.js";
@@ -54,7 +55,7 @@ function VersionsTable({ name, versions, selected, info, changed }: { name: stri
 
 function VersionLineage({ d }: { d: VersionDetail }) {
   const run = d.lineage;
-  const facts: [string, preact.ComponentChildren][] = [
+  const facts: [string, ComponentChildren][] = [
     ["URI", <span class="mono">{d.uri}</span>],
     ["Run", run === null ? "registered from a file" : "missing" in run ? <span title={run.missing}>{shortId(run.runId)} (not in this store)</span> : <a href={href("runs", run.runId)}>{run.runName || shortId(run.runId)}</a>],
     ["Git commit", run && !("missing" in run) && run.gitCommit ? <span class="mono">{run.gitCommit.slice(0, 12)}</span> : undefined],

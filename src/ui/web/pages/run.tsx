@@ -1,3 +1,4 @@
+import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import { artifactUrl, metricHistory, metricValue, mlflowGet, record, type ExperimentJson, type ModelVersionJson, type RunJson } from "../api.js";
 import { Await, Chip, KeyValues, Section, StatusBadge } from "../components/bits.js";
@@ -60,7 +61,7 @@ function Lineage({ tags }: { tags: Record<string, string> }) {
   }
   const commit = tags["mlflow.source.git.commit"];
   const service = tags["feast.feature_service"];
-  const rows: [string, preact.ComponentChildren][] = [
+  const rows: [string, ComponentChildren][] = [
     ["Git commit", commit ? <><span class="mono">{commit.slice(0, 12)}</span>{tags["mlf.git.dirty"] === "true" && <Chip kind="tag" title="The work tree had uncommitted changes">uncommitted changes</Chip>}</> : undefined],
     ["Command", tags["mlf.command"] ?? tags["mlflow.source.name"]],
     ["Exit status", tags["mlf.exit_status"]],

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { mlflowGet, mlflowSend, metricValue, record, type ExperimentJson, type RunJson, type RunsPage } from "../api.js";
-import { Await, ErrorBox, StatusBadge } from "../components/bits.js";
+import { ErrorBox, StatusBadge } from "../components/bits.js";
 import { duration, num, shortId, time } from "../format.js";
 import { useLoad, useTitle } from "../hooks.js";
 import { href, setQuery, type Route } from "../router.js";
@@ -150,7 +150,8 @@ function RunsTable({ runs, route, selected, toggle }: { runs: RunJson[]; route: 
   );
 }
 
-function Runs({ experiment, route }: { experiment: ExperimentJson; route: Route }) {
+function Runs({ experimentId, experiment, route }: { experimentId: string; experiment?: ExperimentJson; route: Route }) {
+  const name = experiment?.name ?? `experiment ${experimentId}`;
   const filter = route.query.get("filter") ?? "";
   const order = route.query.get("order") ?? "";
   const size = Number(route.query.get("size")) || 50;
@@ -160,11 +161,11 @@ function Runs({ experiment, route }: { experiment: ExperimentJson; route: Route 
   const tokens = paging.query === query ? paging.tokens : [];
   const setTokens = (change: (t: string[]) => string[]) => setPaging({ query, tokens: change(tokens) });
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  useTitle(`${experiment.name} runs`);
+  useTitle(`${name} runs`);
   const token = tokens.at(-1);
   const page = useLoad(
     () => mlflowSend<RunsPage>("POST", "/runs/search", {
-      experiment_ids: [experiment.experiment_id], max_results: size,
+      experiment_ids: [experimentId], max_results: size,
       ...(filter && { filter }), ...(order && { order_by: [order] }), ...(token && { page_token: token }),
     }),
     [query, token],
@@ -180,8 +181,8 @@ function Runs({ experiment, route }: { experiment: ExperimentJson; route: Route 
   return (
     <div class="runs-main">
       <div class="page-head">
-        <h1>{experiment.name}</h1>
-        <span class="muted">experiment {experiment.experiment_id}</span>
+        <h1>{name}</h1>
+        {experiment && <span class="muted">experiment {experimentId}</span>}
       </div>
       <FilterForm route={route} {...(page.error && { error: page.error })} />
       <div class="toolbar">
@@ -217,18 +218,19 @@ function Runs({ experiment, route }: { experiment: ExperimentJson; route: Route 
 
 export function RunsPage({ route }: { route: Route }) {
   const experiments = useLoad(() => mlflowGet<{ experiments?: ExperimentJson[] }>("/experiments/search", { max_results: 1000 }), []);
+  const list = experiments.data?.experiments ?? (experiments.data ? [] : undefined);
+  // An experiment named in the route is searched at once, beside the list (first paint needs no second round trip).
+  const wanted = route.parts[1] ?? list?.[0]?.experiment_id;
   return (
-    <Await load={experiments}>
-      {({ experiments: list = [] }) => {
-        const wanted = route.parts[1];
-        const current = list.find((e) => e.experiment_id === wanted) ?? (wanted === undefined ? list[0] : undefined);
-        return (
-          <div class="with-side">
-            <Experiments experiments={list} current={current?.experiment_id ?? ""} />
-            {current ? <Runs key={current.experiment_id} experiment={current} route={route} /> : <ErrorBox error={new Error(wanted ? `No experiment ${wanted} in this store.` : "The store has no experiments yet; log a run with mlf track run.")} />}
-          </div>
-        );
-      }}
-    </Await>
+    <div class="with-side">
+      {list ? <Experiments experiments={list} current={wanted ?? ""} /> : <nav class="side" aria-label="Experiments" aria-busy="true" />}
+      {experiments.error ? (
+        <ErrorBox error={experiments.error} />
+      ) : wanted === undefined ? (
+        list ? <ErrorBox error={new Error("The store has no experiments yet; log a run with mlf track run.")} /> : <p class="muted" aria-busy="true">Loading…</p>
+      ) : (
+        <Runs key={wanted} experimentId={wanted} {...(list?.find((e) => e.experiment_id === wanted) && { experiment: list.find((e) => e.experiment_id === wanted)! })} route={route} />
+      )}
+    </div>
   );
 }
