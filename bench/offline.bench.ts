@@ -84,9 +84,9 @@ async function generate(shape: Shape): Promise<string> {
     engine.close();
   }
   writeRepo(dir);
-  const { applyRepo } = await import("../src/repo/apply.js");
+  const { applyRepo } = await import("../src/apply/apply.js");
   const { openRepo } = await import("../src/repo/repo.js");
-  await applyRepo(openRepo(dir));
+  await applyRepo(await openRepo(dir));
   return dir;
 }
 
@@ -133,7 +133,7 @@ async function worker(contender: Contender, dir: string): Promise<void> {
   if (contender === "mlf") {
     const { getHistoricalFeatures } = await import("../src/offline/get-historical.js");
     const { openRepo } = await import("../src/repo/repo.js");
-    const result = await getHistoricalFeatures(openRepo(dir), { entities: join(dir, "entities.parquet"), features: ["user_stats:f1", "user_stats:f2"], output: out });
+    const result = await getHistoricalFeatures(await openRepo(dir), { entities: join(dir, "entities.parquet"), features: ["user_stats:f1", "user_stats:f2"], output: out });
     rows = result.rowCount;
   } else {
     const { OfflineEngine } = await import("../src/offline/engine.js");

@@ -7,7 +7,7 @@ import Database from "better-sqlite3";
 import { OfflineEngine } from "../src/offline/engine.js";
 import { OnlineReader } from "../src/online/get-online.js";
 import { materialize } from "../src/online/materialize.js";
-import { applyRepo } from "../src/repo/apply.js";
+import { applyRepo } from "../src/apply/apply.js";
 import { appliedRegistry, openRepo } from "../src/repo/repo.js";
 import type { BenchTable } from "./run.js";
 
@@ -64,7 +64,7 @@ export async function run(): Promise<BenchTable> {
         `${FEATURES.map((f, j) => `(hash(i + ${j}) % 1000) / 10.0 AS ${f}`).join(", ")} FROM range(${SOURCE_ROWS}) t(i)) TO '${join(dir, "data", "events.parquet")}' (FORMAT parquet)`,
     );
     engine.close();
-    const repo = openRepo(dir);
+    const repo = await openRepo(dir);
     await applyRepo(repo);
 
     const t0 = performance.now();

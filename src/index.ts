@@ -1,9 +1,10 @@
 // The public library API: re-exports only.
 export { MlfError, errorCodes, type ErrorCode, type Problem } from "./errors.js";
 export { FeatureStore } from "./feature-store.js";
-export { openRepo, loadRepoDefinitions, appliedRegistry, type Repo } from "./repo/repo.js";
-export { applyRepo, planRepo, teardownRepo, validateRepo, type ApplyResult } from "./repo/apply.js";
-export { computePlan, planLines, type Plan, type DefinitionChange, type TableChange } from "./repo/plan.js";
+export { openRepo, appliedRegistry, type Repo } from "./repo/repo.js";
+export { loadRepoDefinitions } from "./repo/definitions.js";
+export { applyRepo, planRepo, teardownRepo, validateRepo, type ApplyResult } from "./apply/apply.js";
+export { computePlan, planLines, type Plan, type DefinitionChange, type TableChange } from "./apply/plan.js";
 export { initRepo } from "./repo/init.js";
 export type { RegistryFile, MaterializedInterval } from "./repo/registry.js";
 export type * from "./repo/types.js";
@@ -15,14 +16,14 @@ export {
   type ViewMatch,
 } from "./offline/get-historical.js";
 export type { JoinPlan } from "./offline/join-plan.js";
-export { parseFeatureRef, resolveFeatures, type ViewRequest } from "./offline/features.js";
+export { parseFeatureRef, resolveSelection, serviceRefs, type FeatureRef, type FeatureSelection, type JoinKey, type Resolution, type ViewRequest } from "./repo/resolve.js";
 export { OnlineReader, onlineRecords, type FeatureStatus, type OnlineColumn, type OnlineFeatures, type OnlineFeaturesRequest } from "./online/get-online.js";
-export type { FeatureSelection, ReadPlan } from "./online/read-plan.js";
+export type { ReadPlan } from "./online/read-plan.js";
 export { materialize, materializeIncremental, type MaterializeOptions, type ViewMaterialization } from "./online/materialize.js";
-export { pushRows } from "./online/push.js";
+export { pushRows, encodePush, type PushTarget, type PushColumns, type PushResult } from "./online/push.js";
 export { openOnlineStore } from "./online/stores.js";
 export type { OnlineRow, OnlineStore, OnlineTableSpec, OnlineWriteResult, ReadRequest, StoredRow } from "./online/store.js";
-export { coerceKey } from "./online/keys.js";
+export { coerceKey, encodeFeature, encodeTime } from "./online/codec.js";
 export { resolveTrackingDir, resolveTrackingRoot, type TrackingDirOptions, type ResolvedTrackingDir } from "./tracking/dir.js";
 export { getRun, getExperiment, getMetricHistory, listExperiments, listRunIds, locateRun, type RunRef } from "./tracking/read.js";
 export type { Experiment, Run, RunInfo, RunStatus, Metric, Liveness } from "./tracking/types.js";
@@ -42,7 +43,7 @@ export { runTracked, type TrackedCommand, type TrackedResult } from "./tracking/
 export { startServer, type ServeOptions, type Server } from "./serving/server.js";
 export { openServing, type OpenServingOptions } from "./serving/open.js";
 export { openFeatureBackend, type FeatureBackend } from "./serving/features.js";
-export { modelSource } from "./serving/registry-source.js";
+export { modelSource } from "./serving/model-registry-source.js";
 export { fileModelSource, type ModelSource, type ResolvedVersion, type ModelArtifact } from "./serving/sources.js";
 export { ModelPool, type ModelStatus, type Log } from "./serving/model-pool.js";
 export { OnnxModel, type Prediction } from "./serving/runtime/onnx.js";
@@ -60,3 +61,9 @@ export {
   type ExplainMethod,
   type Transform,
 } from "./explain/explainer.js";
+export { monitorDrift, type DriftRequest, type ModelDriftReport } from "./monitor/model-drift.js";
+export type { DriftReport, FeatureDrift, DriftOptions } from "./monitor/drift.js";
+export { readReference, backgroundRows, type VersionReference } from "./monitor/read-reference.js";
+export type { ReferenceProfile, FeatureProfile, ReferenceSample } from "./monitor/profile-format.js";
+export { DEFAULT_LOG_DIR, LOG_COLUMNS, KEY_PREFIX, STATUS_PREFIX, logFilePath, logFolder, listLogFiles } from "./monitor/logs.js";
+export { statTests, type StatTestName } from "./monitor/stattests/tests.js";

@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     },
   });
   if (!values["training-set"]) throw new Error("Pass --training-set FILE (a Parquet file from mlf get-historical).");
-  const repo = openRepo(values.repo);
+  const repo = await openRepo(values.repo);
   const features = serviceFeatures(appliedRegistry(repo).definitions, values.service!);
   const result = await train({
     trainingSet: values["training-set"],

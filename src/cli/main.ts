@@ -26,6 +26,7 @@ const modules: Record<string, () => Promise<CommandModule>> = {
   server: () => import("./commands/server.js"),
   track: () => import("./commands/track.js"),
   registry: () => import("./commands/registry.js"),
+  monitor: () => import("./commands/monitor.js"),
   ui: () => import("./commands/ui.js"),
 };
 
@@ -49,6 +50,7 @@ const moduleOf: Record<string, keyof typeof modules> = {
   server: "server",
   track: "track",
   registry: "registry",
+  monitor: "monitor",
   ui: "ui",
 };
 

@@ -1,4 +1,5 @@
 import { MlfError, formatProblem } from "../errors.js";
+import { jsonText } from "../util/json.js";
 import type { GlobalOptions } from "./context.js";
 
 /**
@@ -6,14 +7,9 @@ import type { GlobalOptions } from "./context.js";
  * warnings, progress) to stderr, so `--json` output can always be piped.
  */
 
+/** JSON on stdout; bigints (int64 beyond 2^53) as exact numbers, Dates as ISO-8601 UTC (see jsonText). */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, jsonReplacer)}\n`);
-}
-
-/** BigInt becomes a number when it fits exactly, else a string; Dates become ISO-8601 UTC. */
-export function jsonReplacer(_key: string, value: unknown): unknown {
-  if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
-  return value;
+  process.stdout.write(`${jsonText(value)}\n`);
 }
 
 export function printLine(text: string): void {

@@ -21,6 +21,19 @@ export interface MlfMetadata {
   entityKeys: string[];
   /** sha256 (hex) of model.onnx as registered; checked before every load. */
   sha256: string;
+  /** The data the version was trained on, for drift monitoring; absent when none was recorded. */
+  reference?: MlfReference;
+}
+
+/** A model version's reference data (src/monitor/reference.ts writes it at registration). */
+export interface MlfReference {
+  /** Absolute path of the training file when registered. */
+  path: string;
+  /** Its sha256 (hex): drift re-reads the file only while it still has this digest. */
+  sha256: string;
+  rows: number;
+  /** The profile's file name in the version folder (`reference.json`). */
+  profile: string;
 }
 
 /** The parts of an MLmodel file mlf uses. */
@@ -57,6 +70,7 @@ export function renderMLmodel(options: { signature: OnnxSignature; mlf: MlfMetad
         feature_service: options.mlf.featureService,
         entity_keys: options.mlf.entityKeys,
         model_sha256: options.mlf.sha256,
+        ...(options.mlf.reference && { reference: options.mlf.reference }),
       },
     },
   });
@@ -67,6 +81,11 @@ function parseSpecs(text: unknown): TensorSpec[] | undefined {
   const list = JSON.parse(text) as { name?: string; type?: string; "tensor-spec"?: { dtype?: string; shape?: number[] } }[];
   return list.map((s, i) => ({ name: s.name ?? `input_${i}`, dtype: s["tensor-spec"]?.dtype ?? s.type ?? "object", shape: s["tensor-spec"]?.shape ?? [] }));
 }
+
+const isReference = (v: unknown): v is MlfReference => {
+  const r = v as Partial<MlfReference> | null | undefined;
+  return typeof r?.path === "string" && typeof r.sha256 === "string" && typeof r.rows === "number" && typeof r.profile === "string";
+};
 
 const strings = (v: unknown): string[] | null => (Array.isArray(v) ? v.map(String) : null);
 
@@ -90,6 +109,7 @@ export function readMLmodel(dir: string): MLmodel | undefined {
         featureService: typeof mlf.feature_service === "string" ? mlf.feature_service : null,
         entityKeys: strings(mlf.entity_keys) ?? [],
         sha256: String(mlf.model_sha256 ?? ""),
+        ...(isReference(mlf.reference) && { reference: mlf.reference }),
       },
       runId: typeof doc.run_id === "string" ? doc.run_id : null,
       flavors: Object.keys(flavors),

@@ -26,6 +26,10 @@ export interface RegisterOptions {
   /** Applied feature definitions when run inside a repository; feature references are checked against them. */
   definitions?: Definitions;
   cwd?: string;
+  /** The training data to monitor the version against (default: the run's one `--input`); see src/monitor/reference.ts. */
+  reference?: string;
+  /** Told what registration could not do but did not fail for (e.g. no reference found). */
+  warn?: (message: string) => void;
 }
 
 /** The model file of a run artifact: the path itself, the onnx flavor's data, or the one .onnx file of the folder. */
@@ -108,6 +112,9 @@ export async function registerModel(trackingDir: string, name: string, options: 
   if (inputs.columns !== undefined && width !== undefined && inputs.columns !== width) {
     throw new MlfError("invalid_argument", `The model takes ${width} input column${width > 1 ? "s" : ""} but ${inputs.columns} feature${inputs.columns > 1 ? "s were" : " was"} given; list one feature per input column, in order.`);
   }
+  // The training data for drift monitoring: found and profiled before anything is written.
+  const { prepareReference, writeReference } = await import("../monitor/reference.js");
+  const reference = await prepareReference({ trackingDir, file: options.reference, runId: options.runId, cwd: options.cwd, inputs, definitions: options.definitions, model: bytes, warn: options.warn });
   const now = Date.now();
   ensureModel(trackingDir, name, now);
   const version = allocateVersion(trackingDir, name);
@@ -115,7 +122,8 @@ export async function registerModel(trackingDir: string, name: string, options: 
   const digest = sha256(bytes);
   writeFileAtomic(join(dir, MODEL_FILE), bytes);
   const { columns: _columns, ...mlf } = inputs;
-  writeFileAtomic(join(dir, "MLmodel"), renderMLmodel({ signature, mlf: { ...mlf, sha256: digest }, runId: options.runId ?? null, sizeBytes: bytes.length, now }));
+  if (reference) writeReference(dir, reference.profile);
+  writeFileAtomic(join(dir, "MLmodel"), renderMLmodel({ signature, mlf: { ...mlf, sha256: digest, ...(reference && { reference: reference.record }) }, runId: options.runId ?? null, sizeBytes: bytes.length, now }));
   writeVersion(trackingDir, {
     name,
     version,

@@ -1,6 +1,7 @@
 import { ROW } from "./entity-rows.js";
 import { MATCHED, sourceParts, type ViewJoin } from "./point-in-time.js";
-import { ident, keyTypes } from "./sql.js";
+import { ident } from "../util/sql.js";
+import { keyTypes } from "./sql.js";
 
 const TS = "__mlf_ts";
 

@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { MlfError } from "../errors.js";
 import type { Definitions, OfflineStoreConfig, Source } from "../repo/types.js";
-import { ident, literal } from "./sql.js";
+import { ident, literal } from "../util/sql.js";
 
 /**
  * The offline engine: one in-memory DuckDB database in which every source of the repository

@@ -3,8 +3,9 @@ import { basename, extname, join, resolve } from "node:path";
 import { randomUUID } from "node:crypto";
 import { MlfError } from "../errors.js";
 import type { OfflineEngine } from "./engine.js";
-import type { JoinKey } from "./features.js";
-import { ident, keyTypes, literal } from "./sql.js";
+import type { JoinKey } from "../repo/resolve.js";
+import { ident, literal } from "../util/sql.js";
+import { keyTypes } from "./sql.js";
 
 /** Where entity rows come from: a CSV/Parquet file, records in memory, or a DuckDB query. */
 export type EntityInput =

@@ -1,13 +1,13 @@
 import { resolve } from "node:path";
 import { MlfError } from "../errors.js";
 import { appliedRegistry, type Repo } from "../repo/repo.js";
+import { resolveSelection, type FeatureSelection, type ViewRequest } from "../repo/resolve.js";
 import { openEngineWithSources, type OfflineEngine } from "./engine.js";
 import { loadEntityRows, ROW, type EntityInput, type EntityTable } from "./entity-rows.js";
-import { joinKeyColumns, resolveFeatures, type FeatureSelection, type ViewRequest } from "./features.js";
 import { copyToFile, outputExtension } from "./output.js";
 import { buildViewResult, type JoinPlan } from "./join-plan.js";
 import { MATCHED, pruneLowerBound } from "./point-in-time.js";
-import { ident } from "./sql.js";
+import { ident } from "../util/sql.js";
 
 export interface HistoricalFeaturesOptions extends FeatureSelection {
   /**
@@ -73,8 +73,9 @@ export async function getHistoricalFeatures(repo: Repo, options: HistoricalFeatu
   const output = options.output === undefined ? undefined : resolve(options.cwd ?? process.cwd(), options.output);
   if (output !== undefined) outputExtension(output);
   const registry = appliedRegistry(repo);
-  const requests = resolveFeatures(registry.definitions, options);
-  const keys = [...joinKeyColumns(requests).values()];
+  const resolution = resolveSelection(registry.definitions, options);
+  const requests = resolution.views;
+  const keys = [...resolution.joinKeys.values()];
 
   const engine = await openEngineWithSources(repo.root, repo.config.offlineStore, registry.definitions);
   try {
@@ -92,7 +93,7 @@ export async function getHistoricalFeatures(repo: Repo, options: HistoricalFeatu
       views.push({ view: request.view.name, matched, matchRate: entities.rowCount === 0 ? 0 : matched / entities.rowCount, plan });
     }
     const select = resultSelect(entities, requests);
-    const columns = [...entities.columns, ...requests.flatMap((r) => r.features.map((f) => f.column))];
+    const columns = [...entities.columns, ...resolution.columns];
     const base = { rowCount: entities.rowCount, columns, views };
     if (output !== undefined) {
       await copyToFile(engine, select, output);
@@ -147,7 +148,9 @@ async function countMatched(engine: OfflineEngine, entities: EntityTable, target
  * and no final sort of the wide rows.
  */
 function resultSelect(entities: EntityTable, requests: ViewRequest[]): string {
-  const selected = [`e.* EXCLUDE (${ident(ROW)})`, ...requests.flatMap((r, i) => r.features.map((f) => `v${i}.${ident(f.column)}`))];
+  // Features in the order asked, whichever view they come from.
+  const features = requests.flatMap((r, i) => r.features.map((f) => ({ output: f.output, expr: `v${i}.${ident(f.column)}` })));
+  const selected = [`e.* EXCLUDE (${ident(ROW)})`, ...features.sort((a, b) => a.output - b.output).map((f) => f.expr)];
   const joins = requests.map((_, i) => `POSITIONAL JOIN ${ident(`__mlf_view_${i}`)} AS v${i}`);
   return `SELECT ${selected.join(", ")} FROM ${entities.table} AS e ${joins.join(" ")}`;
 }

@@ -3,7 +3,7 @@ import { dirname, basename, extname, join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { MlfError } from "../errors.js";
 import type { OfflineEngine } from "./engine.js";
-import { ident, literal } from "./sql.js";
+import { ident, literal } from "../util/sql.js";
 
 /** Output formats by file extension, and the COPY options DuckDB writes them with. */
 export const outputFormats = {

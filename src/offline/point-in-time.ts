@@ -1,7 +1,8 @@
 import type { EntityTable } from "./entity-rows.js";
-import type { ViewRequest } from "./features.js";
+import type { ViewRequest } from "../repo/resolve.js";
 import type { OfflineEngine } from "./engine.js";
-import { duckdbTypes, ident, keyTypes, literal } from "./sql.js";
+import { ident, literal } from "../util/sql.js";
+import { duckdbTypes, keyTypes } from "./sql.js";
 
 /** Column of a view's result table that says whether the row found a value inside the ttl. */
 export const MATCHED = "__mlf_matched";

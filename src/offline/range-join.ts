@@ -1,6 +1,6 @@
 import { ROW } from "./entity-rows.js";
 import { MATCHED, sourceParts, type ViewJoin } from "./point-in-time.js";
-import { ident } from "./sql.js";
+import { ident } from "../util/sql.js";
 
 const US = "__mlf_us";
 const LO = "__mlf_lo";

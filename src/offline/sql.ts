@@ -1,12 +1,4 @@
-/** SQL text helpers: every identifier and literal that comes from YAML or a request goes through these. */
-
-export function ident(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-export function literal(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
+/** DuckDB column types of mlf's dtypes and entity value types (quoting is in util/sql.ts). */
 
 /** DuckDB column type for each mlf dtype. */
 export const duckdbTypes = {

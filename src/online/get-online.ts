@@ -1,9 +1,10 @@
 import { MlfError } from "../errors.js";
 import type { RegistryFile } from "../repo/registry.js";
-import type { Dtype, OnlineStoreConfig } from "../repo/types.js";
+import type { OnlineStoreConfig } from "../repo/types.js";
 import { formatTime } from "../util/time.js";
-import { coerceKey } from "./keys.js";
-import { planRead, type FeatureSelection, type ReadPlan } from "./read-plan.js";
+import { base64, coerceKey, decodeValue } from "./codec.js";
+import type { FeatureSelection } from "../repo/resolve.js";
+import { planRead, type ReadPlan } from "./read-plan.js";
 import type { OnlineStore, ReadRequest } from "./store.js";
 import { openOnlineStore } from "./stores.js";
 
@@ -44,20 +45,6 @@ export interface OnlineFeatures {
   /** How many of `names` are join keys. */
   keyCount: number;
   results: OnlineColumn[];
-}
-
-/** Bytes as base64 text: a Buffer would otherwise serialise as {"type":"Buffer","data":[...]}. */
-function base64(value: unknown): unknown {
-  return value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64") : value;
-}
-
-/** Stored value -> the JSON-friendly value of its dtype (see OnlineColumn). */
-function outputValue(dtype: Dtype, value: unknown): unknown {
-  if (value === null) return null;
-  if (dtype === "bool") return value !== 0;
-  if (dtype === "bytes") return base64(value);
-  if (dtype === "unix_timestamp") return formatTime(value as number);
-  return value;
 }
 
 /** The entity rows of a request: key columns coerced, equal lengths (single values broadcast). */
@@ -121,13 +108,13 @@ export class OnlineReader {
   private nextRecent = 0;
 
   constructor(
-    readonly registry: RegistryFile,
+    readonly featureRegistry: RegistryFile,
     readonly store: OnlineStore,
   ) {}
 
-  /** Opens the store named in the config and binds it to the registry. */
-  static async open(registry: RegistryFile, config: OnlineStoreConfig): Promise<OnlineReader> {
-    return new OnlineReader(registry, await openOnlineStore(registry.project, config));
+  /** Opens the store named in the config and binds it to the feature registry. */
+  static async open(featureRegistry: RegistryFile, config: OnlineStoreConfig): Promise<OnlineReader> {
+    return new OnlineReader(featureRegistry, await openOnlineStore(featureRegistry.project, config));
   }
 
   /** The resolved selection, validated once per shape (features or service, naming). */
@@ -139,7 +126,7 @@ export class OnlineReader {
     const cacheKey = `${selection.service ?? ""}\u0001${full ? 1 : 0}\u0001${(selection.features ?? []).join("\u0001")}`;
     let plan = this.plans.get(cacheKey);
     if (!plan) {
-      plan = planRead(this.registry.definitions, selection);
+      plan = planRead(this.featureRegistry.definitions, selection);
       // Selections come from requests; bound the cache so odd callers cannot grow it forever.
       if (this.plans.size >= 1024) this.plans.clear();
       this.plans.set(cacheKey, plan);
@@ -199,7 +186,7 @@ export class OnlineReader {
             values[e] = null;
             statuses[e] = "NULL_VALUE";
           } else {
-            values[e] = outputValue(dtype, value);
+            values[e] = decodeValue(dtype, value);
             statuses[e] = "PRESENT";
           }
         }

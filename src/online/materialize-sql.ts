@@ -1,18 +1,18 @@
-import { duckdbTypes, ident, keyTypes, literal } from "../offline/sql.js";
+import { duckdbTypes, keyTypes } from "../offline/sql.js";
+import { ident, literal } from "../util/sql.js";
 import type { Dtype, Source } from "../repo/types.js";
 import { formatTime } from "../util/time.js";
 import type { OnlineTableSpec } from "./store.js";
 
 /**
- * A feature value cast to its dtype in the form the online store binds: bool as 0/1 and
- * unix_timestamp as epoch milliseconds (SQLite has neither type). Both conversions keep the
- * order of the values, so ordering by this expression orders by the value.
+ * A feature value cast to its dtype, as the typed value the online store takes (see
+ * OnlineRow): unix_timestamp as epoch milliseconds (a DOUBLE, exact for every epoch ms, so it
+ * arrives as a number, not a bigint); every other dtype as DuckDB's own type. Ordering by this
+ * expression orders by the value.
  */
 function featureExpr(column: string, dtype: Dtype): string {
   const cast = `CAST(${column} AS ${duckdbTypes[dtype]})`;
-  if (dtype === "bool") return `CAST(${cast} AS INTEGER)`;
-  if (dtype === "unix_timestamp") return `epoch_ms(${cast})`;
-  return cast;
+  return dtype === "unix_timestamp" ? `CAST(epoch_ms(${cast}) AS DOUBLE)` : cast;
 }
 
 /**

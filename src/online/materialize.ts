@@ -1,7 +1,7 @@
 import type { DuckDBDataChunk, DuckDBResult } from "@duckdb/node-api";
 import { MlfError } from "../errors.js";
 import { openEngineWithSources } from "../offline/engine.js";
-import { tableSpec } from "../repo/plan.js";
+import { tableSpec } from "./table-spec.js";
 import { recordMaterialization, requireRegistry, type RegistryFile } from "../repo/registry.js";
 import type { Repo } from "../repo/repo.js";
 import type { FeatureView } from "../repo/types.js";
@@ -45,12 +45,12 @@ function checkEnd(endMs: number, now: number): void {
   }
 }
 
-function selectViews(registry: RegistryFile, names: string[] | undefined): FeatureView[] {
-  const online = registry.definitions.featureViews.filter((v) => v.online);
+function selectViews(featureRegistry: RegistryFile, names: string[] | undefined): FeatureView[] {
+  const online = featureRegistry.definitions.featureViews.filter((v) => v.online);
   if (!names || names.length === 0) return online;
   return names.map((name) => {
-    const view = registry.definitions.featureViews.find((v) => v.name === name);
-    if (!view) throw new MlfError("not_found", `Feature view "${name}" is not in the registry; list them with "mlf feature-views list".`);
+    const view = featureRegistry.definitions.featureViews.find((v) => v.name === name);
+    if (!view) throw new MlfError("not_found", `Feature view "${name}" is not in the feature registry; list them with "mlf feature-views list".`);
     if (!view.online) throw new MlfError("invalid_argument", `Feature view "${name}" is not online; set online: true and run "mlf apply" first.`);
     return view;
   });
@@ -103,9 +103,9 @@ export async function materialize(repo: Repo, startMs: number, endMs: number, op
     throw new MlfError("invalid_argument", `The start ${formatTime(startMs)} is after the end ${formatTime(endMs)}; pass START <= END.`);
   }
   checkEnd(endMs, options.now ?? Date.now());
-  const registry = requireRegistry(repo.config.registry);
-  const views = selectViews(registry, options.views);
-  return run(repo, registry, views.map((view) => ({ view, startMs })), endMs, options);
+  const featureRegistry = requireRegistry(repo.config.registry);
+  const views = selectViews(featureRegistry, options.views);
+  return run(repo, featureRegistry, views.map((view) => ({ view, startMs })), endMs, options);
 }
 
 /**
@@ -115,31 +115,31 @@ export async function materialize(repo: Repo, startMs: number, endMs: number, op
  */
 export async function materializeIncremental(repo: Repo, endMs: number, options: MaterializeOptions = {}): Promise<ViewMaterialization[]> {
   checkEnd(endMs, options.now ?? Date.now());
-  const registry = requireRegistry(repo.config.registry);
-  const plans = selectViews(registry, options.views).map((view) => {
-    const intervals = registry.materializations[view.name] ?? [];
+  const featureRegistry = requireRegistry(repo.config.registry);
+  const plans = selectViews(featureRegistry, options.views).map((view) => {
+    const intervals = featureRegistry.materializations[view.name] ?? [];
     const lastEnd = intervals.length > 0 ? Math.max(...intervals.map((i) => Date.parse(i.end))) : undefined;
     const startMs = lastEnd ?? (view.ttlSeconds > 0 ? endMs - view.ttlSeconds * 1000 : ALL_HISTORY_MS);
     return { view, startMs };
   });
   const todo = plans.filter((p) => p.startMs < endMs);
-  const done = await run(repo, registry, todo, endMs, options);
+  const done = await run(repo, featureRegistry, todo, endMs, options);
   return plans.map(
     (p) =>
       done.find((d) => d.view === p.view.name) ?? { view: p.view.name, start: formatTime(p.startMs), end: formatTime(endMs), rows: 0, written: 0, seconds: 0, upToDate: true },
   );
 }
 
-async function run(repo: Repo, registry: RegistryFile, plans: { view: FeatureView; startMs: number }[], endMs: number, options: MaterializeOptions): Promise<ViewMaterialization[]> {
+async function run(repo: Repo, featureRegistry: RegistryFile, plans: { view: FeatureView; startMs: number }[], endMs: number, options: MaterializeOptions): Promise<ViewMaterialization[]> {
   if (plans.length === 0) return [];
-  const defs = registry.definitions;
+  const defs = featureRegistry.definitions;
   const engine = await openEngineWithSources(repo.root, repo.config.offlineStore, defs);
   // The newest time per key is a GROUP BY over every source row. For integer keys whose range
   // (from Parquet statistics) spans up to 2^20 values, DuckDB can use a dense array instead of
   // a hash table: measured half the CPU of that step for 1M ids, for about 30 MB more memory.
   // The default (12 bits) only covers ranges of 4096.
   await engine.run("SET perfect_ht_threshold = 20");
-  const store = await openOnlineStore(registry.project, repo.config.onlineStore);
+  const store = await openOnlineStore(featureRegistry.project, repo.config.onlineStore);
   const results: ViewMaterialization[] = [];
   try {
     for (const { view, startMs } of plans) {

@@ -12,10 +12,21 @@ export interface OnlineTableSpec {
 }
 
 /**
- * One entity's row as written: `key` holds one value per join key of the spec, in spec order
- * (empty for an entity-less view), `values` one value per feature in spec order (null allowed).
- * Values are already of the feature's dtype: numbers or bigints for integers, numbers for
- * floats, strings, Buffers for bytes, 0/1 for bool, epoch milliseconds for unix_timestamp.
+ * One entity's row as written: `key` holds one typed value per join key of the spec, in spec
+ * order (empty for an entity-less view), `values` one typed value per feature in spec order.
+ *
+ * Typed values are what a backend is given to write and gives back when read, whatever it
+ * stores underneath. The online codec (codec.ts) turns callers' values into these and back,
+ * so a backend never parses or validates user input:
+ * - int32, int64: a number, or a bigint (any integer in range is accepted on write; reads give
+ *   a number when the value is a safe integer, else a bigint, so int64 values beyond 2^53
+ *   round-trip exactly);
+ * - float32, float64: a finite number;
+ * - string: a string; bytes: a Buffer;
+ * - bool: a boolean;
+ * - unix_timestamp: epoch milliseconds UTC, a number;
+ * - null: no value (read back as null).
+ * Join keys follow the same rules for their value type (int32, int64, string, bytes).
  */
 export interface OnlineRow {
   key: unknown[];
@@ -33,8 +44,9 @@ export interface OnlineWriteResult {
 }
 
 /**
- * One stored row as read: feature values in the order asked for, and the stored timestamps
- * (epoch milliseconds UTC). Undefined in a read result means no row was ever written.
+ * One stored row as read: typed feature values (see OnlineRow) in the order asked for, and
+ * the stored timestamps (epoch milliseconds UTC). Undefined in a read result means no row was
+ * ever written.
  */
 export interface StoredRow {
   values: unknown[];
@@ -75,6 +87,7 @@ export interface OnlineStoreOptions {
  * - after the commit the backend bounds its journal (SQLite checkpoints its WAL).
  *
  * Read contract (`read`):
+ * - values come back typed as written (see OnlineRow), whatever the backend stores;
  * - one result per request, in order; in each, one entry per key, in order: the stored row
  *   with the request's features in the order asked for, or undefined when the key was never
  *   written (or its table does not exist yet).

@@ -1,16 +1,11 @@
 import { resolve } from "node:path";
 import { MlfError } from "../errors.js";
-import { CONFIG_FILE, readConfigText, writeConfigSnapshot } from "./config.js";
+import { CONFIG_FILE } from "./config.js";
 import { ConfigSchema, type ConfigYaml } from "./schema.js";
 import type { RepoConfig } from "./types.js";
 import { YamlSource } from "./yaml-source.js";
 
-/** Reads and validates feature_store.yaml; paths in the result are absolute. */
-export function loadConfig(root: string): RepoConfig {
-  return parseConfig(root, readConfigText(root));
-}
-
-/** Validates the text of feature_store.yaml and refreshes the cached copy read-side commands use. */
+/** Validates the text of feature_store.yaml (of the repository at `root`); paths in the result are absolute. */
 export function parseConfig(root: string, text: string): RepoConfig {
   const { source, problems } = YamlSource.parse(CONFIG_FILE, text);
   if (source) problems.push(...source.check(ConfigSchema, source.value ?? {}));
@@ -32,6 +27,5 @@ export function parseConfig(root: string, text: string): RepoConfig {
     onlineStore: { type: "sqlite", path: resolve(root, yaml.online_store?.path ?? "data/online.db") },
     trackingPath: resolve(root, yaml.tracking?.path ?? "mlruns"),
   };
-  writeConfigSnapshot(root, text, config);
   return config;
 }

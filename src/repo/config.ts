@@ -1,8 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { MlfError } from "../errors.js";
 import { writeFileAtomic } from "../util/fs.js";
-import type { Repo } from "./repo.js";
 import type { RepoConfig } from "./types.js";
 
 export const CONFIG_FILE = "feature_store.yaml";
@@ -29,35 +28,15 @@ export function findRepoRoot(options: { repo?: string; cwd?: string; env?: NodeJ
   throw new MlfError("usage", `No ${CONFIG_FILE} found in ${cwd} or any parent folder; run inside a feature repository, pass -C DIR, or create one with "mlf init".`);
 }
 
-/** The parsed config cached in a dot-folder that the definition loader skips. */
+/**
+ * The parsed config is cached in a dot-folder that the definition loader skips, with the text
+ * it was parsed from: parsing feature_store.yaml needs the YAML and schema libraries, whose
+ * loading alone costs more than starting Node, and read-side commands (`get-online`, the
+ * catalogue, `track log-metric` in a training loop) must start fast. A run compares a few
+ * hundred bytes instead; any edit of the file, or a moved repository, misses and parses again.
+ * Reading never writes the cache: `apply` and `plan` refresh it (cacheConfig).
+ */
 const SNAPSHOT = join(".mlf", "config.json");
-
-interface Snapshot {
-  root: string;
-  /** The full text of feature_store.yaml the config was parsed from. */
-  text: string;
-  config: RepoConfig;
-}
-
-/** The cached config when it was parsed from exactly `text` in this root, else undefined. */
-export function readConfigSnapshot(root: string, text: string): RepoConfig | undefined {
-  try {
-    const snapshot = JSON.parse(readFileSync(join(root, SNAPSHOT), "utf8")) as Snapshot;
-    return snapshot.root === root && snapshot.text === text ? snapshot.config : undefined;
-  } catch {
-    return undefined; // none yet, or torn: the caller parses
-  }
-}
-
-/** Best effort: a read-only repository only loses the speed-up. */
-export function writeConfigSnapshot(root: string, text: string, config: RepoConfig): void {
-  if (readConfigSnapshot(root, text)) return;
-  try {
-    writeFileAtomic(join(root, SNAPSHOT), JSON.stringify({ root, text, config } satisfies Snapshot));
-  } catch {
-    // see above
-  }
-}
 
 export function readConfigText(root: string): string {
   try {
@@ -68,22 +47,69 @@ export function readConfigText(root: string): string {
 }
 
 /**
- * Opens a repository like `openRepo`, for read-side commands (`get-online`, the catalogue):
- * parsing feature_store.yaml needs the YAML and schema libraries, whose loading alone costs
- * more than starting Node. The parsed config is cached in `.mlf/config.json` with the text it
- * came from, so a later run compares a few hundred bytes instead; any edit of the file, or a
- * moved repository, misses and parses again.
+ * The cached config when it was parsed from exactly `text` in this root and has the shape of
+ * a RepoConfig, else undefined (none yet, torn, stale or edited by hand: the caller parses).
+ * Checked by hand rather than with the schema library, whose loading is what the cache saves.
  */
-export async function openRepoForReads(dir?: string, env: NodeJS.ProcessEnv = process.env): Promise<Repo> {
-  const root = findRepoRoot({ ...(dir !== undefined && { repo: dir }), env });
-  return { root, config: await loadConfigCached(root) };
+export function readConfigSnapshot(root: string, text: string): RepoConfig | undefined {
+  let snapshot: unknown;
+  try {
+    snapshot = JSON.parse(readFileSync(join(root, SNAPSHOT), "utf8"));
+  } catch {
+    return undefined;
+  }
+  if (!isObject(snapshot, ["root", "text", "config"]) || snapshot.root !== root || snapshot.text !== text) return undefined;
+  return isRepoConfig(snapshot.config) ? snapshot.config : undefined;
 }
 
-/** The config of the repository at `root`: the cached copy while the file is unchanged, else parsed. */
+/** The config of the repository at `root`: the cached copy while the file is unchanged, else parsed. Writes nothing. */
 export async function loadConfigCached(root: string): Promise<RepoConfig> {
   const text = readConfigText(root);
   const cached = readConfigSnapshot(root, text);
   if (cached) return cached;
   const { parseConfig } = await import("./config-parse.js");
   return parseConfig(root, text);
+}
+
+/**
+ * Parses feature_store.yaml (validating it) and refreshes the cache read-side commands use;
+ * the explicit step behind `apply` and `plan`. Best effort: a read-only repository only loses
+ * the speed-up.
+ */
+export async function cacheConfig(root: string): Promise<RepoConfig> {
+  const text = readConfigText(root);
+  const { parseConfig } = await import("./config-parse.js");
+  const config = parseConfig(root, text);
+  if (!readConfigSnapshot(root, text)) {
+    try {
+      writeFileAtomic(join(root, SNAPSHOT), JSON.stringify({ root, text, config }));
+    } catch {
+      // see above
+    }
+  }
+  return config;
+}
+
+type Shape = Record<string, unknown>;
+
+/** A plain object with exactly the `required` keys and, at most, the `optional` ones. */
+function isObject(value: unknown, required: string[], optional: string[] = []): value is Shape {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  return required.every((k) => keys.includes(k)) && keys.every((k) => required.includes(k) || optional.includes(k));
+}
+
+const isString = (v: unknown): v is string => typeof v === "string" && v.length > 0;
+const isPath = (v: unknown): v is string => isString(v) && isAbsolute(v);
+
+function isRepoConfig(value: unknown): value is RepoConfig {
+  if (!isObject(value, ["project", "registry", "provider", "offlineStore", "onlineStore", "trackingPath"])) return false;
+  const { offlineStore: off, onlineStore: on } = value;
+  return (
+    isString(value.project) && isPath(value.registry) && value.provider === "local" && isPath(value.trackingPath) &&
+    isObject(off, ["type"], ["threads", "memoryLimit", "tempDirectory"]) && off.type === "duckdb" &&
+    (off.threads === undefined || (Number.isInteger(off.threads) && (off.threads as number) >= 1)) &&
+    (off.memoryLimit === undefined || isString(off.memoryLimit)) && (off.tempDirectory === undefined || isPath(off.tempDirectory)) &&
+    isObject(on, ["type", "path"]) && on.type === "sqlite" && isPath(on.path)
+  );
 }

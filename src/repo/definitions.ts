@@ -4,6 +4,7 @@ import { MlfError, type Problem } from "../errors.js";
 import { parseDurationSeconds } from "../util/time.js";
 import { CONFIG_FILE } from "./config.js";
 import { DefinitionFileSchema, itemSchemas, type EntityYaml, type FeatureServiceYaml, type FeatureViewYaml, type FileSourceYaml, type QuerySourceYaml } from "./schema.js";
+import type { Repo } from "./repo.js";
 import { checkRules } from "./rules.js";
 import { dtypes, valueTypes, type DefinitionKind, type Definitions, type Dtype, type Location, type Source, type ValueType } from "./types.js";
 import { YamlSource } from "./yaml-source.js";
@@ -172,4 +173,9 @@ function normalizeService(s: FeatureServiceYaml) {
     }),
     ...(s.description && { description: s.description }),
   };
+}
+
+/** Parses and checks every definition file of the repository (schema and rules, no data). */
+export function loadRepoDefinitions(repo: Repo): LoadedDefinitions {
+  return loadDefinitions(repo.root, [repo.config.trackingPath]);
 }

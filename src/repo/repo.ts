@@ -1,6 +1,4 @@
-import { findRepoRoot } from "./config.js";
-import { loadConfig } from "./config-parse.js";
-import { loadDefinitions, type LoadedDefinitions } from "./definitions.js";
+import { findRepoRoot, loadConfigCached } from "./config.js";
 import { requireRegistry, type RegistryFile } from "./registry.js";
 import type { RepoConfig } from "./types.js";
 
@@ -10,15 +8,16 @@ export interface Repo {
   config: RepoConfig;
 }
 
-/** Finds and opens a repository (see findRepoRoot for the search order). Reads only the config. */
-export function openRepo(dir?: string, env: NodeJS.ProcessEnv = process.env): Repo {
+/**
+ * Finds and opens a repository: `dir`, else `MLF_REPO`, else the nearest ancestor of the cwd
+ * holding feature_store.yaml (see findRepoRoot). Reads only the config, from its cache while
+ * the file is unchanged (see loadConfigCached), and writes nothing. The one opener of the
+ * library, the CLI and the server; it loads neither the definitions nor the YAML libraries
+ * when the cache is current, so read-side commands stay fast.
+ */
+export async function openRepo(dir?: string, env: NodeJS.ProcessEnv = process.env): Promise<Repo> {
   const root = findRepoRoot({ ...(dir !== undefined && { repo: dir }), env });
-  return { root, config: loadConfig(root) };
-}
-
-/** Parses and checks every definition file of the repository (schema and rules, no data). */
-export function loadRepoDefinitions(repo: Repo): LoadedDefinitions {
-  return loadDefinitions(repo.root, [repo.config.trackingPath]);
+  return { root, config: await loadConfigCached(root) };
 }
 
 /** The applied state (what `mlf apply` last wrote); read-side commands work from this. */

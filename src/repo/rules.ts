@@ -60,6 +60,22 @@ const rules: Rule[] = [
       }),
     );
   },
+  function serviceFeaturesAreDistinct(defs, where) {
+    // A feature listed twice would be two outputs of one name (see repo/resolve.ts, rule 3).
+    const schema = new Map(defs.featureViews.map((v) => [v.name, v.schema.map((f) => f.name)]));
+    return defs.featureServices.flatMap((s) => {
+      const seen = new Set<string>();
+      const twice = new Set<string>();
+      for (const p of s.features) {
+        for (const f of p.features ?? schema.get(p.view) ?? []) {
+          const ref = `${p.view}:${f}`;
+          if (seen.has(ref)) twice.add(ref);
+          seen.add(ref);
+        }
+      }
+      return [...twice].map((ref) => ({ ...where("feature service", s.name), message: `feature service "${s.name}" lists feature "${ref}" twice`, hint: "list each feature once" }));
+    });
+  },
 ];
 
 export function checkRules(root: string, defs: Definitions, locations: Map<string, Location>): Problem[] {

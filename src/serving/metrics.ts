@@ -71,10 +71,15 @@ export interface GaugeSample {
 
 /** One gauge family in text format. */
 export function renderGauge(name: string, help: string, samples: GaugeSample[]): string[] {
-  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`];
+  return renderFamily(name, help, "gauge", samples);
+}
+
+/** One metric family of single samples (a gauge, or a counter's current total) in text format. */
+export function renderFamily(name: string, help: string, type: "gauge" | "counter", samples: GaugeSample[]): string[] {
+  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`];
   for (const s of samples) {
     const labels = Object.entries(s.labels).map(([k, v]) => `${k}="${label(v)}"`).join(",");
-    lines.push(`${name}{${labels}} ${Number.isFinite(s.value) ? s.value : "NaN"}`);
+    lines.push(`${name}${labels ? `{${labels}}` : ""} ${Number.isFinite(s.value) ? s.value : "NaN"}`);
   }
   return lines;
 }

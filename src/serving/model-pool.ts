@@ -7,7 +7,7 @@ import type { ModelArtifact, ModelSource } from "./sources.js";
 export type Log = (record: Record<string, unknown>) => void;
 
 /** A loaded model version. It is released once it is swapped out and its last request ends. */
-export interface LoadedModel extends ModelArtifact {
+export interface ServedModel extends ModelArtifact {
   name: string;
   version: string;
   alias?: string;
@@ -17,11 +17,11 @@ export interface LoadedModel extends ModelArtifact {
 
 interface Slot {
   source: ModelSource;
-  current?: LoadedModel;
+  current?: ServedModel;
   /** The last failed load, kept until a later load of any version succeeds. */
   failure?: { version?: string; message: string; at: string };
   /** Requests running on each loaded version, so a retired version is released only when idle. */
-  inFlight: Map<LoadedModel, number>;
+  inFlight: Map<ServedModel, number>;
 }
 
 /** What /models reports for one served model. */
@@ -85,7 +85,7 @@ export class ModelPool {
         await model.release();
         throw error;
       }
-      const next: LoadedModel = { ...recorded, name: source.name, version: resolved.version, ...(resolved.alias !== undefined && { alias: resolved.alias }), loadedAt: formatTime(Date.now()), model };
+      const next: ServedModel = { ...recorded, name: source.name, version: resolved.version, ...(resolved.alias !== undefined && { alias: resolved.alias }), loadedAt: formatTime(Date.now()), model };
       const previous = slot.current;
       if (this.closed) return void (await model.release());
       slot.current = next;
@@ -101,7 +101,7 @@ export class ModelPool {
     }
   }
 
-  private async retire(slot: Slot, model: LoadedModel): Promise<void> {
+  private async retire(slot: Slot, model: ServedModel): Promise<void> {
     if ((slot.inFlight.get(model) ?? 0) === 0) await model.model.release();
   }
 
@@ -109,7 +109,7 @@ export class ModelPool {
    * Runs `fn` on the serving version of `name` (or of the only served model when `name` is
    * undefined); that version stays loaded until `fn` settles, even if a swap happens meanwhile.
    */
-  async use<T>(name: string | undefined, fn: (model: LoadedModel) => Promise<T>): Promise<T> {
+  async use<T>(name: string | undefined, fn: (model: ServedModel) => Promise<T>): Promise<T> {
     const slot = this.slot(name);
     const model = slot.current;
     if (!model) {

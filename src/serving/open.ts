@@ -2,7 +2,7 @@ import { MlfError } from "../errors.js";
 import { openRepo, type Repo } from "../repo/repo.js";
 import { resolveTrackingDir } from "../tracking/dir.js";
 import { openFeatureBackend } from "./features.js";
-import { modelSource } from "./registry-source.js";
+import { modelSource } from "./model-registry-source.js";
 import { startServer, type ServeOptions, type Server } from "./server.js";
 
 export interface OpenServingOptions extends Omit<ServeOptions, "models" | "features"> {
@@ -22,7 +22,7 @@ export async function openServing(options: OpenServingOptions): Promise<Server> 
   const { repoDir, models, env = process.env, ...rest } = options;
   let repo: Repo | undefined;
   try {
-    repo = openRepo(repoDir, env);
+    repo = await openRepo(repoDir, env);
   } catch (error) {
     // Outside a repository is fine when only models are served; a named one must exist.
     if (repoDir !== undefined || env.MLF_REPO || models.length === 0 || !(error instanceof MlfError)) throw error;

@@ -1,14 +1,16 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import { MlfError } from "../errors.js";
+import type { ServerContext } from "./context.js";
 import type { FeatureBackend } from "./features.js";
 import { parseCsv } from "./runtime/invocation.js";
 import { RequestMetrics } from "./metrics.js";
+import { ProcessMetrics } from "./process-metrics.js";
 import { ModelPool, type Log } from "./model-pool.js";
 import { registerAdminRoutes } from "./routes/admin.js";
 import { registerFeatureRoutes } from "./routes/features.js";
 import { registerInvocationRoutes } from "./routes/invocations.js";
 import { registerPredictRoutes } from "./routes/predict.js";
-import { installTracking } from "./tracking.js";
+import { installBookkeeping } from "./bookkeeping.js";
 import type { ModelSource } from "./sources.js";
 
 export interface ServeOptions {
@@ -41,20 +43,6 @@ export interface Server {
   close(): Promise<void>;
 }
 
-/** Everything a route module needs. */
-export interface ServerContext {
-  pool: ModelPool;
-  features: FeatureBackend | undefined;
-  metrics: RequestMetrics;
-  log: Log;
-}
-
-/** The feature store, or a 503 naming why it is missing. */
-export function requireFeatures(ctx: ServerContext): FeatureBackend {
-  if (!ctx.features) throw new MlfError("unavailable", "This server has no feature repository; start mlf serve inside one (or with -C DIR).");
-  return ctx.features;
-}
-
 /** Builds the fastify app with every route; listens nowhere (see startServer). */
 export function buildApp(ctx: ServerContext, options: ServeOptions): FastifyInstance {
   const timeoutMs = options.requestTimeoutMs ?? 10_000;
@@ -67,7 +55,7 @@ export function buildApp(ctx: ServerContext, options: ServeOptions): FastifyInst
     // Bodies are validated as sent: no type coercion, unknown keys are errors rather than dropped.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
-  installTracking(app, { metrics: ctx.metrics, log: ctx.log, logRequests: options.logRequests !== false, timeoutMs });
+  installBookkeeping(app, { metrics: ctx.metrics, log: ctx.log, logRequests: options.logRequests !== false, timeoutMs });
   // Only JSON and CSV bodies are accepted; anything else is a 415.
   app.removeContentTypeParser("text/plain");
   // MLflow's CSV scoring form becomes the equivalent dataframe_split body, so it meets the same schema.
@@ -92,7 +80,7 @@ export function buildApp(ctx: ServerContext, options: ServeOptions): FastifyInst
 export async function startServer(options: ServeOptions = {}): Promise<Server> {
   const log = options.log ?? (() => {});
   const pool = new ModelPool(options.models ?? [], log);
-  const ctx: ServerContext = { pool, features: options.features, metrics: new RequestMetrics(), log };
+  const ctx: ServerContext = { pool, features: options.features, metrics: new RequestMetrics(), processMetrics: new ProcessMetrics(), log };
   const app = buildApp(ctx, options);
   await pool.refresh();
   const host = options.host ?? "127.0.0.1";
@@ -104,6 +92,7 @@ export async function startServer(options: ServeOptions = {}): Promise<Server> {
     if (code === "EADDRINUSE") throw new MlfError("unavailable", `Port ${options.port ?? 8000} on ${host} is in use; pass another --port.`);
     throw error;
   }
+  ctx.processMetrics.start();
   const pollSeconds = options.pollSeconds ?? 5;
   pool.startPolling(pollSeconds);
   // Registry changes from `mlf apply` / `mlf materialize` are picked up on the same beat.
@@ -123,6 +112,7 @@ export async function startServer(options: ServeOptions = {}): Promise<Server> {
         // they do, so close() does not wait out the keep-alive timeout.
         const idle = setInterval(() => app.server.closeIdleConnections(), 20);
         await app.close().finally(() => clearInterval(idle));
+        ctx.processMetrics.stop();
         await pool.close();
         await options.features?.close();
       })()),

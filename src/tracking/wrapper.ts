@@ -43,7 +43,8 @@ export interface TrackedResult {
   warnings: string[];
 }
 
-async function sha256(path: string): Promise<string> {
+/** sha256 (hex) of a file's bytes, read as a stream (training sets can be large). */
+export async function sha256(path: string): Promise<string> {
   const hash = createHash("sha256");
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest("hex");

@@ -86,4 +86,13 @@ test("raw departures -> training set -> tracked run -> champion -> online store 
   assert.ok(metric("log_loss") > 0 && metric("log_loss") < 0.69, `log loss ${metric("log_loss")}`);
   const digest = createHash("sha256").update(readFileSync(join(repo, "data", "training_set.parquet"))).digest("hex");
   assert.equal(shown.data.params.find((p) => p.key === "training_set_sha256")?.value, digest);
+
+  // Registration took the run's one --input as the champion's reference: read back exactly (its
+  // digest holds), its own training set shows no drift on any of the service's features.
+  const drift = mlf(["-C", repo, "--json", "monitor", "drift", "--model", "delay_model@champion", "--current", join(repo, "data", "training_set.parquet")]);
+  assert.equal(drift.status, 0, drift.stderr);
+  const report = drift.json<{ reference: { kind: string; sha256: string }; features: { name: string; score: number; drifted: boolean }[] }>();
+  assert.deepEqual([report.reference.kind, report.reference.sha256], ["file", digest]);
+  assert.deepEqual(report.features.map((f) => f.name.split(":")[1]), names);
+  assert.ok(report.features.every((f) => !f.drifted && f.score === 0), JSON.stringify(report.features));
 });

@@ -54,9 +54,9 @@ test("a registration inside a repository checks --features against the applied r
   assert.equal(mlf(["apply", "-C", repo]).status, 0);
   const bad = mlf(["registry", "register", "m", "--file", MODEL, "--features", "driver_hourly_stats:nope", "--json"], { cwd: repo });
   assert.equal(bad.status, 2);
-  const error = bad.json<{ status: string; error: { code: string; problems: { message: string }[] } }>();
+  const error = bad.json<{ status: string; error: { code: string; message: string } }>();
   assert.equal(error.error.code, "not_found");
-  assert.match(error.error.problems[0]!.message, /view "driver_hourly_stats" has no feature "nope"/);
+  assert.match(error.error.message, /Feature view "driver_hourly_stats" has no feature "nope"/);
   // The sample service projects 4 features; the reference model takes 30 columns.
   const width = mlf(["registry", "register", "m", "--file", MODEL, "--service", "driver_activity"], { cwd: repo });
   assert.equal(width.status, 2);

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { applyRepo } from "../../src/repo/apply.js";
+import { applyRepo } from "../../src/apply/apply.js";
 import { openRepo, type Repo } from "../../src/repo/repo.js";
 import { tempDir } from "../helpers.js";
 
@@ -19,7 +19,7 @@ export async function makeRepo(t: { after(fn: () => void): void }, definitions: 
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), content);
   }
-  const repo = openRepo(root);
+  const repo = await openRepo(root);
   await applyRepo(repo);
   return repo;
 }

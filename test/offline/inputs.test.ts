@@ -123,7 +123,7 @@ test("entity inputs, output formats and bad input", async (t) => {
     await assert.rejects(run(file, { features: ["hourly:nope"] }), isError("not_found", /no feature "nope"; it has: conv/));
     await assert.rejects(run(file, { features: ["hourly.conv"] }), isError("invalid_argument", /"hourly\.conv" is malformed; write it as view:feature/));
     await assert.rejects(run(file, { features: [], service: "nope" }), isError("not_found", /Feature service "nope"/));
-    await assert.rejects(run(file, { features: [] }), isError("usage", /No features requested/));
+    await assert.rejects(run(file, { features: [] }), isError("invalid_argument", /No features requested/));
     await assert.rejects(run(file, { output: "out.xlsx" }), isError("invalid_argument", /\.parquet, \.csv, \.json or \.ndjson/));
     assert.equal(existsSync(join(dir, "out.xlsx")), false);
   });

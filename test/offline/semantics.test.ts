@@ -124,7 +124,7 @@ test("point-in-time rules on hand-written data", async (t) => {
   });
 
   await t.test("the same feature name from two views is an error naming both; full names resolve it", async () => {
-    await assert.rejects(fetch(repo, { entities: [row(1)], features: ["hourly:conv", "other:conv"] }), (e: Error) => /"hourly"/.test(e.message) && /"other"/.test(e.message));
+    await assert.rejects(fetch(repo, { entities: [row(1)], features: ["hourly:conv", "other:conv"] }), (e: Error) => /hourly:conv and other:conv are both named "conv"/.test(e.message));
     const [r] = await fetch(repo, { entities: [row(1)], features: ["hourly:conv", "other:conv"], fullFeatureNames: true });
     assert.deepEqual([r!.hourly__conv, r!.other__conv], [0.2, 0.99]);
   });

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { OnlineReader, onlineRecords } from "../../src/online/get-online.js";
 import { materialize } from "../../src/online/materialize.js";
-import { applyRepo } from "../../src/repo/apply.js";
+import { applyRepo } from "../../src/apply/apply.js";
 import { appliedRegistry, openRepo } from "../../src/repo/repo.js";
 import { mlf, tempDir } from "../helpers.js";
 
@@ -19,7 +19,7 @@ test("bytes features and join keys come out as base64 text, in the library's rec
   );
   // DuckDB reads the escape \xFF\x00 as two bytes that are not UTF-8: base64 "/wA=".
   writeFileSync(join(dir, "data", "frames.csv"), "device,ts,payload,n\nabc,2024-01-01T00:00:00Z,\\xFF\\x00,1\nxyz,2024-01-01T00:00:00Z,hi,2\nnul,2024-01-01T00:00:00Z,,3\n");
-  const repo = openRepo(dir);
+  const repo = await openRepo(dir);
   await applyRepo(repo);
   await materialize(repo, Date.UTC(2023, 0, 1), Date.UTC(2024, 5, 1));
 

@@ -1,7 +1,7 @@
 import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { FeatureStore } from "../../src/feature-store.js";
-import { applyRepo } from "../../src/repo/apply.js";
+import { applyRepo } from "../../src/apply/apply.js";
 import { openRepo, type Repo } from "../../src/repo/repo.js";
 
 export const HOUR = 3_600_000;
@@ -24,7 +24,7 @@ export async function wideRepo(dir: string, rows: Iterable<string>, options: { t
   const lines = ["user_id,ts,created,f0,f1,f2,f3,f4,f5,f6,f7,f8,f9"];
   for (const r of rows) lines.push(r);
   writeFileSync(join(dir, "data", "events.csv"), `${lines.join("\n")}\n`);
-  const repo = openRepo(dir);
+  const repo = await openRepo(dir);
   await applyRepo(repo);
   return repo;
 }
@@ -50,4 +50,33 @@ export async function materializedWideStore(t: { after(fn: () => void): void }, 
   t.after(() => void fs.close());
   await fs.materialize(t0 - 1, t0);
   return fs;
+}
+
+/** 2^53 + 1: the smallest positive integer a double cannot hold. */
+export const BIG = 9007199254740993n;
+
+/**
+ * A repository whose view `typed` has a feature of every dtype (i32, i64, f32, f64, s, b,
+ * flag, at) over `data/typed.csv` (int64 entity `user_id`, `ts`, `created`), and a second
+ * view `typed_i64` reading the same source (so a push to the source feeds both). User 1's row
+ * holds i64 = 2^53 + 1. Applied, not materialized.
+ */
+export async function typedRepo(dir: string): Promise<Repo> {
+  mkdirSync(join(dir, "data"), { recursive: true });
+  writeFileSync(join(dir, "feature_store.yaml"), "project: typed\nregistry: data/registry.json\nonline_store:\n  type: sqlite\n  path: data/online.db\n");
+  const schema = [["i32", "int32"], ["i64", "int64"], ["f32", "float32"], ["f64", "float64"], ["s", "string"], ["b", "bytes"], ["flag", "bool"], ["at", "unix_timestamp"]];
+  writeFileSync(
+    join(dir, "features.yaml"),
+    "entities:\n  - name: user\n    join_keys: [user_id]\n    value_type: int64\n" +
+      "sources:\n  - name: events\n    type: file\n    path: data/typed.csv\n    timestamp_field: ts\n    created_timestamp_column: created\n" +
+      `feature_views:\n  - name: typed\n    entities: [user]\n    source: events\n    schema:\n${schema.map(([n, d]) => `      - {name: ${n}, dtype: ${d}}`).join("\n")}\n` +
+      "  - name: typed_i64\n    entities: [user]\n    source: events\n    schema:\n      - {name: i64, dtype: int64}\n",
+  );
+  writeFileSync(
+    join(dir, "data", "typed.csv"),
+    `user_id,ts,created,i32,i64,f32,f64,s,b,flag,at\n1,2024-01-01T00:00:00Z,2024-01-01T00:00:00Z,-5,${BIG},0.5,2.25,one,hi,true,2023-12-31T00:00:00Z\n`,
+  );
+  const repo = await openRepo(dir);
+  await applyRepo(repo);
+  return repo;
 }

@@ -7,7 +7,7 @@ import { materialize, materializeIncremental } from "../../src/online/materializ
 import { OfflineEngine, openEngineWithSources } from "../../src/offline/engine.js";
 import { getHistoricalFeatures } from "../../src/offline/get-historical.js";
 import { initRepo } from "../../src/repo/init.js";
-import { applyRepo } from "../../src/repo/apply.js";
+import { applyRepo } from "../../src/apply/apply.js";
 import { appliedRegistry, openRepo, type Repo } from "../../src/repo/repo.js";
 import { tempDir } from "../helpers.js";
 import { DAY, HOUR, wideRepo, wideRow } from "./fixtures.js";
@@ -69,7 +69,7 @@ test("an entity-less view loads the one newest row of the source", async (t) => 
   const dir = tempDir(t);
   await wideRepo(dir, [wideRow(1, T0, 1), wideRow(2, T0 + HOUR, 2), wideRow(3, T0 + 2 * HOUR, 3)]);
   appendFileSync(join(dir, "features.yaml"), "  - name: everyone\n    entities: []\n    source: events\n    ttl: 0\n    schema:\n      - {name: f0, dtype: float64}\n");
-  const repo = openRepo(dir);
+  const repo = await openRepo(dir);
   await applyRepo(repo);
   const results = await materialize(repo, T0, T0 + HOUR, { views: ["everyone"] });
   assert.deepEqual(results.map((r) => [r.view, r.rows]), [["everyone", 1]]);
@@ -126,7 +126,7 @@ test("a query source's online value equals the point-in-time value at T = now (t
   const dir = tempDir(t);
   const now = Date.now();
   initRepo(dir, now);
-  const repo = openRepo(dir);
+  const repo = await openRepo(dir);
   await applyRepo(repo);
   await materialize(repo, now - 30 * DAY, now);
   const reader = await OnlineReader.open(appliedRegistry(repo), repo.config.onlineStore);

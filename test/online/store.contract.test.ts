@@ -80,6 +80,32 @@ for (const [name, config] of Object.entries(backends)) {
     assert.equal((await store.write(spec, [[row(1, 3000, 3)]])).written, 1, "the store is still writable");
   });
 
+  test(`${name}: typed values of every dtype come back as written; int64 beyond 2^53 exactly`, async (t) => {
+    const store = await open(t);
+    const dtypes = ["int32", "int64", "float32", "float64", "string", "bytes", "bool", "unix_timestamp"] as const;
+    const typed: OnlineTableSpec = { view: "typed", keys: [{ name: "k", type: "int64" }], features: dtypes.map((dtype) => ({ name: dtype, dtype })) };
+    await store.ensureTables([typed]);
+    const big = 2n ** 63n - 1n;
+    const rows: OnlineRow[] = [
+      { key: [big], values: [-(2 ** 31), big, 0.5, -1e300, "é", Buffer.from([0, 255]), true, Date.UTC(2024, 0, 1)], eventTs: 1000, createdTs: null },
+      { key: [2], values: [7, 9007199254740993n, 1.5, 0, "", Buffer.alloc(0), false, -1], eventTs: 1000, createdTs: 5 },
+      { key: [3], values: [1, 5n, 2, 3, "x", Buffer.from("y"), false, 0], eventTs: 1000, createdTs: null },
+      { key: [4], values: dtypes.map(() => null), eventTs: 1000, createdTs: null },
+    ];
+    await store.write(typed, [rows]);
+    const read = (features: string[]) => store.read([{ spec: typed, features, keys: [[big], [2], [3], [4], [5]] }]);
+    const [got] = await read([...dtypes]);
+    assert.deepEqual(got, [
+      { values: [-(2 ** 31), big, 0.5, -1e300, "é", Buffer.from([0, 255]), true, Date.UTC(2024, 0, 1)], eventTs: 1000, createdTs: null },
+      { values: [7, 9007199254740993n, 1.5, 0, "", Buffer.alloc(0), false, -1], eventTs: 1000, createdTs: 5 },
+      { values: [1, 5, 2, 3, "x", Buffer.from("y"), false, 0], eventTs: 1000, createdTs: null },
+      { values: dtypes.map(() => null), eventTs: 1000, createdTs: null },
+      undefined,
+    ], "a safe int64 reads as a number, a bigger one as a bigint");
+    const [noInt64] = await read(["bool", "int32", "unix_timestamp"]);
+    assert.deepEqual(noInt64![0], { values: [true, -(2 ** 31), Date.UTC(2024, 0, 1)], eventTs: 1000, createdTs: null }, "the same values read without an int64 column");
+  });
+
   test(`${name}: an entity-less view holds one row, read with an empty key`, async (t) => {
     const store = await open(t);
     await store.write(global, [[{ key: [], values: [7], eventTs: 1000, createdTs: null }]]);

@@ -32,6 +32,7 @@ const cases: Case[] = [
   { name: "unknown entity", yaml: view("").replace("[driver]", "[rider]"), expect: /extra.yaml:2: feature view "extra_view" uses unknown entity "rider"/ },
   { name: "unknown source", yaml: view("").replace("source: driver_stats", "source: nowhere"), expect: /extra.yaml:2: feature view "extra_view" reads unknown source "nowhere"/ },
   { name: "unknown feature in a service", yaml: "feature_services:\n  - name: svc\n    features:\n      - driver_hourly_stats: [speed]\n", expect: /extra.yaml:2: feature service "svc" uses unknown feature "driver_hourly_stats:speed"/ },
+  { name: "feature listed twice in a service", yaml: "feature_services:\n  - name: svc\n    features:\n      - driver_hourly_stats: [trips]\n      - driver_hourly_stats\n", expect: /extra.yaml:2: feature service "svc" lists feature "driver_hourly_stats:trips" twice/ },
   { name: "unknown view in a service", yaml: "feature_services:\n  - name: svc\n    features:\n      - nope\n", expect: /extra.yaml:2: feature service "svc" uses unknown feature view "nope"/ },
   { name: "duplicate feature in a view", yaml: view("", "      - {name: conv_rate, dtype: float64}\n      - {name: conv_rate, dtype: float64}"), expect: /extra.yaml:2: feature view "extra_view" declares feature "conv_rate" twice/ },
   { name: "join key declared as a feature", yaml: view("", "      - {name: driver_id, dtype: int64}"), expect: /extra.yaml:2: feature view "extra_view" declares join key "driver_id" as a feature/ },

@@ -35,6 +35,25 @@ test("health, ready, models and metrics describe a loaded model", async (t) => {
   const seconds = Number(/mlf_http_request_duration_seconds_sum\{route="\/invocations",method="POST"\} (\S+)/.exec(metrics.text)?.[1]);
   assert.ok(seconds > 0 && seconds < 60, `latency is measured: ${seconds}`);
   assert.match(metrics.text, new RegExp(`mlf_model_info\\{model="cancer",version="${model.version}",alias=""\\} 1`));
+  // prom-client's default process, event-loop and GC metrics, under its names.
+  const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(metrics.text)?.[1]);
+  assert.ok(value("process_cpu_seconds_total") > 0);
+  assert.ok(Math.abs(value("process_cpu_seconds_total") - value("process_cpu_user_seconds_total") - value("process_cpu_system_seconds_total")) < 0.01);
+  assert.ok(Math.abs(value("process_start_time_seconds") - (Date.now() / 1000 - process.uptime())) < 2, "the server runs in this process");
+  assert.ok(value("process_resident_memory_bytes") > 10e6 && value("process_virtual_memory_bytes") >= value("process_resident_memory_bytes"));
+  assert.ok(value("process_open_fds") > 3 && value("process_max_fds") >= value("process_open_fds"));
+  assert.ok(value("nodejs_eventloop_lag_seconds") >= 0 && value("nodejs_eventloop_lag_seconds") < 5);
+  assert.ok(value("nodejs_eventloop_lag_p99_seconds") >= value("nodejs_eventloop_lag_p50_seconds"));
+  assert.ok(value("nodejs_heap_size_used_bytes") > 0 && value("nodejs_heap_size_used_bytes") <= value("nodejs_heap_size_total_bytes"));
+  assert.match(metrics.text, /^nodejs_heap_space_size_used_bytes\{space="old"\} \d+$/m);
+  assert.match(metrics.text, new RegExp(`^nodejs_version_info\\{version="${process.version}",major="\\d+",minor="\\d+",patch="\\d+"\\} 1$`, "m"));
+  assert.match(metrics.text, /^# TYPE nodejs_gc_duration_seconds histogram$/m);
+  // The whole answer is valid exposition text: every family described once, every sample line well formed.
+  const families = metrics.text.split("\n").filter((l) => l.startsWith("# TYPE ")).map((l) => l.split(" ")[2]);
+  assert.equal(new Set(families).size, families.length, "no family twice");
+  for (const line of metrics.text.trimEnd().split("\n")) {
+    if (!line.startsWith("#")) assert.match(line, /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? (-?[0-9.e+-]+|NaN|\+Inf)$/, line);
+  }
   // One log line per request, with its latency and never its body.
   const requestLogs = server.logs.filter((l) => l.msg === "request" && l.route === "/invocations");
   assert.deepEqual(requestLogs.map((l) => l.status), [200, 400, 400]);

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { applyRepo } from "../../src/repo/apply.js";
+import { applyRepo } from "../../src/apply/apply.js";
 import { openFeatureBackend } from "../../src/serving/features.js";
 import { expected, get, post, serve } from "./helpers.js";
 import { EVENT_TIME, cancerRepo, patientIds } from "./repo.js";

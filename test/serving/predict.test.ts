@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { setAlias } from "../../src/models/lifecycle.js";
 import { registerModel } from "../../src/models/register.js";
 import { openFeatureBackend } from "../../src/serving/features.js";
-import { modelSource } from "../../src/serving/registry-source.js";
+import { modelSource } from "../../src/serving/model-registry-source.js";
 import { assertClose, expected, get, post, serve } from "./helpers.js";
 import { cancerRepo, featureRefs, patientIds } from "./repo.js";
 

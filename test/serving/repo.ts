@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { registerModel } from "../../src/models/register.js";
 import { materialize } from "../../src/online/materialize.js";
-import { applyRepo } from "../../src/repo/apply.js";
+import { applyRepo } from "../../src/apply/apply.js";
 import { openRepo, type Repo } from "../../src/repo/repo.js";
 import { tempDir } from "../helpers.js";
 import { MODEL, expected } from "./helpers.js";
@@ -56,7 +56,7 @@ feature_services:
   );
   const header = ["patient_id", "event_timestamp", "created", ...expected.feature_names].join(",");
   writeFileSync(join(dir, "data", "cancer.csv"), [header, ...expected.rows.map((r, i) => [patientIds[i], EVENT_TIME, EVENT_TIME, ...r.map(float)].join(","))].join("\n") + "\n");
-  const repo = openRepo(dir);
+  const repo = await openRepo(dir);
   await applyRepo(repo);
   await materialize(repo, Date.parse("2023-01-01T00:00:00Z"), Date.parse("2024-06-01T00:00:00Z"));
   const trackingDir = repo.config.trackingPath;

@@ -9,9 +9,9 @@ export function register(program: Command): void {
     .action(async (_options: object, command: Command) => {
       const g = globalOptions(command);
       const { openRepo } = await import("../../repo/repo.js");
-      const { applyRepo } = await import("../../repo/apply.js");
-      const { planLines } = await import("../../repo/plan.js");
-      const { plan, version } = await applyRepo(openRepo(g.repo));
+      const { applyRepo } = await import("../../apply/apply.js");
+      const { planLines } = await import("../../apply/plan.js");
+      const { plan, version } = await applyRepo(await openRepo(g.repo));
       if (g.json) {
         printJson({ changes: plan.changes, tables: plan.tables, registry_version: version });
         return;

@@ -21,10 +21,10 @@ const columns: Record<CatalogueKind, string[]> = {
 
 const cell = (v: unknown) => (typeof v === "string" ? v : v === null || v === undefined ? "" : Array.isArray(v) ? v.map((x) => (typeof x === "string" ? x : JSON.stringify(x))).join(", ") : JSON.stringify(v));
 
-/** The applied registry, without loading the YAML and schema libraries (see openRepoForReads). */
+/** The applied registry, without loading the YAML and schema libraries on a current config cache (see openRepo). */
 async function appliedRegistryForReads(dir: string | undefined): Promise<RegistryFile> {
-  const [{ openRepoForReads }, { requireRegistry }] = await Promise.all([import("../../repo/config.js"), import("../../repo/registry.js")]);
-  return requireRegistry((await openRepoForReads(dir)).config.registry);
+  const { appliedRegistry, openRepo } = await import("../../repo/repo.js");
+  return appliedRegistry(await openRepo(dir));
 }
 
 export function register(program: Command): void {

@@ -28,7 +28,7 @@ export function register(program: Command): void {
       const g = globalOptions(command);
       const { openRepo } = await import("../../repo/repo.js");
       const { getHistoricalFeatures } = await import("../../offline/get-historical.js");
-      const repo = openRepo(g.repo);
+      const repo = await openRepo(g.repo);
       const spinner = await startSpinner(g, "Joining features point-in-time");
       // Without -o the result still goes through a file written by DuckDB, then streams to
       // stdout: the rows never sit in this process's memory.

@@ -42,13 +42,13 @@ export function register(program: Command): void {
       const { entities, many } = parseEntities(options.entity ?? []);
       // Only the light read path is loaded here: no DuckDB, and no YAML parsing on a warm config.
       // The modules load together, not one after another: each import waits on file reads.
-      const [{ openRepoForReads }, { requireRegistry }, { OnlineReader, onlineRecords }] = await Promise.all([
-        import("../../repo/config.js"),
-        import("../../repo/registry.js"),
+      const [{ appliedRegistry, openRepo }, { OnlineReader, onlineRecords }, { jsonText }] = await Promise.all([
+        import("../../repo/repo.js"),
         import("../../online/get-online.js"),
+        import("../../util/json.js"),
       ]);
-      const repo = await openRepoForReads(g.repo);
-      const reader = await OnlineReader.open(requireRegistry(repo.config.registry), repo.config.onlineStore);
+      const repo = await openRepo(g.repo);
+      const reader = await OnlineReader.open(appliedRegistry(repo), repo.config.onlineStore);
       try {
         const result = await reader.get({
           entities,
@@ -59,9 +59,9 @@ export function register(program: Command): void {
         const records = onlineRecords(result, { withMetadata: options.withMetadata === true });
         if (options.format === "table" && !g.json) {
           const cell = (v: unknown) => {
-            if (v === null || typeof v !== "object" || !("status" in v)) return typeof v === "string" ? v : JSON.stringify(v);
+            if (v === null || typeof v !== "object" || !("status" in v)) return typeof v === "string" ? v : jsonText(v);
             const m = v as { value: unknown; status: string };
-            return `${JSON.stringify(m.value)} (${m.status})`;
+            return `${jsonText(m.value)} (${m.status})`;
           };
           await printTable(g, result.names, records.map((r) => result.names.map((n) => cell(r[n]))));
         } else printJson(many ? records : records[0]);

@@ -41,7 +41,7 @@ export function register(program: Command): void {
       const { materialize } = await import("../../online/materialize.js");
       const p = await progress(g);
       try {
-        report(g, await materialize(openRepo(g.repo), startMs, endMs, { ...p.options, now, ...(options.view && { views: options.view }) }));
+        report(g, await materialize(await openRepo(g.repo), startMs, endMs, { ...p.options, now, ...(options.view && { views: options.view }) }));
       } finally {
         p.stop();
       }
@@ -59,7 +59,7 @@ export function register(program: Command): void {
       const { materializeIncremental } = await import("../../online/materialize.js");
       const p = await progress(g);
       try {
-        report(g, await materializeIncremental(openRepo(g.repo), endMs, { ...p.options, now, ...(options.view && { views: options.view }) }));
+        report(g, await materializeIncremental(await openRepo(g.repo), endMs, { ...p.options, now, ...(options.view && { views: options.view }) }));
       } finally {
         p.stop();
       }

@@ -13,9 +13,9 @@ export function register(program: Command): void {
     .action(async (options: { exitCode?: boolean }, command: Command) => {
       const g = globalOptions(command);
       const { openRepo } = await import("../../repo/repo.js");
-      const { planRepo } = await import("../../repo/apply.js");
-      const { hasChanges, planLines } = await import("../../repo/plan.js");
-      const plan = await planRepo(openRepo(g.repo));
+      const { planRepo } = await import("../../apply/apply.js");
+      const { hasChanges, planLines } = await import("../../apply/plan.js");
+      const plan = await planRepo(await openRepo(g.repo));
       if (g.json) printJson({ changes: plan.changes, tables: plan.tables, pending: hasChanges(plan) });
       else if (!g.quiet) printLine(hasChanges(plan) ? planLines(plan).join("\n") : "No changes; the registry is up to date.");
       if (options.exitCode && hasChanges(plan)) process.exitCode = PENDING_CHANGES;

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { RepoConfig } from "../../repo/types.js";
 import { collectList, globalOptions, type GlobalOptions } from "../context.js";
-import { info, printJson, printLine, printTable, printYaml } from "../render.js";
+import { info, printJson, printLine, printTable, printYaml, warn } from "../render.js";
 
 /**
  * `mlf registry ...`: thin wrappers over src/models. Every subcommand resolves the same
@@ -41,7 +41,8 @@ export function register(program: Command): void {
     .option("--features <refs>", "input feature references view:feature, in input order (repeatable, comma-separated)", collectList)
     .option("--service <name>", "the feature service that feeds the model")
     .option("--description <text>", "what this version is")
-    .action(async (name: string, o: { file?: string; run?: string; artifactPath?: string; features?: string[]; service?: string; description?: string }, command: Command) => {
+    .option("--reference <file>", "the training data to monitor drift against (default: the run's one --input)")
+    .action(async (name: string, o: { file?: string; run?: string; artifactPath?: string; features?: string[]; service?: string; description?: string; reference?: string }, command: Command) => {
       const { g, trackingDir, repoConfig } = await context(command);
       const { registerModel } = await import("../../models/register.js");
       let definitions;
@@ -57,6 +58,8 @@ export function register(program: Command): void {
         ...(o.service !== undefined && { service: o.service }),
         ...(o.description !== undefined && { description: o.description }),
         ...(definitions !== undefined && { definitions }),
+        ...(o.reference !== undefined && { reference: o.reference }),
+        warn: (message) => warn(g, message),
       });
       if (g.json) printJson((await import("../../mlflow/json.js")).modelVersionJson(version));
       else printLine(`Registered ${name} version ${version.version} (models:/${name}/${version.version}).`);

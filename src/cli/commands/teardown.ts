@@ -9,8 +9,8 @@ export function register(program: Command): void {
     .action(async (_options: object, command: Command) => {
       const g = globalOptions(command);
       const { openRepo } = await import("../../repo/repo.js");
-      const { teardownRepo } = await import("../../repo/apply.js");
-      await teardownRepo(openRepo(g.repo));
+      const { teardownRepo } = await import("../../apply/apply.js");
+      await teardownRepo(await openRepo(g.repo));
       if (g.json) printJson({ status: "ok" });
       else if (!g.quiet) printLine("Dropped the online tables and removed the registry.");
     });

@@ -43,9 +43,9 @@ export function registerRun(track: Command, trackingRoot: (command: Command) => 
         featureRegistryVersion = registry?.version;
         if (registry && (o.service || o.feature?.length)) {
           // The service's features as the registry resolves them, in request order.
-          const { resolveFeatures } = await import("../../offline/features.js");
-          const views = resolveFeatures(registry.definitions, o.service ? { service: o.service } : { features: o.feature! });
-          lineage = { project: repoConfig.project, ...(o.service && { featureService: o.service }), featureRefs: views.flatMap((v) => v.features.map((f) => `${v.view.name}:${f.name}`)) };
+          const { resolvedRefs, resolveSelection } = await import("../../repo/resolve.js");
+          const resolution = resolveSelection(registry.definitions, { ...(o.service ? { service: o.service } : { features: o.feature! }), fullFeatureNames: true });
+          lineage = { project: repoConfig.project, ...(o.service && { featureService: o.service }), featureRefs: resolvedRefs(resolution) };
         }
       }
       if (!lineage && (o.service || o.feature?.length)) lineage = { ...(o.service && { featureService: o.service }), featureRefs: o.feature ?? [] };

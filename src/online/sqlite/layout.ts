@@ -1,4 +1,4 @@
-import { ident } from "../../offline/sql.js";
+import { ident } from "../../util/sql.js";
 import type { OnlineTableSpec } from "../store.js";
 
 /**

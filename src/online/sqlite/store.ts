@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type Database from "better-sqlite3";
-import { ident } from "../../offline/sql.js";
+import { ident } from "../../util/sql.js";
 import type { SqliteOnlineStoreConfig } from "../../repo/types.js";
 import type { OnlineRow, OnlineStore, OnlineStoreOptions, OnlineTableSpec, OnlineWriteResult, ReadRequest, StoredRow } from "../store.js";
 import { CATALOG, NO_KEY } from "./layout.js";

@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { ident } from "../../offline/sql.js";
+import { ident } from "../../util/sql.js";
 import type { OnlineRow, OnlineTableSpec, OnlineWriteResult } from "../store.js";
 import { CATALOG, NO_CREATED, keyColumns, keyParams } from "./layout.js";
 
@@ -54,7 +54,8 @@ export async function writeRows(
     if (row.eventTs > newest) newest = row.eventTs;
     let i = at;
     for (const k of keyParams(spec, row.key)) into[i++] = k;
-    for (const v of row.values) into[i++] = v;
+    // SQLite has no boolean: bool is stored as 0/1 (and read back as a boolean, see read.ts).
+    for (const v of row.values) into[i++] = typeof v === "boolean" ? Number(v) : v;
     into[i++] = row.eventTs;
     into[i] = row.createdTs;
   };

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import { MlfError } from "../../errors.js";
 import { renderGauge } from "../metrics.js";
-import type { ServerContext } from "../server.js";
+import { measureLag } from "../process-metrics.js";
+import type { ServerContext } from "../context.js";
 
 /** Liveness, readiness, metrics, the model list and reload. */
 export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): void {
@@ -26,6 +27,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
   });
 
   app.get("/metrics", async (_request, reply) => {
+    const lag = await measureLag();
     const models = ctx.pool.status();
     const lines = [
       ...ctx.metrics.render(),
@@ -37,6 +39,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
       const freshness = await ctx.features.freshness();
       lines.push(...renderGauge("mlf_feature_freshness_seconds", "Age of the newest value stored per online feature view (now - newest event timestamp, materialized or pushed).", freshness.filter((f) => f.ageSeconds !== null).map((f) => ({ labels: { view: f.view }, value: f.ageSeconds! }))));
     }
+    lines.push(...ctx.processMetrics.render(lag));
     return reply.type("text/plain; version=0.0.4; charset=utf-8").send(`${lines.join("\n")}\n`);
   });
 }

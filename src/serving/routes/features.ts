@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { MlfError } from "../../errors.js";
 import { feastJson } from "../feast-json.js";
 import { GetOnlineFeaturesBody, PushBody } from "../schemas.js";
-import { requireFeatures, type ServerContext } from "../server.js";
+import { requireFeatures, type ServerContext } from "../context.js";
 
 const JSON_UTF8 = "application/json; charset=utf-8";
 
@@ -25,7 +25,8 @@ export function registerFeatureRoutes(app: FastifyInstance, ctx: ServerContext):
     if (body.to !== undefined && body.to !== "online") {
       throw new MlfError("invalid_argument", `"to": ${JSON.stringify(body.to).slice(0, 30)} is not supported; mlf pushes to the online store only ("to": "online").`);
     }
-    const written = await requireFeatures(ctx).push(body);
-    return { status: "ok", feature_views: written.views, rows: written.rows };
+    const target = body.feature_view !== undefined ? { featureView: body.feature_view } : { pushSource: body.push_source_name! };
+    const pushed = await requireFeatures(ctx).push(target, body.df);
+    return { status: "ok", feature_views: pushed.views.map((v) => v.view), rows: pushed.rows };
   });
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { parseInvocation } from "../runtime/invocation.js";
 import { InvocationBody, ModelQuery } from "../schemas.js";
-import type { ServerContext } from "../server.js";
+import type { ServerContext } from "../context.js";
 
 /**
  * MLflow's scoring protocol. The body is JSON with exactly one of dataframe_split,

@@ -1,10 +1,11 @@
 import type { FastifyInstance } from "fastify";
 import { MlfError } from "../../errors.js";
 import type { OnlineFeatures } from "../../online/get-online.js";
-import type { LoadedModel } from "../model-pool.js";
-import { preview } from "../runtime/convert.js";
+import { parseFeatureRef } from "../../repo/resolve.js";
+import type { ServedModel } from "../model-pool.js";
+import { preview } from "../../util/json.js";
 import { PredictBody } from "../schemas.js";
-import { requireFeatures, type ServerContext } from "../server.js";
+import { requireFeatures, type ServerContext } from "../context.js";
 
 type Value = PredictBody["features"] extends Record<string, infer V> | undefined ? V : never;
 
@@ -27,8 +28,8 @@ function inputsOf(refs: string[]): Inputs {
   let inputs = prepared.get(refs);
   if (!inputs) {
     const aliases = refs.map((ref): [string, string, string] => {
-      const [view, name] = ref.split(":") as [string, string];
-      return [ref, `${view}__${name}`, name];
+      const { view, feature } = parseFeatureRef(ref);
+      return [ref, `${view}__${feature}`, feature];
     });
     inputs = { refs, aliases, columns: aliases.map((a) => a[1]) };
     prepared.set(refs, inputs);
@@ -43,7 +44,7 @@ function provided(features: Record<string, Value>, aliases: [string, string, str
 }
 
 /** The model's input refs in order: recorded features, or its feature service's projection. */
-function inputRefs(ctx: ServerContext, model: LoadedModel): string[] {
+function inputRefs(ctx: ServerContext, model: ServedModel): string[] {
   if (model.features) return model.features;
   if (model.service) return requireFeatures(ctx).serviceFeatures(model.service);
   throw new MlfError("invalid_argument", `Model ${model.name} version ${model.version} records no input features; register it with --features or --service, or call /invocations with the feature values.`);

@@ -1,4 +1,5 @@
 import { MlfError } from "../../errors.js";
+import { preview } from "../../util/json.js";
 
 /**
  * MLflow's safe-conversion rules for building a model input from JSON values: a value is
@@ -23,12 +24,6 @@ const integerRanges: Partial<Record<ElementType, [number, number]>> = {
 
 export function isSupportedElementType(type: string): type is ElementType {
   return type === "float32" || type === "float64" || type === "bool" || type === "string" || type in integerRanges;
-}
-
-/** Shows at most 40 characters of a rejected value, so errors never echo a whole request. */
-export function preview(value: unknown): string {
-  const text = value === undefined ? "undefined" : JSON.stringify(value) ?? String(value);
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }
 
 function reject(value: unknown, type: ElementType, where: () => string): never {

@@ -1,5 +1,6 @@
 import { MlfError } from "../../errors.js";
-import { isSupportedElementType, preview, toTyped, type ElementType } from "./convert.js";
+import { preview } from "../../util/json.js";
+import { isSupportedElementType, toTyped, type ElementType } from "./convert.js";
 
 /**
  * A request's data before it meets a model, in the three shapes MLflow's scoring protocol

@@ -1,5 +1,5 @@
 import { MlfError } from "../../errors.js";
-import { preview } from "./convert.js";
+import { preview } from "../../util/json.js";
 import type { ModelInput } from "./input.js";
 
 export const invocationKeys = ["dataframe_split", "dataframe_records", "instances", "inputs"] as const;

@@ -99,7 +99,9 @@ export class OnnxModel {
       throw new MlfError("invalid_argument", `The model rejected the input (${truncate((error as Error).message)}).`);
     }
     const rows = Object.values(feeds)[0]!.dims[0] ?? 1;
-    return Array.from({ length: rows }, (_, i) => row(this.pick(result), i));
+    // Picked once: picking per row re-extracted the whole output each time (quadratic in the batch).
+    const output = this.pick(result);
+    return Array.from({ length: rows }, (_, i) => row(output, i));
   }
 
   private pick(result: InferenceSession.OnnxValueMapType): Output {

@@ -1,5 +1,5 @@
-import type { OnlineTableSpec } from "../online/store.js";
-import type { DefinitionKind, Definitions, FeatureView } from "./types.js";
+import { tableSpec } from "../online/table-spec.js";
+import type { DefinitionKind, Definitions } from "../repo/types.js";
 
 export interface DefinitionChange {
   action: "create" | "update" | "delete";
@@ -19,16 +19,6 @@ export interface Plan {
 }
 
 export const hasChanges = (plan: Plan) => plan.changes.length > 0 || plan.tables.length > 0;
-
-/** The online table layout of a view: its join keys with their types, then its features. */
-export function tableSpec(defs: Definitions, view: FeatureView): OnlineTableSpec {
-  const entities = new Map(defs.entities.map((e) => [e.name, e]));
-  return {
-    view: view.name,
-    keys: view.entities.map((name) => ({ name: entities.get(name)!.joinKey, type: entities.get(name)!.valueType })),
-    features: view.schema,
-  };
-}
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 

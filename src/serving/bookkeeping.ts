@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { MlfError } from "../errors.js";
-import { errorHandler, notFoundHandler, toErrorBody } from "./errors.js";
+import { REQUEST_ID_HEADER, answerError, notFoundHandler, toErrorBody } from "./errors.js";
 import type { RequestMetrics } from "./metrics.js";
 import type { Log } from "./model-pool.js";
 
-export interface TrackingOptions {
+export interface BookkeepingOptions {
   metrics: RequestMetrics;
   log: Log;
   /** Log a line per answer; 5xx answers are logged regardless. */
@@ -30,7 +30,7 @@ export interface TrackingOptions {
  * stuck anywhere, body upload included, is answered 503 by the sweep. Install this before any
  * route is registered.
  */
-export function installTracking(app: FastifyInstance, options: TrackingOptions): void {
+export function installBookkeeping(app: FastifyInstance, options: BookkeepingOptions): void {
   const { metrics, log, logRequests, timeoutMs } = options;
   /**
    * Requests arrived and not yet answered, with their arrival (performance.now() ms; fastify
@@ -43,7 +43,7 @@ export function installTracking(app: FastifyInstance, options: TrackingOptions):
     const ms = started === undefined ? 0 : performance.now() - started;
     metrics.observe(route, request.method, status, ms / 1000);
     if (logRequests || status >= 500) {
-      log({ level: status >= 500 ? "error" : "info", msg: "request", method: request.method, route, status, ms: Math.round(ms * 1000) / 1000 });
+      log({ level: status >= 500 ? "error" : "info", msg: "request", request_id: request.id, method: request.method, route, status, ms: Math.round(ms * 1000) / 1000 });
     }
   };
   const routeOf = (request: FastifyRequest) => request.routeOptions.url ?? "unmatched";
@@ -70,7 +70,7 @@ export function installTracking(app: FastifyInstance, options: TrackingOptions):
   app.setErrorHandler((error, request, reply) => {
     const started = inFlight.get(reply);
     inFlight.delete(reply);
-    errorHandler(error, request, reply);
+    answerError(error, request, reply, log);
     record(request, reply, routeOf(request), started);
   });
 
@@ -88,8 +88,8 @@ export function installTracking(app: FastifyInstance, options: TrackingOptions):
       if (started > overdue) continue;
       inFlight.delete(reply);
       if (reply.sent) continue;
-      const { status, body } = toErrorBody(new MlfError("unavailable", `The request took longer than ${timeoutMs} ms; retry, or send fewer rows.`));
-      void reply.code(status).send(body);
+      const { status, body } = toErrorBody(new MlfError("unavailable", `The request took longer than ${timeoutMs} ms; retry, or send fewer rows.`), reply.request.id);
+      void reply.code(status).header(REQUEST_ID_HEADER, reply.request.id).send(body);
       record(reply.request, reply, routeOf(reply.request), started);
     }
   }, Math.min(250, timeoutMs)).unref();

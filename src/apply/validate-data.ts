@@ -1,8 +1,9 @@
 import type { Problem } from "../errors.js";
 import { OfflineEngine, rawSourceRelation } from "../offline/engine.js";
-import { duckdbTypes, ident } from "../offline/sql.js";
-import type { LoadedDefinitions } from "./definitions.js";
-import type { DefinitionKind, Location, RepoConfig, Source } from "./types.js";
+import { duckdbTypes } from "../offline/sql.js";
+import type { LoadedDefinitions } from "../repo/definitions.js";
+import type { DefinitionKind, Location, RepoConfig, Source } from "../repo/types.js";
+import { ident } from "../util/sql.js";
 
 /**
  * Checks definitions against the data itself, in DuckDB: every source can be read and has

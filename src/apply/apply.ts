@@ -1,14 +1,22 @@
 import { MlfError } from "../errors.js";
 import { openOnlineStore } from "../online/stores.js";
-import { computePlan, tableSpec, type Plan } from "./plan.js";
+import { tableSpec } from "../online/table-spec.js";
+import { definitionsHash, deleteRegistry, readRegistry, writeRegistry } from "../repo/registry.js";
+import { cacheConfig } from "../repo/config.js";
+import { loadRepoDefinitions } from "../repo/definitions.js";
+import type { Repo } from "../repo/repo.js";
+import type { Definitions } from "../repo/types.js";
 import { withFileLockAsync } from "../util/fs.js";
-import { definitionsHash, deleteRegistry, readRegistry, writeRegistry } from "./registry.js";
-import { loadRepoDefinitions, type Repo } from "./repo.js";
-import type { Definitions } from "./types.js";
+import { computePlan, type Plan } from "./plan.js";
 import { validateData } from "./validate-data.js";
 
-/** Loads the definitions and checks them against the data; throws every problem at once. */
+/**
+ * Loads the definitions and checks them against the data; throws every problem at once. On
+ * the way it refreshes the config cache that read-side commands use (the one place that
+ * writes it besides init).
+ */
 export async function validateRepo(repo: Repo): Promise<Definitions> {
+  await cacheConfig(repo.root);
   const loaded = loadRepoDefinitions(repo);
   const problems = await validateData(repo.root, repo.config, loaded);
   if (problems.length > 0) {

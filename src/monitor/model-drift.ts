@@ -1,0 +1,110 @@
+import { existsSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { MlfError } from "../errors.js";
+import { parseModelUri, resolveModelUri, type ResolvedModel } from "../models/uri.js";
+import { OfflineEngine } from "../offline/engine.js";
+import type { OfflineStoreConfig } from "../repo/types.js";
+import { sha256 } from "../tracking/wrapper.js";
+import { computeDrift, type DriftOptions, type DriftReport } from "./drift.js";
+import { DEFAULT_LOG_DIR, LOG_COLUMNS, logFolder } from "./logs.js";
+import { PREDICTION, profileSide } from "./profile-side.js";
+import { readReference } from "./read-reference.js";
+import type { DriftSide } from "./side.js";
+import { openTableSide, type TableInput } from "./table-side.js";
+
+/** What to compare: two data sets, or a registered model's reference with what it served. */
+export interface DriftRequest extends Omit<DriftOptions, "prediction"> {
+  /** A registered model (`NAME@ALIAS`, `NAME/N`, `models:/...`): its reference and its feature logs. */
+  model?: string;
+  trackingDir?: string;
+  /** The reference data file; with `model`, overrides the one recorded at registration. */
+  reference?: string;
+  /** A Parquet/CSV file or a folder of feature logs; with `model`, default its log folder. */
+  current?: string;
+  /** Only logged rows at or after this time (epoch ms); for feature logs only. */
+  since?: number;
+  /** The repository root, where `data/logs/` is. */
+  repoRoot?: string;
+  cwd?: string;
+  offline?: OfflineStoreConfig;
+}
+
+export interface ModelDriftReport extends DriftReport {
+  /** The model version compared, when a model was given. */
+  model: { name: string; version: number } | null;
+}
+
+function currentInput(path: string, since: number | undefined, version: number | undefined): TableInput {
+  if (existsSync(path) && statSync(path).isDirectory()) return { kind: "logs", folder: path, ...(since !== undefined && { since }), ...(version !== undefined && { version }) };
+  if (since !== undefined) throw new MlfError("usage", "--since applies to a folder of feature logs; it cannot filter a file.");
+  return { kind: "file", path };
+}
+
+/**
+ * The reference side of a model: the recorded training file, read exactly, while it still has
+ * the recorded sha256; otherwise its stored profile (approximate for features with more than
+ * 1,000 distinct values). Also the side holding the reference predictions (the profile).
+ */
+async function modelReference(engine: OfflineEngine, request: DriftRequest, trackingDir: string, resolved: ResolvedModel): Promise<{ side: DriftSide; predictions?: DriftSide; features?: string[] }> {
+  const reference = readReference(trackingDir, resolved.version!);
+  const features = resolved.mlmodel?.mlf?.features ?? reference?.profile.features.map((f) => f.name);
+  const predictions = reference?.profile.prediction ? profileSide(reference.profile, reference.profilePath) : undefined;
+  const withFeatures = { ...(features && { features }), ...(predictions && { predictions }) };
+  if (request.reference !== undefined) return { side: await openTableSide(engine, { kind: "file", path: resolve(request.cwd ?? process.cwd(), request.reference) }), ...withFeatures };
+  if (!reference) {
+    throw new MlfError("usage", `Version ${resolved.version!.version} of model "${resolved.name}" has no reference data; pass the training set with --reference FILE (or register with --reference).`);
+  }
+  const { path, sha256: recorded } = reference.record;
+  if (existsSync(path) && (await sha256(path)) === recorded) {
+    const side = await openTableSide(engine, { kind: "file", path });
+    return { side: { ...side, source: { kind: "file", path, sha256: recorded } }, ...withFeatures };
+  }
+  return { side: profileSide(reference.profile, reference.profilePath), ...withFeatures };
+}
+
+/**
+ * `mlf monitor drift`: the drift report of `current` against `reference` (both files or log
+ * folders), or of a registered model's served inputs (its feature logs, or `current`) against
+ * its reference. Opens and closes its own DuckDB engine.
+ */
+export async function monitorDrift(request: DriftRequest): Promise<ModelDriftReport> {
+  const cwd = request.cwd ?? process.cwd();
+  const engine = await OfflineEngine.open(request.offline ?? { type: "duckdb" });
+  const sides: DriftSide[] = [];
+  try {
+    let reference: Awaited<ReturnType<typeof modelReference>>;
+    let model: ModelDriftReport["model"] = null;
+    let currentPath: string;
+    if (request.model !== undefined) {
+      const parsed = parseModelUri(request.model, { files: false });
+      if (parsed.kind !== "registry") throw new MlfError("usage", `--model takes a registered model (NAME@ALIAS, NAME/N); "${request.model}" is not one.`);
+      const trackingDir = request.trackingDir ?? resolve(cwd, "mlruns");
+      const resolved = resolveModelUri(trackingDir, request.model);
+      const version = resolved.version!;
+      model = { name: version.name, version: version.version };
+      reference = await modelReference(engine, request, trackingDir, resolved);
+      currentPath = request.current !== undefined ? resolve(cwd, request.current) : logFolder(join(request.repoRoot ?? cwd, DEFAULT_LOG_DIR), "models", version.name);
+    } else {
+      if (request.reference === undefined || request.current === undefined) throw new MlfError("usage", "Pass --model NAME@ALIAS, or both --reference FILE and --current FILE.");
+      reference = { side: await openTableSide(engine, { kind: "file", path: resolve(cwd, request.reference) }) };
+      currentPath = resolve(cwd, request.current);
+    }
+    sides.push(reference.side);
+    const current = await openTableSide(engine, currentInput(currentPath, request.since, model?.version));
+    sides.push(current);
+
+    const predictionSide = reference.predictions ?? reference.side;
+    const predictionColumn = reference.predictions ? PREDICTION : LOG_COLUMNS.prediction;
+    const hasPrediction = predictionSide.columns.some((c) => c.name === predictionColumn) && current.columns.some((c) => c.name === LOG_COLUMNS.prediction);
+    const features = request.features ?? reference.features;
+    const report = await computeDrift(reference.side, current, {
+      ...request,
+      ...(features && { features }),
+      ...(hasPrediction && { prediction: { reference: predictionColumn, current: LOG_COLUMNS.prediction, side: predictionSide } }),
+    });
+    return { ...report, model };
+  } finally {
+    for (const side of sides) await side.close();
+    engine.close();
+  }
+}

@@ -1,0 +1,23 @@
+import { MlfError } from "../errors.js";
+import type { FeatureBackend } from "./features.js";
+import type { RequestMetrics } from "./metrics.js";
+import type { Log, ModelPool } from "./model-pool.js";
+import type { ProcessMetrics } from "./process-metrics.js";
+
+/**
+ * Everything a route module needs, built once by startServer. Its own module so that the
+ * routes depend on this and not on server.ts, which registers them.
+ */
+export interface ServerContext {
+  pool: ModelPool;
+  features: FeatureBackend | undefined;
+  metrics: RequestMetrics;
+  processMetrics: ProcessMetrics;
+  log: Log;
+}
+
+/** The feature store, or a 503 naming why it is missing. */
+export function requireFeatures(ctx: ServerContext): FeatureBackend {
+  if (!ctx.features) throw new MlfError("unavailable", "This server has no feature repository; start mlf serve inside one (or with -C DIR).");
+  return ctx.features;
+}
