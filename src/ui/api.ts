@@ -11,24 +11,27 @@ import { describeVersion } from "../models/catalogue.js";
 import { readEvents } from "../models/events.js";
 import { checkModelName, parseVersion } from "../models/names.js";
 import { readModel } from "../models/store.js";
-import { appliedRegistry, openRepo } from "../repo/repo.js";
+import { appliedRegistry, type Repo } from "../repo/repo.js";
 import { compareRuns } from "../tracking/compare.js";
 import { checkArtifactPath } from "../tracking/names.js";
 import { getRun } from "../tracking/read.js";
+import { parseSince } from "../util/time.js";
 import { featureCatalogue } from "./catalogue.js";
+import { driftVersions } from "./drift.js";
 import type { UiInfo } from "./types.js";
 
 /**
  * The UI's own JSON API, for what MLflow's REST API has no endpoint for: run comparison
  * (the same `compareRuns` as `mlf track compare`), a model's audit log and a version's
- * lineage (as `mlf registry history|show`), the feature repository's catalogue, and
- * MLflow's `/get-artifact` download route (its UI's, not part of the REST API). All reads.
+ * lineage (as `mlf registry history|show`), the feature repository's catalogue, drift
+ * reports (as `mlf monitor drift --model`), and MLflow's `/get-artifact` download route (its
+ * UI's, not part of the REST API). All reads.
  */
 
 export interface UiApiOptions {
   info: Omit<UiInfo, "trackingDir">;
-  /** The feature repository's root folder, when the server has one. */
-  repoRoot?: string;
+  /** The feature repository, when the server has one. */
+  repo?: Repo;
   authToken?: string;
 }
 
@@ -59,8 +62,23 @@ export function registerUiApi(app: FastifyInstance, ctx: MlflowContext, options:
   });
 
   app.get("/ui-api/features", async () => {
-    if (options.repoRoot === undefined) throw new MlfError("not_found", "This server has no feature repository; start mlf ui inside one or pass -C <repo>.");
-    return featureCatalogue(appliedRegistry(openRepo(options.repoRoot)), ctx.root);
+    if (!options.repo) throw new MlfError("not_found", "This server has no feature repository; start mlf ui inside one or pass -C <repo>.");
+    return featureCatalogue(appliedRegistry(options.repo), ctx.root);
+  });
+
+  app.get("/ui-api/drift", async () => ({ versions: driftVersions(ctx.root, options.repo?.root) }));
+
+  // `mlf monitor drift --model NAME/N --since ...`: the version's reference against its feature logs. Reads only.
+  app.get("/ui-api/drift/report", async (request) => {
+    const m = message(request);
+    const since = optString(m, "since");
+    const repo = options.repo;
+    if (!repo) throw new MlfError("not_found", "This server has no feature repository, so no feature logs to check; start mlf ui inside one or pass -C <repo>.");
+    const { monitorDrift } = await import("../monitor/model-drift.js");
+    return monitorDrift({
+      model: reqString(m, "model"), trackingDir: ctx.root, repoRoot: repo.root, cwd: repo.root, offline: repo.config.offlineStore,
+      ...(since && { since: parseSince(since) }),
+    });
   });
 
   // MLflow's UI downloads a run's artifact from this route (mlflow/server/handlers.py get_artifact_handler).

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { MlflowContext } from "../mlflow/context.js";
 import { buildMlflowApp, listen, mlflowContext, type MlflowServer } from "../mlflow/server.js";
-import { openRepo } from "../repo/repo.js";
+import type { Repo } from "../repo/repo.js";
 import { registerUiApi } from "./api.js";
 import { defaultAssetsDir, registerAssets, requireAssets } from "./assets.js";
 import { registerWriteGuard, type WriteMode } from "./guard.js";
@@ -16,8 +16,8 @@ import { registerWriteGuard, type WriteMode } from "./guard.js";
 export interface UiOptions {
   /** `page`: aliases and stages may be changed from the page; `none`: read-only; `all`: every MLflow write (mlf server). */
   writes: WriteMode;
-  /** The feature repository whose catalogue the page shows, if any. */
-  repoRoot?: string;
+  /** The feature repository whose catalogue and feature logs the page shows, if any (see openRepo). */
+  repo?: Repo;
   authToken?: string;
   /** The built app (default: dist/ui of this installation). */
   assetsDir?: string;
@@ -26,15 +26,13 @@ export interface UiOptions {
 /** Adds the page, its API and the write guard to an MLflow app. */
 export function registerUi(app: FastifyInstance, ctx: MlflowContext, options: UiOptions): void {
   registerWriteGuard(app, options.writes);
-  const project = options.repoRoot === undefined ? undefined : openRepo(options.repoRoot).config.project;
   registerUiApi(app, ctx, {
     info: {
       version: process.env.npm_package_version ?? "0.1.0",
       allowWrites: options.writes !== "none",
-      repo: options.repoRoot === undefined ? null : { root: options.repoRoot, project: project! },
-      drift: false,
+      repo: options.repo ? { root: options.repo.root, project: options.repo.config.project } : null,
     },
-    ...(options.repoRoot !== undefined && { repoRoot: options.repoRoot }),
+    ...(options.repo && { repo: options.repo }),
     ...(options.authToken !== undefined && { authToken: options.authToken }),
   });
   registerAssets(app, options.assetsDir ?? defaultAssetsDir());

@@ -16,8 +16,6 @@ export interface UiInfo {
   allowWrites: boolean;
   /** The feature repository the catalogue comes from, or null when the server has none. */
   repo: { root: string; project: string } | null;
-  /** Whether drift reports can be listed (the monitor library is present). */
-  drift: boolean;
 }
 
 /** How recent a feature view's online values are. */
@@ -112,4 +110,16 @@ export interface FeatureCatalogue {
   services: ServiceEntry[];
   models: ModelUse[];
   graph: { nodes: GraphNode[]; edges: GraphEdge[] };
+}
+
+/** `GET /ui-api/drift`: a model version that can be checked for drift (it has a reference). */
+export interface DriftVersion {
+  model: string;
+  version: number;
+  stage: string;
+  aliases: string[];
+  /** The training data recorded at registration, and whether the file is still at its path. */
+  reference: { path: string; rows: number; sha256: string; present: boolean; features: string[]; createdAt: string };
+  /** The model's feature log folder in the repository (null without one) and its number of files. */
+  logs: { folder: string | null; files: number };
 }

@@ -1,5 +1,5 @@
-import { cpSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { cpSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { toOnnx } from "../../scripts/demo/onnx.js";
 import { FeatureStore } from "../../src/feature-store.js";
 import { transitionStage, setAlias } from "../../src/models/lifecycle.js";
@@ -7,14 +7,19 @@ import { registerModel } from "../../src/models/register.js";
 import { initRepo } from "../../src/repo/init.js";
 import { feastLineageTags } from "../../src/tracking/feast-lineage.js";
 import { endRun, logArtifact, logMetrics, startRun } from "../../src/tracking/write.js";
+import { logFilePath } from "../../src/monitor/logs.js";
+import { modelLogFolder } from "../../src/ui/drift.js";
+import { random } from "../../src/util/random.js";
 import { MLRUNS_IRIS, tempDir } from "../helpers.js";
+import { writeParquet, type Cell } from "../monitor/fixtures.js";
 
 /**
  * A store the UI tests and screenshots look at: MLflow's own mlruns-iris (a real MLflow
  * store, copied), plus an experiment of three tracked runs with metric histories, lineage
  * tags and artifacts, a model registered twice from them with an alias, a stage and an audit
  * log, and `mlf init`'s sample feature repository, applied and materialized so that one view
- * is fresh and one is stale.
+ * is fresh and one is stale. Version 1 has a training set as its reference and an hour of
+ * feature logs in which conv_rate has moved up and a quarter of trips were served too old.
  */
 
 export interface UiStore {
@@ -48,7 +53,7 @@ export async function buildUiStore(t: { after(fn: () => void): void }): Promise<
   } finally {
     await store.close();
   }
-  const definitions = store.registry().definitions;
+  const definitions = store.featureRegistry().definitions;
 
   const onnx = join(base, "model.onnx");
   writeFileSync(onnx, toOnnx({ features: FEATURES, means: [0.5, 10, 0.5, 200], scales: [0.2, 5, 0.2, 50], weights: [1.2, 0.4, 0.8, 0.1], intercept: -0.3 }));
@@ -78,11 +83,40 @@ export async function buildUiStore(t: { after(fn: () => void): void }): Promise<
   const strongReg = track("lr-strong-reg", { model: "logistic_regression", C: "0.1", features: "driver_activity" }, [0.55, 0.78], 10 * 60_000);
   const forest = track("forest", { model: "random_forest", n_trees: "200", features: "driver_activity" }, [0.6, 0.86], 20 * 60_000);
 
-  for (const run of [baseline, forest]) {
-    await registerModel(tracking, "driver_model", { runId: run.runId, service: "driver_activity", definitions, description: `${run.runName}: P(trip completed)` });
+  const training = join(base, "training_set.csv");
+  const next = random(7);
+  // The current data moves conv_rate and trips_1d: 2 of 4 inputs drift, the data set drifts at
+  // 50%. trips and conv_rate_1d step through the same grids on both sides (the same
+  // distributions, whatever the seed).
+  const sample = (shift: number, k: number) => [0.4 + shift + 0.3 * next(), k % 20, 0.45 + 0.2 * (((k * 7) % 100) / 100), Math.floor(150 + 100 * next() + 200 * shift)];
+  writeFileSync(training, `conv_rate,trips,conv_rate_1d,trips_1d\n${Array.from({ length: 300 }, (_, i) => sample(0, i).join(",")).join("\n")}\n`);
+  for (const [i, run] of [baseline, forest].entries()) {
+    await registerModel(tracking, "driver_model", { runId: run.runId, service: "driver_activity", definitions, description: `${run.runName}: P(trip completed)`, ...(i === 0 && { reference: training }) });
   }
+  let served = 0;
+  const current = Array.from({ length: 200 }, (_, i) => (i % 4 === 0 ? sample(0.25, i).map((v, j) => (j === 1 ? null : v)) : sample(0.25, served++)));
+  await writeFeatureLog(repo, Math.floor(now / HOUR) * HOUR - HOUR, current);
   setAlias(tracking, "driver_model", "champion", 1);
   transitionStage(tracking, "driver_model", 1, "production");
   transitionStage(tracking, "driver_model", 2, "staging");
   return { tracking, repo, experimentId: baseline.experimentId, runs: { baseline: baseline.runId, strongReg: strongReg.runId, forest: forest.runId } };
+}
+
+/** The feature log layout of docs/monitoring.md: one /predict answer per row, by version 1. */
+const LOG_COLUMNS: Record<string, string> = {
+  timestamp: "TIMESTAMPTZ", model: "VARCHAR", model_version: "INTEGER", route: "VARCHAR", request_id: "VARCHAR", request_row: "INTEGER", "key.driver_id": "BIGINT",
+  ...Object.fromEntries(FEATURES.flatMap((f) => [[f, f.endsWith("trips") || f.endsWith("trips_1d") ? "BIGINT" : "DOUBLE"], [`status.${f}`, "VARCHAR"]])),
+  prediction: "DOUBLE",
+};
+
+/** Rows of the 4 inputs (null: served OUTSIDE_MAX_AGE) as one log file of the hour of `at`. */
+async function writeFeatureLog(repo: string, at: number, inputs: (number | null)[][]): Promise<void> {
+  const path = logFilePath(modelLogFolder(repo, "driver_model"), at, 1);
+  mkdirSync(dirname(path), { recursive: true });
+  const rows = inputs.map((values, i): Cell[] => [
+    new Date(at + i * 1000).toISOString(), "driver_model", 1, "/predict", `req-${i}`, 0, 1001 + (i % 5),
+    ...values.flatMap((v) => [v, v === null ? "OUTSIDE_MAX_AGE" : "PRESENT"]),
+    0.3 + (i % 7) / 20,
+  ]);
+  await writeParquet(path, LOG_COLUMNS, rows);
 }

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { modelDir } from "../../src/models/store.js";
+import { openRepo } from "../../src/repo/repo.js";
 import { startUiServer } from "../../src/ui/server.js";
 import type { MlflowServer } from "../../src/mlflow/server.js";
 import { tempDir } from "../helpers.js";
@@ -24,7 +25,7 @@ let browser: Browser;
 
 before(async () => {
   store = await buildUiStore(t);
-  const common = { root: store.tracking, repoRoot: store.repo, port: 0, cacheDir: tempDir(t, "mlf-cache-") };
+  const common = { root: store.tracking, repo: await openRepo(store.repo), port: 0, cacheDir: tempDir(t, "mlf-cache-") };
   readOnly = await startUiServer(common);
   writable = await startUiServer({ ...common, allowWrites: true });
   browser = await launchBrowser();
@@ -57,7 +58,7 @@ describe("mlf ui in Chromium", () => {
       ["models", "#/models", "table.models tbody tr"],
       ["model", "#/models/driver_model", "#version-detail dl.facts"],
       ["features", "#/features", "svg.lineage .node"],
-      ["drift", "#/drift", "main h1"],
+      ["drift", "#/drift?model=driver_model/1&since=24h", "table.drift tbody tr svg.histogram"],
     ];
     for (const [name, hash, ready] of pages) {
       const { page, errors } = await visit(readOnly, hash, ready);

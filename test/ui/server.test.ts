@@ -6,8 +6,10 @@ import { join } from "node:path";
 import { startMlflowServer, type MlflowServer } from "../../src/mlflow/server.js";
 import { readEvents } from "../../src/models/events.js";
 import { modelDir } from "../../src/models/store.js";
+import { openRepo } from "../../src/repo/repo.js";
 import { registerUi, startUiServer } from "../../src/ui/server.js";
-import type { FeatureCatalogue, UiInfo } from "../../src/ui/types.js";
+import type { ModelDriftReport } from "../../src/monitor/model-drift.js";
+import type { DriftVersion, FeatureCatalogue, UiInfo } from "../../src/ui/types.js";
 import { MLF, mlfErrorWith, tempDir } from "../helpers.js";
 import { buildUiStore, type UiStore } from "./fixture.js";
 
@@ -27,7 +29,7 @@ after(async () => {
 });
 
 async function ui(options: { allowWrites?: boolean; authToken?: string } = {}): Promise<MlflowServer> {
-  const server = await startUiServer({ root: store.tracking, repoRoot: store.repo, port: 0, cacheDir: tempDir(t, "mlf-cache-"), ...options });
+  const server = await startUiServer({ root: store.tracking, repo: await openRepo(store.repo), port: 0, cacheDir: tempDir(t, "mlf-cache-"), ...options });
   servers.push(server);
   return server;
 }
@@ -156,6 +158,27 @@ describe("the UI's server", () => {
     assert.equal((await call(s, "GET", "/ui-api/models/..%2Fx/events")).status, 400);
   });
 
+  test("drift: the versions with a reference, and version 1's feature logs against it, as mlf monitor drift --model reports", async () => {
+    const s = await ui();
+    const { body } = await call(s, "GET", "/ui-api/drift");
+    const versions = body.versions as DriftVersion[];
+    assert.deepEqual(versions.map((v) => [v.model, v.version, v.reference.rows, v.reference.present, v.reference.features.length, v.logs.files]), [["driver_model", 1, 300, true, 4, 1]]);
+    const report = (await call(s, "GET", "/ui-api/drift/report?model=driver_model/1&since=24h")).body as unknown as ModelDriftReport;
+    // The fixture moved conv_rate and trips_1d, and served a quarter of trips too old.
+    assert.deepEqual(report.features.map((f) => [f.name, f.test, f.drifted]), [
+      ["driver_hourly_stats:conv_rate", "ks", true],
+      ["driver_hourly_stats:trips", "ks", false],
+      ["driver_daily_stats:conv_rate_1d", "ks", false],
+      ["driver_daily_stats:trips_1d", "ks", true],
+    ]);
+    assert.deepEqual([report.dataset.drifted, report.dataset.features, report.dataset.drift, report.reference.rows, report.current.rows], [2, 4, true, 300, 200]);
+    assert.equal(report.features[1]!.current.statusShares!.OUTSIDE_MAX_AGE, 0.25);
+    assert.deepEqual(report.model, { name: "driver_model", version: 1 });
+    const none = await call(s, "GET", "/ui-api/drift/report?model=driver_model/2");
+    assert.deepEqual([none.status, none.body.error_code], [400, "INVALID_PARAMETER_VALUE"]);
+    assert.match(String(none.body.message), /Version 2 of model "driver_model" has no reference data/);
+  });
+
   test("artifact downloads: the exact bytes, runs MLflow wrote in a copied store too, nothing outside the run's folder", async () => {
     const s = await ui();
     const model = await fetch(`${s.url}/get-artifact?run_uuid=${store.runs.forest}&path=model/model.onnx`);
@@ -201,7 +224,8 @@ describe("the UI's server", () => {
   });
 
   test("mlf server serves the same page, with MLflow's writes open as its REST API has them", async () => {
-    const s = await startMlflowServer({ root: store.tracking, port: 0, cacheDir: tempDir(t, "mlf-cache-"), extend: (app, ctx) => registerUi(app, ctx, { writes: "all", repoRoot: store.repo }) });
+    const repo = await openRepo(store.repo);
+    const s = await startMlflowServer({ root: store.tracking, port: 0, cacheDir: tempDir(t, "mlf-cache-"), extend: (app, ctx) => registerUi(app, ctx, { writes: "all", repo }) });
     servers.push(s);
     assert.match(await (await fetch(`${s.url}/`)).text(), /<div id="app">/);
     assert.equal((await call(s, "GET", "/ui-api/info")).body.allowWrites, true);

@@ -42,7 +42,7 @@ export function register(program: Command): void {
     .action(async (flags: ServerFlags, command: Command) => {
       const g = globalOptions(command);
       const { resolveTrackingRoot } = await import("../../tracking/dir.js");
-      const { dir, repoRoot } = await resolveTrackingRoot({ ...(flags.trackingDir !== undefined && { trackingDir: flags.trackingDir }), ...(g.repo !== undefined && { repo: g.repo }) });
+      const { dir, repoRoot, repoConfig } = await resolveTrackingRoot({ ...(flags.trackingDir !== undefined && { trackingDir: flags.trackingDir }), ...(g.repo !== undefined && { repo: g.repo }) });
       const authToken = flags.authToken ?? process.env.MLF_AUTH_TOKEN;
       const { startMlflowServer } = await import("../../mlflow/server.js");
       const { registerUi } = await import("../../ui/server.js");
@@ -56,7 +56,7 @@ export function register(program: Command): void {
         bodyLimitBytes: Math.round(number("--body-limit", flags.bodyLimit, 0.001) * 1024 * 1024),
         artifactLimitBytes: Math.round(number("--artifact-limit", flags.artifactLimit, 0.001) * 1024 * 1024),
         log: (record) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...record })}\n`),
-        extend: (app, ctx) => registerUi(app, ctx, { writes: "all", ...(repoRoot !== undefined && { repoRoot }), ...(authToken && { authToken }) }),
+        extend: (app, ctx) => registerUi(app, ctx, { writes: "all", ...(repoRoot !== undefined && repoConfig !== undefined && { repo: { root: repoRoot, config: repoConfig } }), ...(authToken && { authToken }) }),
       });
       if (g.json) printJson({ url: server.url, tracking_dir: dir, serve_artifacts: flags.serveArtifacts, auth: authToken !== undefined });
       else info(g, `mlf server: MLflow tracking API at ${server.url} on ${dir}${authToken ? " (token required)" : ""}`);

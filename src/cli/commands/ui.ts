@@ -36,7 +36,7 @@ export function register(program: Command): void {
         host: flags.host,
         port: number("--port", flags.port, 0),
         allowWrites: flags.allowWrites === true,
-        ...(tracking.repoRoot !== undefined && { repoRoot: tracking.repoRoot }),
+        ...(tracking.repoRoot !== undefined && tracking.repoConfig !== undefined && { repo: { root: tracking.repoRoot, config: tracking.repoConfig } }),
         ...(authToken && { authToken }),
         log: (record) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...record })}\n`),
       });

@@ -70,7 +70,7 @@ function Page({ route, info }: { route: Route; info: Loaded<UiInfo> }) {
       return withInfo((i) => <FeaturesPage info={i} {...(focus && { focus })} />);
     }
     case "drift":
-      return withInfo((i) => <DriftPage info={i} />);
+      return withInfo((i) => <DriftPage info={i} route={route} />);
     default:
       return <ErrorBox error={new Error(`There is no page "${section}"; use the sections above.`)} />;
   }
