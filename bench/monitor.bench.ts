@@ -94,8 +94,8 @@ async function worker(contender: Contender, dir: string): Promise<void> {
   let detail = "";
   if (contender === "register") {
     rmSync(trackingDir, { recursive: true, force: true });
-    const { registerModel } = await import("../src/models/register.js");
-    await registerModel(trackingDir, "bench", { file: join(dir, "model.onnx"), features: refs, reference, cwd: dir });
+    const { registerMonitoredModel } = await import("../src/monitor/register.js");
+    await registerMonitoredModel(trackingDir, "bench", { file: join(dir, "model.onnx"), features: refs, reference, cwd: dir });
     detail = "sha256 + profile + model scored on every reference row";
   } else if (contender === "duckdb-summary") {
     const { OfflineEngine } = await import("../src/offline/engine.js");

@@ -8,7 +8,7 @@ import { tempPathFor, writeFileAtomic } from "../util/fs.js";
 import { appendEvent, appendEventTo, currentUser } from "./events.js";
 import { inputWidth, resolveFeatureInputs } from "./features.js";
 import { runArtifactsDir } from "./lineage.js";
-import { MODEL_FILE, readMLmodel, renderMLmodel } from "./mlmodel.js";
+import { MODEL_FILE, readMLmodel, renderMLmodel, type MlfMetadata } from "./mlmodel.js";
 import { checkModelName } from "./names.js";
 import { inspectOnnx, sha256 } from "./onnx.js";
 import { allocatedVersions, modelDir, modelsRoot, readVersion, touchModel, versionDir, withModelLock, writeVersion, writeYaml, type ModelVersion } from "./store.js";
@@ -26,10 +26,27 @@ export interface RegisterOptions {
   /** Applied feature definitions when run inside a repository; feature references are checked against them. */
   definitions?: Definitions;
   cwd?: string;
-  /** The training data to monitor the version against (default: the run's one `--input`); see src/monitor/reference.ts. */
-  reference?: string;
-  /** Told what registration could not do but did not fail for (e.g. no reference found). */
-  warn?: (message: string) => void;
+  /**
+   * Prepares extra files for the new version from its checked model and inputs, before anything
+   * is written (so bad input still writes nothing). Layers above the registry use it: monitoring
+   * attaches the version's drift reference this way (src/monitor/register.ts).
+   */
+  attach?: (candidate: VersionCandidate) => Promise<VersionAttachment | undefined>;
+}
+
+/** What an `attach` hook sees of a version about to be registered. */
+export interface VersionCandidate {
+  bytes: Uint8Array;
+  inputs: { features: string[] | null; featureService: string | null };
+  runId?: string;
+}
+
+/** Files and metadata an `attach` hook adds to a new version. */
+export interface VersionAttachment {
+  /** Merged into the MLmodel's `metadata.mlf`. */
+  metadata: Partial<MlfMetadata>;
+  /** Writes the attachment's files into the version folder (atomically), before the MLmodel. */
+  write(versionDir: string): void;
 }
 
 /** The model file of a run artifact: the path itself, the onnx flavor's data, or the one .onnx file of the folder. */
@@ -112,9 +129,7 @@ export async function registerModel(trackingDir: string, name: string, options: 
   if (inputs.columns !== undefined && width !== undefined && inputs.columns !== width) {
     throw new MlfError("invalid_argument", `The model takes ${width} input column${width > 1 ? "s" : ""} but ${inputs.columns} feature${inputs.columns > 1 ? "s were" : " was"} given; list one feature per input column, in order.`);
   }
-  // The training data for drift monitoring: found and profiled before anything is written.
-  const { prepareReference, writeReference } = await import("../monitor/reference.js");
-  const reference = await prepareReference({ trackingDir, file: options.reference, runId: options.runId, cwd: options.cwd, inputs, definitions: options.definitions, model: bytes, warn: options.warn });
+  const attachment = await options.attach?.({ bytes, inputs, ...(options.runId !== undefined && { runId: options.runId }) });
   const now = Date.now();
   ensureModel(trackingDir, name, now);
   const version = allocateVersion(trackingDir, name);
@@ -122,8 +137,8 @@ export async function registerModel(trackingDir: string, name: string, options: 
   const digest = sha256(bytes);
   writeFileAtomic(join(dir, MODEL_FILE), bytes);
   const { columns: _columns, ...mlf } = inputs;
-  if (reference) writeReference(dir, reference.profile);
-  writeFileAtomic(join(dir, "MLmodel"), renderMLmodel({ signature, mlf: { ...mlf, sha256: digest, ...(reference && { reference: reference.record }) }, runId: options.runId ?? null, sizeBytes: bytes.length, now }));
+  attachment?.write(dir);
+  writeFileAtomic(join(dir, "MLmodel"), renderMLmodel({ signature, mlf: { ...mlf, ...attachment?.metadata, sha256: digest }, runId: options.runId ?? null, sizeBytes: bytes.length, now }));
   writeVersion(trackingDir, {
     name,
     version,

@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import { MlfError } from "../errors.js";
 import type { OfflineEngine } from "../offline/engine.js";
-import { ident, literal } from "../offline/sql.js";
+import { ident, literal } from "../util/sql.js";
 import { random } from "../util/random.js";
 import { resolveColumn } from "./match.js";
 import { categoricalProfile, numericalProfile } from "./profile.js";

@@ -1,5 +1,5 @@
 import type { OfflineEngine } from "../offline/engine.js";
-import { ident } from "../offline/sql.js";
+import { ident } from "../util/sql.js";
 
 /**
  * Column readers on DuckDB: DuckDB filters, casts and sorts (in parallel, in native code);

@@ -1,5 +1,5 @@
 import type { OfflineEngine } from "../offline/engine.js";
-import { ident, literal } from "../offline/sql.js";
+import { ident, literal } from "../util/sql.js";
 import { OnnxModel } from "../serving/runtime/onnx.js";
 import { numericalProfile } from "./profile.js";
 import type { FeatureProfile } from "./profile-format.js";

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { MlfError } from "../errors.js";
 import type { MlfReference } from "../models/mlmodel.js";
 import { OfflineEngine } from "../offline/engine.js";
-import { resolveFeatures } from "../offline/features.js";
+import { formatFeatureRef, serviceRefs } from "../repo/resolve.js";
 import type { Definitions, OfflineStoreConfig } from "../repo/types.js";
 import { getRun } from "../tracking/read.js";
 import { sha256 } from "../tracking/wrapper.js";
@@ -69,7 +69,7 @@ function modelInputs(options: ReferenceOptions): string[] | undefined {
   const { features, featureService } = options.inputs;
   if (features && features.length > 0) return features;
   if (featureService === null || options.definitions === undefined) return undefined;
-  return resolveFeatures(options.definitions, { service: featureService }).flatMap((r) => r.features.map((f) => `${r.view.name}:${f.name}`));
+  return serviceRefs(options.definitions, featureService).map(formatFeatureRef);
 }
 
 async function profileReference(options: ReferenceOptions, found: { path: string; sha256: string }): Promise<ReferenceProfile> {

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { MlfError } from "../errors.js";
 import type { OfflineEngine } from "../offline/engine.js";
-import { ident, literal } from "../offline/sql.js";
+import { ident, literal } from "../util/sql.js";
 import { categoryCounts, rowCount, sortedFiniteValues } from "./columns.js";
 import { FEATURE_STATUSES, LOG_COLUMNS, listLogFiles, STATUS_PREFIX } from "./logs.js";
 import { numericalSample, type Sample } from "./sample.js";

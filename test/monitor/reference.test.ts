@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { parse } from "yaml";
 import { toOnnx } from "../../scripts/demo/onnx.js";
 import { loadExplainer } from "../../src/explain/explainer.js";
-import { registerModel } from "../../src/models/register.js";
+import { registerMonitoredModel } from "../../src/monitor/register.js";
 import { listVersions } from "../../src/models/store.js";
 import { computeDrift } from "../../src/monitor/drift.js";
 import { logFilePath, logFolder } from "../../src/monitor/logs.js";
@@ -50,7 +50,7 @@ async function setUp(t: { after(fn: () => void): void }) {
 test("registering from a run profiles its one input beside the model, with predictions and a seeded sample", async (t) => {
   const { dir, root, train, rows, runId } = await setUp(t);
   const warnings: string[] = [];
-  const version = await registerModel(root, "delay", { runId, artifactPath: "model.onnx", features: REFS, cwd: dir, warn: (m) => warnings.push(m) });
+  const version = await registerMonitoredModel(root, "delay", { runId, artifactPath: "model.onnx", features: REFS, cwd: dir, warn: (m) => warnings.push(m) });
   assert.deepEqual(warnings, []);
   const mlmodel = parse(readFileSync(join(root, "models", "delay", "version-1", "MLmodel"), "utf8")) as { metadata: { mlf: { reference: Record<string, unknown> } } };
   assert.deepEqual(Object.keys(mlmodel.metadata.mlf.reference), ["path", "sha256", "rows", "profile"]);
@@ -92,7 +92,7 @@ test("registering from a run profiles its one input beside the model, with predi
 
 test("model drift reads the training file exactly while it has its digest, then falls back to the profile", async (t) => {
   const { dir, root, train, runId } = await setUp(t);
-  await registerModel(root, "delay", { runId, artifactPath: "model.onnx", features: REFS, cwd: dir });
+  await registerMonitoredModel(root, "delay", { runId, artifactPath: "model.onnx", features: REFS, cwd: dir });
   // Served by version 1: delays 4 minutes later, the same traffic; predictions logged.
   const served = trainingRows(2000, 4, 2);
   const file = logFilePath(logFolder(join(dir, "data", "logs"), "models", "delay"), Date.UTC(2026, 5, 1, 12), 1);
@@ -135,7 +135,7 @@ test("a --reference without the model's columns is refused and writes nothing; a
   const { dir, root, runId } = await setUp(t);
   await writeParquet(join(dir, "other.parquet"), { something: "DOUBLE" }, [[1], [2]]);
   await assert.rejects(
-    registerModel(root, "delay", { runId, artifactPath: "model.onnx", features: REFS, cwd: dir, reference: "other.parquet" }),
+    registerMonitoredModel(root, "delay", { runId, artifactPath: "model.onnx", features: REFS, cwd: dir, reference: "other.parquet" }),
     mlfErrorWith("invalid_data", /has no column for origin_last_hour:avg_delay_1h/),
   );
   assert.equal(existsSync(join(root, "models", "delay")), false);
@@ -143,7 +143,7 @@ test("a --reference without the model's columns is refused and writes nothing; a
   writeFileSync(join(dir, "b.csv"), "x\n1\n");
   const two = await runTracked(root, { command: [process.execPath, "-e", ""], inputs: ["data/training_set.parquet", "b.csv"], artifacts: ["model.onnx"], cwd: dir });
   const warnings: string[] = [];
-  const version = await registerModel(root, "delay", { runId: two.run.runId, artifactPath: "model.onnx", features: REFS, cwd: dir, warn: (m) => warnings.push(m) });
+  const version = await registerMonitoredModel(root, "delay", { runId: two.run.runId, artifactPath: "model.onnx", features: REFS, cwd: dir, warn: (m) => warnings.push(m) });
   assert.match(warnings.join("\n"), /has 2 inputs, so none is taken as the reference; pass --reference FILE/);
   assert.equal(readReference(root, version), undefined);
   await assert.rejects(monitorDrift({ model: "delay/1", trackingDir: root, repoRoot: dir }), mlfErrorWith("usage", /has no reference data; pass the training set with --reference/));

@@ -44,13 +44,13 @@ export function register(program: Command): void {
     .option("--reference <file>", "the training data to monitor drift against (default: the run's one --input)")
     .action(async (name: string, o: { file?: string; run?: string; artifactPath?: string; features?: string[]; service?: string; description?: string; reference?: string }, command: Command) => {
       const { g, trackingDir, repoConfig } = await context(command);
-      const { registerModel } = await import("../../models/register.js");
+      const { registerMonitoredModel } = await import("../../monitor/register.js");
       let definitions;
       if (repoConfig !== undefined && (o.features?.length || o.service)) {
         const { requireRegistry } = await import("../../repo/registry.js");
         definitions = requireRegistry(repoConfig.registry).definitions;
       }
-      const version = await registerModel(trackingDir, name, {
+      const version = await registerMonitoredModel(trackingDir, name, {
         ...(o.file !== undefined && { file: o.file }),
         ...(o.run !== undefined && { runId: o.run }),
         ...(o.artifactPath !== undefined && { artifactPath: o.artifactPath }),
@@ -59,6 +59,7 @@ export function register(program: Command): void {
         ...(o.description !== undefined && { description: o.description }),
         ...(definitions !== undefined && { definitions }),
         ...(o.reference !== undefined && { reference: o.reference }),
+        ...(repoConfig !== undefined && { offline: repoConfig.offlineStore }),
         warn: (message) => warn(g, message),
       });
       if (g.json) printJson((await import("../../mlflow/json.js")).modelVersionJson(version));
