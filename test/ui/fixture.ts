@@ -3,11 +3,11 @@ import { dirname, join } from "node:path";
 import { toOnnx } from "../../scripts/demo/onnx.js";
 import { FeatureStore } from "../../src/feature-store.js";
 import { transitionStage, setAlias } from "../../src/models/lifecycle.js";
-import { registerModel } from "../../src/models/register.js";
 import { initRepo } from "../../src/repo/init.js";
 import { feastLineageTags } from "../../src/tracking/feast-lineage.js";
 import { endRun, logArtifact, logMetrics, startRun } from "../../src/tracking/write.js";
 import { logFilePath } from "../../src/monitor/logs.js";
+import { registerMonitoredModel } from "../../src/monitor/register.js";
 import { modelLogFolder } from "../../src/ui/drift.js";
 import { random } from "../../src/util/random.js";
 import { MLRUNS_IRIS, tempDir } from "../helpers.js";
@@ -91,7 +91,7 @@ export async function buildUiStore(t: { after(fn: () => void): void }): Promise<
   const sample = (shift: number, k: number) => [0.4 + shift + 0.3 * next(), k % 20, 0.45 + 0.2 * (((k * 7) % 100) / 100), Math.floor(150 + 100 * next() + 200 * shift)];
   writeFileSync(training, `conv_rate,trips,conv_rate_1d,trips_1d\n${Array.from({ length: 300 }, (_, i) => sample(0, i).join(",")).join("\n")}\n`);
   for (const [i, run] of [baseline, forest].entries()) {
-    await registerModel(tracking, "driver_model", { runId: run.runId, service: "driver_activity", definitions, description: `${run.runName}: P(trip completed)`, ...(i === 0 && { reference: training }) });
+    await registerMonitoredModel(tracking, "driver_model", { runId: run.runId, service: "driver_activity", definitions, description: `${run.runName}: P(trip completed)`, ...(i === 0 && { reference: training }) });
   }
   let served = 0;
   const current = Array.from({ length: 200 }, (_, i) => (i % 4 === 0 ? sample(0.25, i).map((v, j) => (j === 1 ? null : v)) : sample(0.25, served++)));

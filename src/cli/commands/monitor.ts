@@ -51,9 +51,7 @@ function parseNumber(text: string, flag: string, min = 0, max = Infinity): numbe
 
 /** `--since 24h` (a duration back from now) or `--since 2026-01-01T00:00Z`. */
 async function parseSince(text: string): Promise<number> {
-  const { parseDurationSeconds, parseTime } = await import("../../util/time.js");
-  const seconds = parseDurationSeconds(text);
-  return seconds !== undefined ? Date.now() - seconds * 1000 : parseTime(text, "--since time");
+  return (await import("../../util/time.js")).parseSince(text);
 }
 
 const fmt = (x: number | null) => (x === null ? "" : Math.abs(x) >= 0.001 || x === 0 ? x.toFixed(4) : x.toExponential(2));
