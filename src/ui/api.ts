@@ -8,6 +8,7 @@ import { runInfoJson } from "../mlflow/json.js";
 import { optString, optStrings, parseMessage, reqString } from "../mlflow/request.js";
 import { sameSecret, TOKEN_COOKIE } from "../mlflow/server.js";
 import { describeVersion } from "../models/catalogue.js";
+import { readReference, type VersionReference } from "../monitor/read-reference.js";
 import { readEvents } from "../models/events.js";
 import { checkModelName, parseVersion } from "../models/names.js";
 import { readModel } from "../models/store.js";
@@ -18,7 +19,7 @@ import { getRun } from "../tracking/read.js";
 import { parseSince } from "../util/time.js";
 import { featureCatalogue } from "./catalogue.js";
 import { driftVersions } from "./drift.js";
-import type { UiInfo } from "./types.js";
+import type { UiInfo, VersionView } from "./types.js";
 
 /**
  * The UI's own JSON API, for what MLflow's REST API has no endpoint for: run comparison
@@ -58,7 +59,15 @@ export function registerUiApi(app: FastifyInstance, ctx: MlflowContext, options:
 
   app.get("/ui-api/models/:name/versions/:version", async (request) => {
     const { name, version } = request.params as { name: string; version: string };
-    return describeVersion(ctx.root, `${checkModelName(name)}/${parseVersion(version, name)}`);
+    const detail = describeVersion(ctx.root, `${checkModelName(name)}/${parseVersion(version, name)}`);
+    let reference: VersionReference["record"] | null = null;
+    try {
+      reference = readReference(ctx.root, detail)?.record ?? null;
+    } catch (error) {
+      // A broken reference is `mlf monitor drift`'s to report; the version's page still opens.
+      if (!(error instanceof MlfError)) throw error;
+    }
+    return { ...detail, reference } satisfies VersionView;
   });
 
   app.get("/ui-api/features", async () => {

@@ -5,6 +5,8 @@
  * ISO-8601 UTC strings, as everything else mlf prints.
  */
 
+import type { VersionDetail } from "../models/catalogue.js";
+import type { MlfReference } from "../models/mlmodel.js";
 import type { MaterializedInterval } from "../repo/registry.js";
 import type { Field } from "../repo/types.js";
 
@@ -122,4 +124,9 @@ export interface DriftVersion {
   reference: { path: string; rows: number; sha256: string; present: boolean; features: string[]; createdAt: string };
   /** The model's feature log folder in the repository (null without one) and its number of files. */
   logs: { folder: string | null; files: number };
+}
+
+/** `GET /ui-api/models/NAME/versions/N`: `mlf registry show`'s detail, and the drift reference recorded at registration. */
+export interface VersionView extends VersionDetail {
+  reference: MlfReference | null;
 }

@@ -172,8 +172,9 @@ describe("mlf ui in Chromium", () => {
   });
 
   test("accessibility basics: named controls, table headers, a skip link first, readable contrast", async () => {
-    for (const hash of [`#/experiments/${store.experimentId}`, "#/models/driver_model", "#/features"]) {
+    for (const hash of [`#/experiments/${store.experimentId}`, `#/runs/${store.runs.baseline}`, `#/compare?runs=${store.runs.baseline},${store.runs.forest}`, "#/models/driver_model", "#/features", "#/drift?model=driver_model/1"]) {
       const { page } = await visit(writable, hash, "main table");
+      await page.waitForLoadState("networkidle");
       const report = await page.evaluate(() => {
         const unnamed = [...document.querySelectorAll("input, select, button, a[href]")].filter((el) => {
           const id = el.getAttribute("id");

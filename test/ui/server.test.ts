@@ -9,7 +9,7 @@ import { modelDir } from "../../src/models/store.js";
 import { openRepo } from "../../src/repo/repo.js";
 import { registerUi, startUiServer } from "../../src/ui/server.js";
 import type { ModelDriftReport } from "../../src/monitor/model-drift.js";
-import type { DriftVersion, FeatureCatalogue, UiInfo } from "../../src/ui/types.js";
+import type { DriftVersion, FeatureCatalogue, UiInfo, VersionView } from "../../src/ui/types.js";
 import { MLF, mlfErrorWith, tempDir } from "../helpers.js";
 import { buildUiStore, type UiStore } from "./fixture.js";
 
@@ -152,8 +152,10 @@ describe("the UI's server", () => {
     assert.deepEqual([one.status, one.body.error_code], [400, "INVALID_PARAMETER_VALUE"]);
     const events = (await call(s, "GET", "/ui-api/models/driver_model/events")).body.events as { action: string }[];
     assert.deepEqual(events.slice(0, 6).map((e) => e.action), ["create_model", "register", "register", "set_alias", "transition_stage", "transition_stage"]);
-    const detail = (await call(s, "GET", "/ui-api/models/driver_model/versions/1")).body as { featureService: string; digest: { verified: boolean }; lineage: { runId: string; gitCommit: string } };
-    assert.deepEqual([detail.featureService, detail.digest.verified, detail.lineage.runId, detail.lineage.gitCommit.slice(0, 7)], ["driver_activity", true, store.runs.baseline, "3f2c9d1"]);
+    const detail = (await call(s, "GET", "/ui-api/models/driver_model/versions/1")).body as unknown as VersionView;
+    const lineage = detail.lineage as { runId: string; gitCommit: string };
+    assert.deepEqual([detail.featureService, detail.digest.verified, lineage.runId, lineage.gitCommit.slice(0, 7), detail.reference?.rows], ["driver_activity", true, store.runs.baseline, "3f2c9d1", 300]);
+    assert.equal(((await call(s, "GET", "/ui-api/models/driver_model/versions/2")).body as unknown as VersionView).reference, null);
     assert.equal((await call(s, "GET", "/ui-api/models/nope/events")).status, 404);
     assert.equal((await call(s, "GET", "/ui-api/models/..%2Fx/events")).status, 400);
   });

@@ -51,7 +51,8 @@ export function LineChart({ title, series, height = 200 }: { title: string; seri
       {
         width: Math.max(240, el.clientWidth),
         height,
-        legend: { show: series.length > 1, live: false },
+        // Our own legend below (a list): uPlot's is a table without headers.
+        legend: { show: false },
         scales: { x: { time: false } },
         axes: [
           { stroke: "#4a5363", grid: { stroke: "#e6e9ee" }, ticks: { stroke: "#d0d5dc" } },
@@ -73,5 +74,14 @@ export function LineChart({ title, series, height = 200 }: { title: string; seri
     };
   }, [series, height]);
   if (total === 0) return <p class="muted">No points logged for {title}.</p>;
-  return <div class="chart" ref={box} role="img" aria-label={describe(title, series)} data-points={total} />;
+  return (
+    <>
+      <div class="chart" ref={box} role="img" aria-label={describe(title, series)} data-points={total} />
+      {series.length > 1 && (
+        <ul class="legend" aria-hidden="true">
+          {series.map((s, i) => <li key={i}><span class="swatch" style={{ background: PALETTE[i % PALETTE.length] }} />{s.label}</li>)}
+        </ul>
+      )}
+    </>
+  );
 }

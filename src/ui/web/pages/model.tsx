@@ -1,8 +1,7 @@
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
-import type { VersionDetail } from "../../../models/catalogue.js";
 import type { RegistryEvent } from "../../../models/events.js";
-import type { UiInfo } from "../../types.js";
+import type { UiInfo, VersionView } from "../../types.js";
 import { mlflowGet, uiGet, type ModelVersionJson, type RegisteredModelJson } from "../api.js";
 import { Await, Chip, KeyValues, Section, StageBadge } from "../components/bits.js";
 import { num, shortId, time } from "../format.js";
@@ -53,7 +52,7 @@ function VersionsTable({ name, versions, selected, info, changed }: { name: stri
   );
 }
 
-function VersionLineage({ d }: { d: VersionDetail }) {
+function VersionLineage({ d }: { d: VersionView }) {
   const run = d.lineage;
   const facts: [string, ComponentChildren][] = [
     ["URI", <span class="mono">{d.uri}</span>],
@@ -65,6 +64,7 @@ function VersionLineage({ d }: { d: VersionDetail }) {
     ["Inputs", d.signature ? d.signature.inputs.map((t) => `${t.name}: ${t.dtype}[${t.shape.join(", ")}]`).join("; ") : undefined],
     ["Outputs", d.signature ? d.signature.outputs.map((t) => `${t.name}: ${t.dtype}[${t.shape.join(", ")}]`).join("; ") : undefined],
     ["Flavors", d.flavors.join(", ")],
+    ["Reference data", d.reference ? <><span class="mono" title={d.reference.path}>{d.reference.path.split("/").at(-1)}</span> <span class="muted">({num(d.reference.rows)} rows)</span> <a href={href("drift", { model: `${d.name}/${d.version}` })}>check drift</a></> : undefined],
     ["sha256", d.digest.recorded ? <><span class="mono" title={d.digest.recorded}>{d.digest.recorded.slice(0, 16)}…</span> {d.digest.verified ? <span class="badge ok">verified</span> : <span class="badge bad">does not match the file</span>}</> : undefined],
   ];
   return (
@@ -181,6 +181,6 @@ export function ModelPage({ name, version, info }: { name: string; version?: str
 }
 
 function VersionDetailView({ name, version, tick }: { name: string; version: number; tick: number }) {
-  const detail = useLoad(() => uiGet<VersionDetail>(`/models/${encodeURIComponent(name)}/versions/${version}`), [name, version, tick]);
+  const detail = useLoad(() => uiGet<VersionView>(`/models/${encodeURIComponent(name)}/versions/${version}`), [name, version, tick]);
   return <Await load={detail}>{(d) => <VersionLineage d={d} />}</Await>;
 }
