@@ -1,11 +1,10 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
 import { launchBrowser, openPage } from "../test/ui/browser.js";
 import type { BenchTable } from "./run.js";
+import { startServer } from "./mlflow-server.bench.js";
 import { generate } from "./tracking.bench.js";
 
 /**
@@ -17,22 +16,7 @@ import { generate } from "./tracking.bench.js";
 
 const RUNS = Number(process.env.MLF_BENCH_RUNS ?? 10_000);
 const REPEAT = 5;
-const MLF = fileURLToPath(new URL("../../bin/mlf", import.meta.url));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-async function startUi(root: string, cacheDir: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [MLF, "ui", "--port", "0", "--json", "--tracking-dir", root], { env: { ...process.env, MLF_CACHE_DIR: cacheDir }, stdio: ["ignore", "pipe", "inherit"] });
-  const url = await new Promise<string>((done, fail) => {
-    let out = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes("\n")) done((JSON.parse(out.split("\n")[0]!) as { url: string }).url);
-    });
-    child.once("exit", (code) => fail(new Error(`mlf ui exited with ${code}`)));
-  });
-  const exited = new Promise<void>((done) => child.once("exit", () => done()));
-  return { url, stop: () => (child.exitCode === null && child.signalCode === null && child.kill("SIGTERM"), exited) };
-}
 
 /** The page's own request, from Node: one page of 50 runs. */
 async function restSearch(url: string, body: Record<string, unknown>): Promise<number> {
@@ -63,7 +47,7 @@ export async function run(): Promise<BenchTable> {
   const cacheDir = mkdtempSync(join(tmpdir(), "mlf-bench-cache-"));
   const exp = generate(root, RUNS);
   await new Promise((r) => setTimeout(r, 2100)); // run index entries are trusted once their files settle
-  const server = await startUi(root, cacheDir);
+  const server = await startServer(root, cacheDir, "ui");
   const browser = await launchBrowser();
   try {
     const filter = "metrics.auc > 0.5 and params.model = 'rf'";

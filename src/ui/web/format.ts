@@ -5,6 +5,12 @@ export function time(ms: number | undefined | null): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
+/** A time to the minute for dense tables: `2026-12-03 02:10Z` (the full time goes in a title). */
+export function minute(ms: number | undefined | null): string {
+  if (ms === undefined || ms === null) return "";
+  return new Date(ms).toISOString().slice(0, 16).replace("T", " ") + "Z";
+}
+
 /** A duration in ms as `1h 2m`, `3.4 s`, `120 ms`. */
 export function duration(ms: number | undefined | null): string {
   if (ms === undefined || ms === null || ms < 0) return "";

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { mlflowGet, mlflowSend, metricValue, record, type ExperimentJson, type RunJson, type RunsPage } from "../api.js";
 import { ErrorBox, StatusBadge } from "../components/bits.js";
-import { duration, num, shortId, time } from "../format.js";
+import { duration, minute, num, shortId, time } from "../format.js";
 import { useLoad, useTitle } from "../hooks.js";
 import { href, setQuery, type Route } from "../router.js";
 
@@ -137,7 +137,7 @@ function RunsTable({ runs, route, selected, toggle }: { runs: RunJson[]; route: 
                   <span class="muted small mono">{shortId(id)}</span>
                 </th>
                 <td><StatusBadge status={r.info.status} /></td>
-                <td class="nowrap">{time(r.info.start_time)}</td>
+                <td class="nowrap" title={time(r.info.start_time)}>{minute(r.info.start_time)}</td>
                 <td class="nowrap num">{r.info.start_time !== undefined && end !== undefined ? duration(end - r.info.start_time) : ""}</td>
                 {metricKeys.map((k) => <td key={`m${k}`} class="num metric" title={metrics[k] === undefined ? undefined : String(metrics[k])}>{num(metrics[k])}</td>)}
                 {paramKeys.map((k) => <td key={`p${k}`} class="param">{params[k] ?? ""}</td>)}
