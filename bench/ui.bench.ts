@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { launchBrowser, openPage } from "../test/ui/browser.js";
@@ -81,6 +81,7 @@ export async function run(): Promise<BenchTable> {
       rows,
       notes: [
         "First paint: from the page's navigation start to the first animation frame after the 50 rows are in the document (performance mark mlf:runs-table), read in the page. The app (about 110 kB of JavaScript) and the search both come from `mlf ui`, a separate process on loopback.",
+        `Machine: ${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)} at the end of the run (shared with other work: wall times move with it, the ratio to the REST call much less).`,
       ],
     };
   } finally {
