@@ -47,9 +47,11 @@ export interface MlfRun {
 
 /** Runs bin/mlf as a user would, with TZ pinned to UTC and no colours. */
 export function mlf(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): MlfRun {
+  // FORCE_COLOR (set by some CI systems) would win over NO_COLOR.
+  const { FORCE_COLOR: _forced, ...inherited } = process.env;
   const result: SpawnSyncReturns<string> = spawnSync(process.execPath, [MLF, ...args], {
     cwd: options.cwd ?? ROOT,
-    env: { ...process.env, TZ: "UTC", NO_COLOR: "1", ...options.env },
+    env: { ...inherited, TZ: "UTC", NO_COLOR: "1", ...options.env },
     encoding: "utf8",
     input: options.input ?? "",
     timeout: 120_000,

@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import type { Command as CommandType } from "commander";
-import { toMlfError } from "../errors.js";
+import { MlfError, toMlfError } from "../errors.js";
+import { colorFor, loadColors } from "./colors.js";
 import { printError } from "./render.js";
 
 /**
@@ -64,7 +65,7 @@ function commandName(argv: string[]): string | undefined {
   return undefined;
 }
 
-function program(): CommandType {
+function program(json: boolean): CommandType {
   return new Command("mlf")
     .description("Local-first MLOps: feature store, experiment tracking, model registry and serving")
     .version(process.env.npm_package_version ?? "0.1.0", "-V, --version")
@@ -74,11 +75,20 @@ function program(): CommandType {
     .option("--no-color", "no colours (also NO_COLOR)")
     .option("--verbose", "stack traces with errors")
     .showHelpAfterError("(run with --help for usage)")
+    // With --json a parse error becomes the JSON envelope (see the catch below), not commander's text.
+    .configureOutput({ outputError: (text, write) => !json && write(text) })
     .exitOverride();
 }
 
+/** A commander parse error (unknown option, missing argument, no command) as mlf's usage error. */
+function usageError(error: InstanceType<typeof CommanderError>): MlfError {
+  if (error.code === "commander.help") return new MlfError("usage", 'No command given; run "mlf --help" for the list of commands.');
+  return new MlfError("usage", `${error.message.replace(/^error: /, "")}; run with --help for usage.`);
+}
+
 async function main(argv: string[]): Promise<void> {
-  const cli = program();
+  if (color || stderrColor) await loadColors();
+  const cli = program(json);
   const name = commandName(argv);
   const wanted = name && moduleOf[name] ? [moduleOf[name]] : Object.keys(modules);
   // Loaded together (Node overlaps the module reads), registered in order (help lists them so).
@@ -95,12 +105,16 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 const argv = process.argv.slice(2);
 const json = argv.includes("--json");
 const verbose = argv.includes("--verbose");
+const color = colorFor(!argv.includes("--no-color"), process.stdout);
+const stderrColor = colorFor(!argv.includes("--no-color"), process.stderr);
 main(argv).catch((error: unknown) => {
   if (error instanceof CommanderError) {
-    // Help and version end with code 0; every parse error is a usage error.
-    process.exit(error.exitCode === 0 ? 0 : 2);
+    // Help and version end with code 0; every parse error is a usage error (exit 2), which
+    // commander has already printed unless --json asked for the envelope.
+    if (error.exitCode === 0) process.exit(0);
+    if (!json) process.exit(2);
   }
-  const mlfError = toMlfError(error);
-  printError({ json, verbose, color: !argv.includes("--no-color") && !process.env.NO_COLOR && process.stderr.isTTY === true }, mlfError);
+  const mlfError = error instanceof CommanderError ? usageError(error) : toMlfError(error);
+  printError({ json, verbose, stderrColor }, mlfError);
   process.exit(mlfError.exitCode);
 });

@@ -96,7 +96,25 @@ export interface SqliteOnlineStoreConfig {
   path: string;
 }
 
-export type OnlineStoreConfig = SqliteOnlineStoreConfig;
+/** A Redis server (see redis-config.ts for the accepted spellings). */
+export interface RedisOnlineStoreConfig {
+  type: "redis";
+  host: string;
+  port: number;
+  db: number;
+  username?: string;
+  password?: string;
+  /** Connect with TLS (a rediss:// URL or ssl=true). */
+  tls: boolean;
+  /** A PEM file of trusted CAs for TLS; absolute. */
+  tlsCaFile?: string;
+  /** Entity keys expire this long after their last write (Feast's key_ttl_seconds); absent = never. */
+  keyTtlSeconds?: number;
+  /** How long connecting (TCP, TLS, AUTH) may take before it is an error. */
+  connectTimeoutMs: number;
+}
+
+export type OnlineStoreConfig = SqliteOnlineStoreConfig | RedisOnlineStoreConfig;
 
 export interface RepoConfig {
   project: string;
