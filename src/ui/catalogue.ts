@@ -2,7 +2,7 @@ import { MlfError } from "../errors.js";
 import { readMLmodel } from "../models/mlmodel.js";
 import { listModelNames, listVersions } from "../models/store.js";
 import { versionArtifactDir } from "../models/uri.js";
-import type { RegistryFile } from "../repo/registry.js";
+import { materializedUntil, type RegistryFile } from "../repo/registry.js";
 import type { Definitions, FeatureView, Source } from "../repo/types.js";
 import { formatDuration, formatTime } from "../util/time.js";
 import type { FeatureCatalogue, Freshness, GraphEdge, GraphNode, ModelUse, ServiceEntry, SourceEntry, ViewEntry } from "./types.js";
@@ -33,9 +33,9 @@ function freshnessOf(view: FeatureView, ageSeconds: number | null): Freshness {
 }
 
 function viewEntry(view: FeatureView, registry: RegistryFile, now: number): ViewEntry {
-  const intervals = registry.materializations[view.name] ?? [];
-  const ends = intervals.map((i) => Date.parse(i.end)).filter((t) => !Number.isNaN(t));
-  const until = ends.length > 0 ? Math.max(...ends) : null;
+  const intervals = registry.online[view.name]?.intervals ?? [];
+  const end = materializedUntil(registry, view.name);
+  const until = end === undefined ? null : Date.parse(end);
   const ageSeconds = until === null ? null : Math.max(0, Math.round((now - until) / 1000));
   return {
     name: view.name, entities: view.entities, source: view.source, ttl: formatDuration(view.ttlSeconds), ttlSeconds: view.ttlSeconds,

@@ -42,9 +42,9 @@ export interface ViewEntry {
   schema: Field[];
   tags: Record<string, string>;
   description: string;
-  /** Materialization runs, oldest first. */
+  /** The most recent materialization runs, oldest first (the registry keeps the last few). */
   intervals: MaterializedInterval[];
-  /** The greatest materialized end, or null. */
+  /** The greatest materialized end ever (kept apart from the intervals), or null. */
   materializedUntil: string | null;
   /** Seconds from materializedUntil to the server's now, or null. */
   ageSeconds: number | null;
