@@ -139,6 +139,12 @@ describe("mlf ui in Chromium", () => {
       return { series, width: canvas.width };
     });
     assert.ok(drawn.series > drawn.width / 4, `only ${drawn.series} pixels of the series colour on a ${drawn.width}px canvas`);
+    // The artifact tree opens a folder and downloads a file as it is.
+    await page.getByRole("button", { name: "model/" }).click();
+    const link = page.getByRole("link", { name: "model.onnx" });
+    assert.equal(await page.getByRole("button", { name: "model/" }).getAttribute("aria-expanded"), "true");
+    const download = await page.request.get(new URL((await link.getAttribute("href"))!, page.url()).href);
+    assert.deepEqual(await download.body(), readFileSync(join(modelDir(store.tracking, "driver_model"), "version-1", "model.onnx")));
     await page.close();
   });
 
