@@ -1,5 +1,4 @@
-import { createRequire } from "node:module";
-import type { Command as CommandType } from "commander";
+import { Command, CommanderError } from "commander";
 import { MlfError, toMlfError } from "../errors.js";
 import { colorFor, loadColors } from "./colors.js";
 import { printError } from "./render.js";
@@ -8,12 +7,10 @@ import { printError } from "./render.js";
  * The `mlf` entry point and the only place that ends the process. Command modules are thin
  * (parse flags, call the library, render) and loaded on demand: a run of one command imports
  * only that command's module, so `mlf get-online` never loads DuckDB or onnxruntime.
+ * bin/mlf runs this file bundled with what it imports (scripts/bundle.mjs).
  */
 
-// commander is CommonJS; require() skips its ESM wrapper and saves about 5 ms per start.
-const { Command, CommanderError } = createRequire(import.meta.url)("commander") as typeof import("commander");
-
-type CommandModule = { register(program: CommandType): void };
+type CommandModule = { register(program: Command): void };
 const modules: Record<string, () => Promise<CommandModule>> = {
   init: () => import("./commands/init.js"),
   plan: () => import("./commands/plan.js"),
@@ -28,6 +25,7 @@ const modules: Record<string, () => Promise<CommandModule>> = {
   track: () => import("./commands/track.js"),
   registry: () => import("./commands/registry.js"),
   monitor: () => import("./commands/monitor.js"),
+  pipeline: () => import("./commands/pipeline.js"),
   ui: () => import("./commands/ui.js"),
 };
 
@@ -52,6 +50,7 @@ const moduleOf: Record<string, keyof typeof modules> = {
   track: "track",
   registry: "registry",
   monitor: "monitor",
+  pipeline: "pipeline",
   ui: "ui",
 };
 
@@ -65,7 +64,7 @@ function commandName(argv: string[]): string | undefined {
   return undefined;
 }
 
-function program(json: boolean): CommandType {
+function program(json: boolean): Command {
   return new Command("mlf")
     .description("Local-first MLOps: feature store, experiment tracking, model registry and serving")
     .version(process.env.npm_package_version ?? "0.1.0", "-V, --version")

@@ -5,6 +5,7 @@ import { MlfError, type Problem } from "../errors.js";
 import { parseDurationSeconds } from "../util/time.js";
 import { CONFIG_FILE } from "./config.js";
 import { DefinitionFileSchema, itemSchemas, type EntityYaml, type FeatureServiceYaml, type FeatureViewYaml, type FileSourceYaml, type QuerySourceYaml } from "./schema.js";
+import { normalizePipeline, type PipelineYaml } from "./pipelines.js";
 import type { Repo } from "./repo.js";
 import { checkRules } from "./rules.js";
 import { dtypes, valueTypes, type DefinitionKind, type Definitions, type Dtype, type Location, type Source, type ValueType } from "./types.js";
@@ -102,6 +103,10 @@ export function loadDefinitions(root: string, skipDirs: string[] = []): LoadedDe
       if (n) add("feature view", defs.featureViews, n, at(["feature_views", i]));
     });
     valid<FeatureServiceYaml>("feature_services", (s, i) => add("feature service", defs.featureServices, normalizeService(s), at(["feature_services", i])));
+    valid<PipelineYaml>("pipelines", (p, i) => {
+      const n = normalizePipeline(p, (path) => at(["pipelines", i, ...path]), problems);
+      if (n) add("pipeline", (defs.pipelines ??= []), n, at(["pipelines", i]));
+    });
   }
   if (problems.length === 0) problems.push(...checkRules(root, defs, locations));
   if (problems.length > 0) {

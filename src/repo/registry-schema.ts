@@ -26,6 +26,37 @@ const sourceBase = {
   description: Type.Optional(Str),
 };
 
+const Seconds = Type.Number({ minimum: 0 });
+
+/** A continuous-training pipeline (pipelines.ts), as the registry stores it. */
+const PipelineSchema = Type.Object(
+  {
+    name: Name,
+    description: Type.Optional(Str),
+    model: Str,
+    featureService: Name,
+    entities: Type.Union([Type.Object({ path: Str }, strict), Type.Object({ sql: Str }, strict)]),
+    timestampColumn: Str,
+    label: Str,
+    command: Type.Array(Str),
+    timeoutSeconds: Seconds,
+    metric: Type.Union([L("auc"), L("accuracy"), L("logloss"), L("rmse"), L("mae")]),
+    minImprovement: Seconds,
+    holdoutSeconds: Seconds,
+    alias: Str,
+    experiment: Str,
+    triggers: Type.Object(
+      {
+        onNewData: Type.Boolean(),
+        onDrift: Type.Union([Type.Null(), Type.Object({ current: Type.Optional(Str), windowSeconds: Type.Optional(Seconds), driftShare: Type.Optional(Type.Number()) }, strict)]),
+        scheduleSeconds: Type.Union([Type.Null(), Seconds]),
+      },
+      strict,
+    ),
+  },
+  strict,
+);
+
 /** The normalized definitions (types.ts), as the registry stores them. */
 export const DefinitionsSchema = Type.Object(
   {
@@ -58,6 +89,7 @@ export const DefinitionsSchema = Type.Object(
     featureServices: Type.Array(
       Type.Object({ name: Name, features: Type.Array(Type.Object({ view: Name, features: Type.Optional(Type.Array(Name)) }, strict)), description: Type.Optional(Str) }, strict),
     ),
+    pipelines: Type.Optional(Type.Array(PipelineSchema)),
   },
   strict,
 );

@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
+import { PipelineSchema } from "./pipelines.js";
 
 /**
  * The shapes of feature_store.yaml and of definition files, as written by users. Unknown
@@ -121,6 +122,7 @@ export const DefinitionFileSchema = Type.Object(
     sources: Type.Optional(Type.Array(Type.Unknown())),
     feature_views: Type.Optional(Type.Array(Type.Unknown())),
     feature_services: Type.Optional(Type.Array(Type.Unknown())),
+    pipelines: Type.Optional(Type.Array(Type.Unknown())),
   },
   strict,
 );
@@ -134,6 +136,7 @@ export const itemSchemas = {
   },
   feature_views: () => FeatureViewSchema,
   feature_services: () => FeatureServiceSchema,
+  pipelines: () => PipelineSchema,
 };
 const SourceTypeSchema = Type.Object({ type: Type.Union([Type.Literal("file"), Type.Literal("query")], { description: '"file" or "query"' }) });
 

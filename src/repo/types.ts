@@ -1,3 +1,5 @@
+import type { Pipeline } from "./pipelines.js";
+
 /**
  * The normalized model of a feature repository: what the loader produces from YAML and what
  * the feature registry file stores. Times are seconds, paths are relative to the repository
@@ -78,9 +80,11 @@ export interface Definitions {
   sources: Source[];
   featureViews: FeatureView[];
   featureServices: FeatureService[];
+  /** Continuous-training pipelines; absent when none is defined (registries written before pipelines existed). */
+  pipelines?: Pipeline[];
 }
 
-export type DefinitionKind = "entity" | "source" | "feature view" | "feature service";
+export type DefinitionKind = "entity" | "source" | "feature view" | "feature service" | "pipeline";
 
 export interface OfflineStoreConfig {
   type: "duckdb";
