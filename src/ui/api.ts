@@ -19,13 +19,14 @@ import { getRun } from "../tracking/read.js";
 import { parseSince } from "../util/time.js";
 import { featureCatalogue } from "./catalogue.js";
 import { driftVersions } from "./drift.js";
-import type { UiInfo, VersionView } from "./types.js";
+import type { PipelineView, UiInfo, VersionView } from "./types.js";
 
 /**
  * The UI's own JSON API, for what MLflow's REST API has no endpoint for: run comparison
  * (the same `compareRuns` as `mlf track compare`), a model's audit log and a version's
  * lineage (as `mlf registry history|show`), the feature repository's catalogue, drift
- * reports (as `mlf monitor drift --model`), and MLflow's `/get-artifact` download route (its
+ * reports (as `mlf monitor drift --model`), pipelines and their runs (as `mlf pipeline
+ * list|history`), and MLflow's `/get-artifact` download route (its
  * UI's, not part of the REST API). All reads.
  */
 
@@ -37,6 +38,8 @@ export interface UiApiOptions {
 }
 
 const MAX_COMPARE = 20;
+/** Runs per pipeline on its page. */
+const PIPELINE_RUNS = 20;
 
 export function registerUiApi(app: FastifyInstance, ctx: MlflowContext, options: UiApiOptions): void {
   const info: UiInfo = { ...options.info, trackingDir: ctx.root };
@@ -73,6 +76,18 @@ export function registerUiApi(app: FastifyInstance, ctx: MlflowContext, options:
   app.get("/ui-api/features", async () => {
     if (!options.repo) throw new MlfError("not_found", "This server has no feature repository; start mlf ui inside one or pass -C <repo>.");
     return featureCatalogue(appliedRegistry(options.repo), ctx.root);
+  });
+
+  // `mlf pipeline list` and `history`: the triggers are not checked (that reads every input
+  // file and may run a drift test); `mlf pipeline status` does that.
+  app.get("/ui-api/pipelines", async () => {
+    const defs = options.repo ? appliedRegistry(options.repo).definitions : undefined;
+    const [{ pipelineRuns }, { currentChampion }] = await Promise.all([import("../pipeline/history.js"), import("../pipeline/steps.js")]);
+    const pipelines = (defs?.pipelines ?? []).map((pipeline): PipelineView => {
+      const { history } = pipelineRuns(ctx.root, pipeline);
+      return { pipeline, champion: currentChampion(ctx.root, pipeline), runs: history.slice(0, PIPELINE_RUNS), total: history.length };
+    });
+    return { pipelines };
   });
 
   app.get("/ui-api/drift", async () => ({ versions: driftVersions(ctx.root, options.repo?.root) }));

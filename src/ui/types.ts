@@ -7,6 +7,8 @@
 
 import type { VersionDetail } from "../models/catalogue.js";
 import type { MlfReference } from "../models/mlmodel.js";
+import type { PipelineRun } from "../pipeline/history.js";
+import type { Pipeline } from "../repo/pipelines.js";
 import type { MaterializedInterval } from "../repo/registry.js";
 import type { Field } from "../repo/types.js";
 
@@ -129,4 +131,15 @@ export interface DriftVersion {
 /** `GET /ui-api/models/NAME/versions/N`: `mlf registry show`'s detail, and the drift reference recorded at registration. */
 export interface VersionView extends VersionDetail {
   reference: MlfReference | null;
+}
+
+/** `GET /ui-api/pipelines`: each applied pipeline, where its alias points, its latest runs. */
+export interface PipelineView {
+  pipeline: Pipeline;
+  /** The version the pipeline's alias points at now, or null. */
+  champion: number | null;
+  /** Newest first, at most PIPELINE_RUNS of them (the rest: `mlf pipeline history`). */
+  runs: PipelineRun[];
+  /** How many runs the pipeline has in all. */
+  total: number;
 }

@@ -30,6 +30,10 @@ export async function launchBrowser(): Promise<Browser> {
     viewport: { width: 1360, height: 900 },
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
+  // Waits are on conditions (a selector, a function), never fixed sleeps; on a loaded 2-core
+  // machine a condition may take many seconds to come true, so each may take a minute.
+  context.setDefaultTimeout(60_000);
+  context.setDefaultNavigationTimeout(60_000);
   return {
     context,
     close: async () => {

@@ -27,6 +27,8 @@ export interface UiStore {
   repo: string;
   experimentId: string;
   runs: { baseline: string; strongReg: string; forest: string };
+  /** The feature registry version the runs record (their mlf.feature_registry.version tag). */
+  registryVersion: number;
 }
 
 const HOUR = 3_600_000;
@@ -99,7 +101,7 @@ export async function buildUiStore(t: { after(fn: () => void): void }): Promise<
   setAlias(tracking, "driver_model", "champion", 1);
   transitionStage(tracking, "driver_model", 1, "production");
   transitionStage(tracking, "driver_model", 2, "staging");
-  return { tracking, repo, experimentId: baseline.experimentId, runs: { baseline: baseline.runId, strongReg: strongReg.runId, forest: forest.runId } };
+  return { tracking, repo, experimentId: baseline.experimentId, runs: { baseline: baseline.runId, strongReg: strongReg.runId, forest: forest.runId }, registryVersion };
 }
 
 /** The feature log layout of docs/monitoring.md: one /predict answer per row, by version 1. */

@@ -5,7 +5,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Page } from "playwright-core";
+import type { ElementHandle, Page } from "playwright-core";
 import { modelDir } from "../../src/models/store.js";
 import { openRepo } from "../../src/repo/repo.js";
 import { startUiServer } from "../../src/ui/server.js";
@@ -120,31 +120,59 @@ describe("mlf ui in Chromium", () => {
     await page.getByLabel("Show only differences").check();
     const shown = await page.$$eval("section[aria-labelledby=parameters-heading] table.compare tbody th", (ths) => ths.map((th) => th.childNodes[0]!.textContent));
     assert.deepEqual(shown, ["C"]);
+    // Histories overlaid: one chart per metric, a series per run.
     await page.waitForSelector(".chart canvas");
+    const auc = page.locator("figure.chart-card", { hasText: "auc" }).locator(".chart");
+    assert.equal(await auc.getAttribute("data-points"), "40");
+    assert.match((await auc.getAttribute("aria-label"))!, /lr-baseline: 20 points.*lr-strong-reg: 20 points/);
     assert.deepEqual(errors, []);
     await page.close();
   });
 
   test("a metric chart draws its points: the canvas holds the series colour, as many points as logged", async () => {
     const { page } = await visit(readOnly, `#/runs/${store.runs.baseline}`, ".chart canvas");
-    await page.waitForLoadState("networkidle");
     const chart = page.locator("figure.chart-card", { hasText: "auc" }).locator(".chart");
     assert.equal(await chart.getAttribute("data-points"), "20");
     assert.match((await chart.getAttribute("aria-label"))!, /auc\. lr-baseline: 20 points, last 0\.8/);
-    const drawn = await chart.locator("canvas").evaluate((canvas: HTMLCanvasElement) => {
-      const { data } = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height);
+    // uPlot draws after it is mounted: wait until a line of the series colour is there, at
+    // least a quarter of the canvas wide (a minute at most, then the test fails).
+    const canvas = (await chart.locator("canvas").elementHandle()) as ElementHandle<HTMLCanvasElement>;
+    await page.waitForFunction((c: HTMLCanvasElement) => {
+      const { data } = c.getContext("2d")!.getImageData(0, 0, c.width, c.height);
       let series = 0;
       // The series stroke, #1f5fbf (antialiased edges aside, the line's core pixels are exact).
       for (let i = 0; i < data.length; i += 4) if (data[i] === 0x1f && data[i + 1] === 0x5f && data[i + 2] === 0xbf && data[i + 3] === 255) series++;
-      return { series, width: canvas.width };
-    });
-    assert.ok(drawn.series > drawn.width / 4, `only ${drawn.series} pixels of the series colour on a ${drawn.width}px canvas`);
+      return series > c.width / 4;
+    }, canvas, { polling: 100 });
     // The artifact tree opens a folder and downloads a file as it is.
     await page.getByRole("button", { name: "model/" }).click();
     const link = page.getByRole("link", { name: "model.onnx" });
     assert.equal(await page.getByRole("button", { name: "model/" }).getAttribute("aria-expanded"), "true");
     const download = await page.request.get(new URL((await link.getAttribute("href"))!, page.url()).href);
     assert.deepEqual(await download.body(), readFileSync(join(modelDir(store.tracking, "driver_model"), "version-1", "model.onnx")));
+    await page.close();
+  });
+
+  test("lineage: a run's commit, input digests, registry version and service; its model version; the service's graph from source to model", async () => {
+    const facts = (page: Page, section: string) =>
+      page.getByRole("region", { name: section }).locator("dl.facts div").evaluateAll((divs) => Object.fromEntries(divs.map((d) => [d.querySelector("dt")!.textContent, d.querySelector("dd")!.textContent])));
+    const { page, errors } = await visit(readOnly, `#/runs/${store.runs.baseline}`, "section[aria-labelledby=lineage-heading] dl.facts");
+    const run = await facts(page, "Lineage");
+    assert.deepEqual([run["Git commit"], run["Feature registry version"], run["Feature service"], run["Entity rows"]], ["3f2c9d1e8b7a", String(store.registryVersion), "driver_activity", "280"]);
+    const inputs = await page.$$eval("section[aria-labelledby=lineage-heading] table tbody tr", (trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)));
+    assert.deepEqual(inputs, [["data/driver_stats.csv", "9b1f0c3a5d7e2f4a…", "84 KiB"]]);
+    // The run was registered: its version's lineage points back at it.
+    await page.getByRole("link", { name: "driver_model v1" }).click();
+    await page.waitForSelector("#version-detail dl.facts");
+    const version = await page.locator("#version-detail dl.facts div").evaluateAll((divs) => Object.fromEntries(divs.map((d) => [d.querySelector("dt")!.textContent, d.querySelector("dd")!.textContent])));
+    assert.deepEqual([version.Run, version["Git commit"], version["Feature service"]], ["lr-baseline", "3f2c9d1e8b7a", "driver_activity"]);
+    // Its feature service lights its lineage: sources -> views -> the service -> both versions.
+    await page.locator("#version-detail").getByRole("link", { name: "driver_activity" }).click();
+    await page.waitForSelector("svg.lineage a.node.focus");
+    const lit = await page.$$eval("svg.lineage a.node:not(.dim)", (nodes) => nodes.map((n) => n.getAttribute("aria-label")).sort());
+    assert.deepEqual(lit.filter((l) => !l!.startsWith("source ")), ["model driver_model v1", "model driver_model v2", "service driver_activity", "view driver_daily_stats", "view driver_hourly_stats"]);
+    assert.ok(lit.some((l) => l!.startsWith("source ")), `no source lit: ${lit.join(", ")}`);
+    assert.deepEqual(errors, []);
     await page.close();
   });
 

@@ -11,6 +11,7 @@ import { DriftPage } from "./pages/drift.js";
 import { FeaturesPage } from "./pages/features.js";
 import { ModelPage } from "./pages/model.js";
 import { ModelsPage } from "./pages/models.js";
+import { PipelinesPage } from "./pages/pipelines.js";
 import { RunPage } from "./pages/run.js";
 import { RunsPage } from "./pages/runs.js";
 import { href, useRoute, type Route } from "./router.js";
@@ -20,6 +21,7 @@ import { href, useRoute, type Route } from "./router.js";
 const SECTIONS = [
   { key: "experiments", label: "Experiments", match: ["experiments", "runs", "compare"] },
   { key: "models", label: "Models", match: ["models"] },
+  { key: "pipelines", label: "Pipelines", match: ["pipelines"] },
   { key: "features", label: "Features", match: ["features"] },
   { key: "drift", label: "Drift", match: ["drift"] },
 ];
@@ -65,6 +67,8 @@ function Page({ route, info }: { route: Route; info: Loaded<UiInfo> }) {
     }
     case "models":
       return a ? withInfo((i) => <ModelPage key={a} name={a} {...(b !== undefined && { version: b })} info={i} />) : <ModelsPage />;
+    case "pipelines":
+      return withInfo((i) => <PipelinesPage info={i} {...(a !== undefined && { name: a })} />);
     case "features": {
       const focus = route.query.get("focus");
       return withInfo((i) => <FeaturesPage info={i} {...(focus && { focus })} />);

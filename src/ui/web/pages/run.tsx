@@ -1,7 +1,7 @@
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
-import { artifactUrl, metricHistory, metricValue, mlflowGet, record, type ExperimentJson, type ModelVersionJson, type RunJson } from "../api.js";
-import { Await, Chip, KeyValues, Section, StatusBadge } from "../components/bits.js";
+import { artifactUrl, metricHistory, metricValue, mlflowGet, mlflowSend, record, type ExperimentJson, type ModelVersionJson, type RunJson, type RunsPage } from "../api.js";
+import { Await, Chip, ErrorBox, KeyValues, Section, StatusBadge } from "../components/bits.js";
 import { LineChart } from "../components/chart.js";
 import { bytes, duration, num, shortId, time } from "../format.js";
 import { useLoad, useTitle } from "../hooks.js";
@@ -61,7 +61,10 @@ function Lineage({ tags }: { tags: Record<string, string> }) {
   }
   const commit = tags["mlflow.source.git.commit"];
   const service = tags["feast.feature_service"];
+  const parent = tags["mlflow.parentRunId"];
   const rows: [string, ComponentChildren][] = [
+    ["Parent run", parent ? <a href={href("runs", parent)} class="mono">{shortId(parent)}</a> : undefined],
+    ["Pipeline", tags["mlf.pipeline"] ? <a href={href("pipelines", tags["mlf.pipeline"])}>{tags["mlf.pipeline"]}</a> : undefined],
     ["Git commit", commit ? <><span class="mono">{commit.slice(0, 12)}</span>{tags["mlf.git.dirty"] === "true" && <Chip kind="tag" title="The work tree had uncommitted changes">uncommitted changes</Chip>}</> : undefined],
     ["Command", tags["mlf.command"] ?? tags["mlflow.source.name"]],
     ["Exit status", tags["mlf.exit_status"]],
@@ -165,6 +168,40 @@ function Registered({ runId }: { runId: string }) {
   );
 }
 
+/**
+ * Runs nested under this one (tag mlflow.parentRunId, as MLflow nests runs): the steps of an
+ * `mlf pipeline run`, a hyperparameter search's trials. Shown only when there are any.
+ */
+function ChildRuns({ run }: { run: RunJson }) {
+  const children = useLoad(
+    () => mlflowSend<RunsPage>("POST", "/runs/search", { experiment_ids: [run.info.experiment_id], filter: `tags.\`mlflow.parentRunId\` = '${run.info.run_id}'`, order_by: ["attributes.start_time ASC"], max_results: 1000 }),
+    [run.info.run_id],
+  );
+  if (children.error) return <Section title="Child runs"><ErrorBox error={children.error} /></Section>;
+  const runs = children.data?.runs ?? [];
+  if (runs.length === 0) return null;
+  return (
+    <Section title="Child runs">
+      <table class="grid compact children">
+        <caption class="sr-only">Runs nested under this one, in the order they started</caption>
+        <thead>
+          <tr><th scope="col">Run</th><th scope="col">Status</th><th scope="col">Started</th><th scope="col">Took</th></tr>
+        </thead>
+        <tbody>
+          {runs.map((c) => (
+            <tr key={c.info.run_id}>
+              <th scope="row"><a href={href("runs", c.info.run_id)}>{c.info.run_name || shortId(c.info.run_id)}</a></th>
+              <td><StatusBadge status={c.info.status} /></td>
+              <td class="nowrap">{time(c.info.start_time)}</td>
+              <td class="num">{c.info.end_time !== undefined && c.info.start_time !== undefined ? duration(c.info.end_time - c.info.start_time) : ""}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Section>
+  );
+}
+
 function RunView({ run, experiment }: { run: RunJson; experiment?: ExperimentJson }) {
   const i = run.info;
   const tags = record(run.data.tags);
@@ -192,6 +229,7 @@ function RunView({ run, experiment }: { run: RunJson; experiment?: ExperimentJso
       <Section title="Metrics">
         <Metrics run={run} />
       </Section>
+      <ChildRuns run={run} />
       <div class="two">
         <Section title="Parameters">
           <KeyValues values={record(run.data.params)} empty="No parameters logged." label="Parameters" />
