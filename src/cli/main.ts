@@ -27,6 +27,7 @@ const modules: Record<string, () => Promise<CommandModule>> = {
   monitor: () => import("./commands/monitor.js"),
   pipeline: () => import("./commands/pipeline.js"),
   ui: () => import("./commands/ui.js"),
+  explain: () => import("./commands/explain.js"),
 };
 
 /** Command names (and aliases) to the module that registers them. */
@@ -52,6 +53,7 @@ const moduleOf: Record<string, keyof typeof modules> = {
   monitor: "monitor",
   pipeline: "pipeline",
   ui: "ui",
+  explain: "explain",
 };
 
 /** The first word of argv that is not a global flag or its value: the command's name. */

@@ -3,6 +3,7 @@ import type { FeatureBackend } from "./features.js";
 import type { RequestMetrics } from "./metrics.js";
 import type { Log, ModelPool } from "./model-pool.js";
 import type { ProcessMetrics } from "./process-metrics.js";
+import type { Routing } from "./routing/routing.js";
 
 /**
  * Everything a route module needs, built once by startServer. Its own module so that the
@@ -14,10 +15,12 @@ export interface ServerContext {
   metrics: RequestMetrics;
   processMetrics: ProcessMetrics;
   log: Log;
+  /** The routes between served models and their challengers, when any are declared. */
+  routing?: Routing;
 }
 
 /** The feature store, or a 503 naming why it is missing. */
-export function requireFeatures(ctx: ServerContext): FeatureBackend {
+export function requireFeatures(ctx: Pick<ServerContext, "features">): FeatureBackend {
   if (!ctx.features) throw new MlfError("unavailable", "This server has no feature repository; start mlf serve inside one (or with -C DIR).");
   return ctx.features;
 }

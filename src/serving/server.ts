@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import Fastify, { type FastifyInstance } from "fastify";
 import { MlfError } from "../errors.js";
 import type { ServerContext } from "./context.js";
@@ -7,9 +8,14 @@ import { RequestMetrics } from "./metrics.js";
 import { ProcessMetrics } from "./process-metrics.js";
 import { ModelPool, type Log } from "./model-pool.js";
 import { registerAdminRoutes } from "./routes/admin.js";
+import { registerExplainRoutes } from "./routes/explain.js";
 import { registerFeatureRoutes } from "./routes/features.js";
 import { registerInvocationRoutes } from "./routes/invocations.js";
 import { registerPredictRoutes } from "./routes/predict.js";
+import { registerRoutingRoutes } from "./routes/routing.js";
+import type { RoutingClock } from "./routing/route.js";
+import { Routing, type RouteSetup } from "./routing/routing.js";
+import { RoutingState } from "./routing/state.js";
 import { installBookkeeping } from "./bookkeeping.js";
 import type { ModelSource } from "./sources.js";
 
@@ -31,12 +37,20 @@ export interface ServeOptions {
   log?: Log;
   /** Log a line per answered request (default true); 5xx answers are logged regardless. */
   logRequests?: boolean;
+  /** Routes between served models and their challengers (canary, shadow, bandit); see src/serving/routing. */
+  routes?: RouteSetup[];
+  /** The SQLite file routes keep their rewards, shares and history in; required with routes. */
+  routingState?: string;
+  /** The routes' clock (tests inject one); default the system's. */
+  clock?: RoutingClock;
 }
 
 /** A running server. `close` stops accepting, lets in-flight requests finish, then releases models and stores. */
 export interface Server {
   app: FastifyInstance;
   pool: ModelPool;
+  /** The routes, when any are declared. */
+  routing: Routing | undefined;
   host: string;
   port: number;
   url: string;
@@ -52,6 +66,7 @@ export function buildApp(ctx: ServerContext, options: ServeOptions): FastifyInst
     requestTimeout: timeoutMs + 1000,
     // Requests that reach an open connection while closing are still answered: shutdown drops no request.
     return503OnClosing: false,
+    genReqId: requestIds(),
     // Bodies are validated as sent: no type coercion, unknown keys are errors rather than dropped.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
@@ -73,21 +88,37 @@ export function buildApp(ctx: ServerContext, options: ServeOptions): FastifyInst
   registerInvocationRoutes(app, ctx);
   registerFeatureRoutes(app, ctx);
   registerPredictRoutes(app, ctx);
+  registerRoutingRoutes(app, ctx);
+  registerExplainRoutes(app, ctx);
   return app;
+}
+
+/**
+ * Request ids `req-<boot>-<n>`: a counter, as fastify's own, behind a random prefix drawn when
+ * the server starts, so an id names one request across restarts too (feedback quoting an id
+ * from before a restart must not reach the restarted server's request of the same number).
+ */
+function requestIds(): () => string {
+  const boot = randomBytes(4).readUInt32BE().toString(36);
+  let n = 0;
+  return () => `req-${boot}-${(++n).toString(36)}`;
 }
 
 /** Loads the models, then listens. A model that fails to load is reported by /ready and /models, not thrown. */
 export async function startServer(options: ServeOptions = {}): Promise<Server> {
   const log = options.log ?? (() => {});
   const pool = new ModelPool(options.models ?? [], log);
-  const ctx: ServerContext = { pool, features: options.features, metrics: new RequestMetrics(), processMetrics: new ProcessMetrics(), log };
+  const routing = openRouting(options, pool, log);
+  const ctx: ServerContext = { pool, features: options.features, metrics: new RequestMetrics(), processMetrics: new ProcessMetrics(), log, ...(routing && { routing }) };
   const app = buildApp(ctx, options);
   await pool.refresh();
+  routing?.start();
   const host = options.host ?? "127.0.0.1";
   try {
     await app.listen({ host, port: options.port ?? 8000 });
   } catch (error) {
     await pool.close();
+    await routing?.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE") throw new MlfError("unavailable", `Port ${options.port ?? 8000} on ${host} is in use; pass another --port.`);
     throw error;
@@ -104,7 +135,7 @@ export async function startServer(options: ServeOptions = {}): Promise<Server> {
   log({ level: "info", msg: "listening", url, models: pool.status().map((m) => `${m.name}@${m.version ?? "unloaded"}`) });
   let closing: Promise<void> | undefined;
   return {
-    app, pool, host, port, url,
+    app, pool, routing, host, port, url,
     close: () =>
       (closing ??= (async () => {
         clearInterval(featureTimer);
@@ -113,8 +144,21 @@ export async function startServer(options: ServeOptions = {}): Promise<Server> {
         const idle = setInterval(() => app.server.closeIdleConnections(), 20);
         await app.close().finally(() => clearInterval(idle));
         ctx.processMetrics.stop();
+        await routing?.close();
         await pool.close();
         await options.features?.close();
       })()),
   };
+}
+
+function openRouting(options: ServeOptions, pool: ModelPool, log: Log): Routing | undefined {
+  if (!options.routes?.length) return undefined;
+  if (!options.routingState) throw new MlfError("usage", "Routes keep their state in a file; run mlf serve inside a feature repository (data/routing.db) or pass --routing-db FILE.");
+  const state = new RoutingState(options.routingState);
+  try {
+    return new Routing(options.routes, pool, state, log, options.clock);
+  } catch (error) {
+    state.close();
+    throw error;
+  }
 }
