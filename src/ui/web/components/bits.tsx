@@ -74,3 +74,19 @@ export function KeyValues({ values, empty, label }: { values: Record<string, Com
     </table>
   );
 }
+
+/** Labelled facts (a version's lineage, a run's, a pipeline's settings); empty values are left out. */
+export function Facts({ facts }: { facts: [string, ComponentChildren][] }) {
+  const shown = facts.filter(([, v]) => v !== undefined && v !== null && v !== "");
+  if (shown.length === 0) return null;
+  return (
+    <dl class="facts">
+      {shown.map(([k, v]) => (
+        <div key={k}>
+          <dt>{k}</dt>
+          <dd class="wrap">{v}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}

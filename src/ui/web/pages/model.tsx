@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 import type { RegistryEvent } from "../../../models/events.js";
 import type { UiInfo, VersionView } from "../../types.js";
 import { mlflowGet, uiGet, type ModelVersionJson, type RegisteredModelJson } from "../api.js";
-import { Await, Chip, KeyValues, Section, StageBadge } from "../components/bits.js";
+import { Await, Chip, Facts, KeyValues, Section, StageBadge } from "../components/bits.js";
 import { num, shortId, time } from "../format.js";
 import { useLoad, useTitle } from "../hooks.js";
 import { href } from "../router.js";
@@ -69,14 +69,7 @@ function VersionLineage({ d }: { d: VersionView }) {
   ];
   return (
     <>
-      <dl class="facts">
-        {facts.filter(([, v]) => v !== undefined && v !== "").map(([k, v]) => (
-          <div key={k}>
-            <dt>{k}</dt>
-            <dd class="wrap">{v}</dd>
-          </div>
-        ))}
-      </dl>
+      <Facts facts={facts} />
       {run && !("missing" in run) && (
         <div class="two tight">
           <div>

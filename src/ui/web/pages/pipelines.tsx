@@ -3,7 +3,7 @@ import type { PipelineRun } from "../../../pipeline/history.js";
 import type { Pipeline } from "../../../repo/pipelines.js";
 import type { PipelineView, UiInfo } from "../../types.js";
 import { uiGet } from "../api.js";
-import { Await, Chip, Section } from "../components/bits.js";
+import { Await, Chip, Facts, Section } from "../components/bits.js";
 import { duration, num, shortId } from "../format.js";
 import { useLoad, useTitle } from "../hooks.js";
 import { href } from "../router.js";
@@ -77,14 +77,7 @@ function PipelineCard({ view }: { view: PipelineView }) {
   return (
     <Section title={p.name} id={`pipeline-${p.name}`} actions={<Chip kind="tag">{view.total} runs</Chip>}>
       {p.description && <p>{p.description}</p>}
-      <dl class="facts">
-        {facts.map(([k, v]) => (
-          <div key={k}>
-            <dt>{k}</dt>
-            <dd class="wrap">{v}</dd>
-          </div>
-        ))}
-      </dl>
+      <Facts facts={facts} />
       <Runs view={view} />
     </Section>
   );

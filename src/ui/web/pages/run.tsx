@@ -1,7 +1,7 @@
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import { artifactUrl, metricHistory, metricValue, mlflowGet, mlflowSend, record, type ExperimentJson, type ModelVersionJson, type RunJson, type RunsPage } from "../api.js";
-import { Await, Chip, ErrorBox, KeyValues, Section, StatusBadge } from "../components/bits.js";
+import { Await, Chip, ErrorBox, Facts, KeyValues, Section, StatusBadge } from "../components/bits.js";
 import { LineChart } from "../components/chart.js";
 import { bytes, duration, num, shortId, time } from "../format.js";
 import { useLoad, useTitle } from "../hooks.js";
@@ -78,16 +78,7 @@ function Lineage({ tags }: { tags: Record<string, string> }) {
   return (
     <>
       {shown.length === 0 && inputs.length === 0 && <p class="muted">No lineage recorded; runs started with mlf track run record their git commit, inputs and features.</p>}
-      {shown.length > 0 && (
-        <dl class="facts">
-          {shown.map(([k, v]) => (
-            <div key={k}>
-              <dt>{k}</dt>
-              <dd class="wrap">{v}</dd>
-            </div>
-          ))}
-        </dl>
-      )}
+      <Facts facts={shown} />
       {inputs.length > 0 && (
         <table class="grid compact">
           <caption>Inputs and their digests</caption>
