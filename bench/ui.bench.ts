@@ -36,7 +36,7 @@ async function firstPaint(page: Page, url: string, cold: boolean): Promise<numbe
   }
   await page.goto("about:blank");
   await page.goto(url);
-  await page.waitForFunction(() => performance.getEntriesByName("mlf:runs-table").length > 0, undefined, { timeout: 30_000 });
+  await page.waitForFunction(() => performance.getEntriesByName("mlf:runs-table").length > 0);
   const rows = await page.$$eval("table.runs tbody tr", (trs) => trs.length);
   if (rows !== 50) throw new Error(`the runs table shows ${rows} rows, not 50`);
   return page.evaluate(() => performance.getEntriesByName("mlf:runs-table")[0]!.startTime);
