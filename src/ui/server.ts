@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { MlflowContext } from "../mlflow/context.js";
 import { buildMlflowApp, listen, mlflowContext, type MlflowServer } from "../mlflow/server.js";
 import type { Repo } from "../repo/repo.js";
+import type { LogSink } from "../util/internal-error.js";
 import { registerUiApi } from "./api.js";
 import { defaultAssetsDir, registerAssets, requireAssets } from "./assets.js";
 import { registerWriteGuard, type WriteMode } from "./guard.js";
@@ -48,7 +49,7 @@ export interface UiServerOptions extends Omit<UiOptions, "writes"> {
   allowWrites?: boolean;
   /** The run index's cache folder (default: the user's cache dir). */
   cacheDir?: string;
-  log?: (record: Record<string, unknown>) => void;
+  log?: LogSink;
 }
 
 /**
