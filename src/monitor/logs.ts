@@ -26,6 +26,7 @@ import { MlfError } from "../errors.js";
  *   model             VARCHAR      registered model name (NULL for a feature service log)
  *   model_version     INTEGER      the version that answered (NULL for a feature service log)
  *   route             VARCHAR      the HTTP route, e.g. "/predict"
+ *   variant           VARCHAR      the routing variant that answered ("canary", "shadow"...), NULL when not routed
  *   request_id        VARCHAR      one id per request, shared by the rows of a batch
  *   request_row       INTEGER      the row's position in its request, from 0
  *   key.<join_key>    the entity's value type   one column per entity join key
@@ -46,6 +47,7 @@ export const LOG_COLUMNS = {
   model: "model",
   modelVersion: "model_version",
   route: "route",
+  variant: "variant",
   requestId: "request_id",
   requestRow: "request_row",
   prediction: "prediction",

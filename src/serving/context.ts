@@ -1,5 +1,6 @@
 import { MlfError } from "../errors.js";
 import type { FeatureBackend } from "./features.js";
+import type { FeatureLog } from "./logging/record.js";
 import type { RequestMetrics } from "./metrics.js";
 import type { Log, ModelPool } from "./model-pool.js";
 import type { ProcessMetrics } from "./process-metrics.js";
@@ -14,6 +15,8 @@ export interface ServerContext {
   metrics: RequestMetrics;
   processMetrics: ProcessMetrics;
   log: Log;
+  /** Where /predict and /get-online-features hand their answers; absent when feature logging is off. */
+  featureLog?: FeatureLog;
 }
 
 /** The feature store, or a 503 naming why it is missing. */
