@@ -1,6 +1,8 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { MlfError } from "../errors.js";
+import { DEFAULT_LOG_DIR } from "../repo/config.js";
+import type { RepoConfig } from "../repo/types.js";
 
 /**
  * The feature log: what `mlf serve` answered, one Parquet file per flush, so monitoring can
@@ -39,8 +41,13 @@ import { MlfError } from "../errors.js";
  * folder may differ in their feature columns (a new model version): readers union by name.
  */
 
-/** The default log folder, relative to the repository root. */
-export const DEFAULT_LOG_DIR = join("data", "logs");
+/** The default log folder, relative to the repository root (feature_store.yaml's `logging.path` moves it). */
+export { DEFAULT_LOG_DIR } from "../repo/config.js";
+
+/** The log folder of the repository at `root`: its `logging.path`, else `data/logs`. */
+export function repoLogDir(root: string, config: Pick<RepoConfig, "logging">): string {
+  return config.logging?.path ?? join(root, DEFAULT_LOG_DIR);
+}
 
 export const LOG_COLUMNS = {
   timestamp: "timestamp",

@@ -25,6 +25,8 @@ export interface DriftRequest extends Omit<DriftOptions, "prediction"> {
   since?: number;
   /** The repository root, where `data/logs/` is. */
   repoRoot?: string;
+  /** The feature log folder (feature_store.yaml's `logging.path`); default `<repoRoot>/data/logs`. */
+  logDir?: string;
   cwd?: string;
   offline?: OfflineStoreConfig;
 }
@@ -83,7 +85,7 @@ export async function monitorDrift(request: DriftRequest): Promise<ModelDriftRep
       const version = resolved.version!;
       model = { name: version.name, version: version.version };
       reference = await modelReference(engine, request, trackingDir, resolved);
-      currentPath = request.current !== undefined ? resolve(cwd, request.current) : logFolder(join(request.repoRoot ?? cwd, DEFAULT_LOG_DIR), "models", version.name);
+      currentPath = request.current !== undefined ? resolve(cwd, request.current) : logFolder(request.logDir ?? join(request.repoRoot ?? cwd, DEFAULT_LOG_DIR), "models", version.name);
     } else {
       if (request.reference === undefined || request.current === undefined) throw new MlfError("usage", "Pass --model NAME@ALIAS, or both --reference FILE and --current FILE.");
       reference = { side: await openTableSide(engine, { kind: "file", path: resolve(cwd, request.reference) }) };

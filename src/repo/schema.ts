@@ -12,6 +12,7 @@ const Column = Type.String({ minLength: 1 });
 const Duration = Type.Union([Type.String(), Type.Integer({ minimum: 0 })]);
 /** Type names are case-insensitive (Feast writes `Int64`), so their spelling is checked by the rules. */
 const TypeName = Type.String({ minLength: 1 });
+const SampleRate = Type.Number({ minimum: 0, maximum: 1, description: "a share of requests from 0 to 1" });
 
 export const ConfigSchema = Type.Object(
   {
@@ -33,6 +34,17 @@ export const ConfigSchema = Type.Object(
       Type.Object({ type: Type.Literal("sqlite"), path: Type.Optional(Type.String({ minLength: 1 })) }, strict),
     ),
     tracking: Type.Optional(Type.Object({ path: Type.String({ minLength: 1 }) }, strict)),
+    logging: Type.Optional(
+      Type.Object(
+        {
+          path: Type.Optional(Type.String({ minLength: 1 })),
+          sample_rate: Type.Optional(SampleRate),
+          flush_seconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: "a number of seconds > 0" })),
+          queue_size: Type.Optional(Type.Integer({ minimum: 1, description: "a whole number of rows >= 1" })),
+        },
+        strict,
+      ),
+    ),
   },
   strict,
 );
@@ -83,6 +95,8 @@ const FeatureServiceSchema = Type.Object(
   {
     name: Name,
     features: Type.Array(Type.Union([Name, Type.Record(Name, Type.Array(Name, { minItems: 1 }), { minProperties: 1, maxProperties: 1 })]), { minItems: 1 }),
+    /** Feast's FeatureService logging_config: this service's answers are logged by mlf serve at this rate. */
+    logging: Type.Optional(Type.Object({ sample_rate: Type.Optional(SampleRate) }, strict)),
     description: Type.Optional(Type.String()),
     tags: Type.Optional(Type.Record(Type.String(), Type.String())),
   },

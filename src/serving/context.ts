@@ -17,6 +17,8 @@ export interface ServerContext {
   log: Log;
   /** Where /predict and /get-online-features hand their answers; absent when feature logging is off. */
   featureLog?: FeatureLog;
+  /** More metric families for /metrics (the feature logger's, the drift gauges), rendered in order. */
+  metricSources: { render(): string[] }[];
 }
 
 /** The feature store, or a 503 naming why it is missing. */

@@ -1,16 +1,41 @@
 import { MlfError } from "../errors.js";
+import { repoLogDir } from "../monitor/logs.js";
+import { LOGGING_DEFAULTS } from "../repo/config.js";
 import { openRepo, type Repo } from "../repo/repo.js";
 import { resolveTrackingDir } from "../tracking/dir.js";
 import { openFeatureBackend } from "./features.js";
 import { modelSource } from "./model-registry-source.js";
 import { startServer, type ServeOptions, type Server } from "./server.js";
 
-export interface OpenServingOptions extends Omit<ServeOptions, "models" | "features"> {
+export interface OpenServingOptions extends Omit<ServeOptions, "models" | "features" | "featureLog" | "drift"> {
   /** The feature repository (default: MLF_REPO, else the nearest folder with feature_store.yaml). */
   repoDir?: string;
   /** Model references as the user wrote them (SPEC section 7's URIs or file paths). */
   models: string[];
   env?: NodeJS.ProcessEnv;
+  /**
+   * Feature logging (in a repository only): by default as feature_store.yaml says (its
+   * `logging:` block logs every model and feature service; a feature service's own `logging:`
+   * logs that service); true logs every model and service even without a block; false nothing.
+   */
+  logFeatures?: boolean;
+  /** Seconds between recomputes of the drift gauges while logging (default 600; 0: no gauges). */
+  driftIntervalSeconds?: number;
+  /** Seconds of logs the drift gauges compare (default 86,400: a day). */
+  driftWindowSeconds?: number;
+}
+
+/** The feature logger's options for a repository, or undefined when logging is off. */
+function featureLogOptions(repo: Repo, logFeatures: boolean | undefined): ServeOptions["featureLog"] {
+  if (logFeatures === false) return undefined;
+  const logging = repo.config.logging;
+  return {
+    dir: repoLogDir(repo.root, repo.config),
+    // Without a block (and without --log-features) only services with their own `logging:` log.
+    ...((logging || logFeatures) && { sampleRate: logging?.sampleRate ?? LOGGING_DEFAULTS.sampleRate }),
+    flushSeconds: logging?.flushSeconds ?? LOGGING_DEFAULTS.flushSeconds,
+    queueSize: logging?.queueSize ?? LOGGING_DEFAULTS.queueSize,
+  };
 }
 
 /**
@@ -19,7 +44,7 @@ export interface OpenServingOptions extends Omit<ServeOptions, "models" | "featu
  * resolved against the tracking root (`MLF_TRACKING_DIR`, else the repository's tracking.path).
  */
 export async function openServing(options: OpenServingOptions): Promise<Server> {
-  const { repoDir, models, env = process.env, ...rest } = options;
+  const { repoDir, models, env = process.env, logFeatures, driftIntervalSeconds = 600, driftWindowSeconds = 86_400, ...rest } = options;
   let repo: Repo | undefined;
   try {
     repo = await openRepo(repoDir, env);
@@ -30,8 +55,11 @@ export async function openServing(options: OpenServingOptions): Promise<Server> 
   const trackingDir = await resolveTrackingDir({ ...(repo && { repo: repo.root }), env });
   const sources = models.map((uri) => modelSource(trackingDir, uri));
   const features = repo ? await openFeatureBackend(repo) : undefined;
+  const featureLog = repo && featureLogOptions(repo, logFeatures);
+  // Gauges for the models only when their answers are logged here.
+  const drift = repo && featureLog?.sampleRate !== undefined && driftIntervalSeconds > 0 ? { trackingDir, logDir: featureLog.dir, offline: repo.config.offlineStore, intervalSeconds: driftIntervalSeconds, windowSeconds: driftWindowSeconds } : undefined;
   try {
-    return await startServer({ ...rest, models: sources, ...(features && { features }) });
+    return await startServer({ ...rest, models: sources, ...(features && { features }), ...(featureLog && { featureLog }), ...(drift && { drift }) });
   } catch (error) {
     await features?.close();
     throw error;

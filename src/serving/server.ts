@@ -11,6 +11,8 @@ import { registerFeatureRoutes } from "./routes/features.js";
 import { registerInvocationRoutes } from "./routes/invocations.js";
 import { registerPredictRoutes } from "./routes/predict.js";
 import { installBookkeeping } from "./bookkeeping.js";
+import { DriftGauge, type DriftGaugeOptions } from "./logging/drift-gauge.js";
+import { FeatureLogger, type FeatureLoggerOptions } from "./logging/logger.js";
 import type { ModelSource } from "./sources.js";
 
 export interface ServeOptions {
@@ -31,12 +33,20 @@ export interface ServeOptions {
   log?: Log;
   /** Log a line per answered request (default true); 5xx answers are logged regardless. */
   logRequests?: boolean;
+  /** Log /predict and /get-online-features answers to Parquet files (see FeatureLogger); default off. */
+  featureLog?: Omit<FeatureLoggerOptions, "definitions" | "log">;
+  /** Recompute the served versions' drift gauges (see DriftGauge); default off. */
+  drift?: DriftGaugeOptions;
 }
 
 /** A running server. `close` stops accepting, lets in-flight requests finish, then releases models and stores. */
 export interface Server {
   app: FastifyInstance;
   pool: ModelPool;
+  /** The feature logger, when logging is on. */
+  featureLog?: FeatureLogger;
+  /** The drift gauges, when recomputed. */
+  drift?: DriftGauge;
   host: string;
   port: number;
   url: string;
@@ -80,7 +90,11 @@ export function buildApp(ctx: ServerContext, options: ServeOptions): FastifyInst
 export async function startServer(options: ServeOptions = {}): Promise<Server> {
   const log = options.log ?? (() => {});
   const pool = new ModelPool(options.models ?? [], log);
-  const ctx: ServerContext = { pool, features: options.features, metrics: new RequestMetrics(), processMetrics: new ProcessMetrics(), log };
+  const features = options.features;
+  const featureLog = options.featureLog && new FeatureLogger({ ...options.featureLog, definitions: () => features?.definitions(), log });
+  const drift = options.drift && new DriftGauge(pool, options.drift, log);
+  const metricSources = [...(featureLog ? [featureLog] : []), ...(drift ? [drift] : [])];
+  const ctx: ServerContext = { pool, features, metrics: new RequestMetrics(), processMetrics: new ProcessMetrics(), log, ...(featureLog && { featureLog }), metricSources };
   const app = buildApp(ctx, options);
   await pool.refresh();
   const host = options.host ?? "127.0.0.1";
@@ -93,10 +107,11 @@ export async function startServer(options: ServeOptions = {}): Promise<Server> {
     throw error;
   }
   ctx.processMetrics.start();
+  featureLog?.start();
+  drift?.start();
   const pollSeconds = options.pollSeconds ?? 5;
   pool.startPolling(pollSeconds);
   // Registry changes from `mlf apply` / `mlf materialize` are picked up on the same beat.
-  const features = options.features;
   const featureTimer = features && pollSeconds > 0 ? setInterval(() => void features.reload().catch((e: Error) => log({ level: "error", msg: "feature registry reload failed", error: e.message })), pollSeconds * 1000).unref() : undefined;
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : (options.port ?? 8000);
@@ -104,14 +119,17 @@ export async function startServer(options: ServeOptions = {}): Promise<Server> {
   log({ level: "info", msg: "listening", url, models: pool.status().map((m) => `${m.name}@${m.version ?? "unloaded"}`) });
   let closing: Promise<void> | undefined;
   return {
-    app, pool, host, port, url,
+    app, pool, ...(featureLog && { featureLog }), ...(drift && { drift }), host, port, url,
     close: () =>
       (closing ??= (async () => {
         clearInterval(featureTimer);
+        await drift?.close();
         // Keep-alive connections become idle as their last answers are written: close them as
         // they do, so close() does not wait out the keep-alive timeout.
         const idle = setInterval(() => app.server.closeIdleConnections(), 20);
         await app.close().finally(() => clearInterval(idle));
+        // Every answered request has been logged by now: the last flush writes them all.
+        await featureLog?.close();
         ctx.processMetrics.stop();
         await pool.close();
         await options.features?.close();

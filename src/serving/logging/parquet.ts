@@ -232,22 +232,26 @@ function encodeColumn(c: ParquetColumn, rows: number, offset: number): { chunks:
 const MAGIC = Buffer.from("PAR1");
 
 /**
- * Writes a Parquet file of `rows` rows through `write`, one column chunk per call, so the
- * caller's awaits let the event loop run between columns. Returns the file's size in bytes.
+ * Writes a Parquet file of `rows` rows through `write`, one column chunk per call. Columns are
+ * pulled from `columns` one at a time as they are written, so a caller that builds each column
+ * when asked (a generator) never holds them all, and the awaits between them let the event
+ * loop run. Returns the file's size in bytes.
  */
-export async function writeParquet(columns: readonly ParquetColumn[], rows: number, write: (chunks: Uint8Array[]) => Promise<void>): Promise<number> {
+export async function writeParquet(columns: Iterable<ParquetColumn>, rows: number, write: (chunks: Uint8Array[]) => Promise<void>): Promise<number> {
   await write([MAGIC]);
   let offset = MAGIC.length;
+  const schema: ThriftValue[] = [];
   const metas: ThriftValue[] = [];
   for (const column of columns) {
     const { chunks, meta } = encodeColumn(column, rows, offset);
     await write(chunks);
     offset += size(chunks);
+    schema.push(struct(schemaElement(column)));
     metas.push(meta);
   }
   const footer = encodeStruct({
     1: i32(1),
-    2: list("struct", [struct({ 4: binary("schema"), 5: i32(columns.length) }), ...columns.map((c) => struct(schemaElement(c)))]),
+    2: list("struct", [struct({ 4: binary("schema"), 5: i32(schema.length) }), ...schema]),
     3: i64(rows),
     4: list("struct", [struct({ 1: list("struct", metas), 2: i64(offset - MAGIC.length), 3: i64(rows) })]),
     6: binary("mlf feature log writer"),

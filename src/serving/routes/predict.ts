@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { MlfError } from "../../errors.js";
 import type { OnlineFeatures } from "../../online/get-online.js";
 import { parseFeatureRef } from "../../repo/resolve.js";
+import type { FeatureLogColumn } from "../logging/record.js";
 import type { ServedModel } from "../model-pool.js";
 import { preview } from "../../util/json.js";
 import { PredictBody } from "../schemas.js";
@@ -84,11 +85,13 @@ export function registerPredictRoutes(app: FastifyInstance, ctx: ServerContext):
         online = await requireFeatures(ctx).read({ features: missing, entities, fullFeatureNames: true }, { onlyKnownKeys: true });
       }
       const columns = new Array<unknown[]>(refs.length);
+      const logged = new Array<FeatureLogColumn>(refs.length);
       // The read answers the keys, then `missing` in order: the j-th missing ref is column keyCount + j.
       for (let i = 0, j = online?.keyCount ?? 0; i < refs.length; i++) {
         const value = given?.[i];
         if (value !== undefined) {
           columns[i] = Array.isArray(value) ? value : Array.from({ length: count }, () => value);
+          logged[i] = { values: columns[i]! };
           continue;
         }
         const at = online!.names[j] === names[i] ? j : online!.names.indexOf(names[i]!);
@@ -100,6 +103,7 @@ export function registerPredictRoutes(app: FastifyInstance, ctx: ServerContext):
           throw new MlfError("not_found", `No online value of ${refs[i]} for ${key}; materialize the view, push the row, or send ${refs[i]} in "features".`);
         }
         columns[i] = column.values;
+        logged[i] = column;
       }
       const rows = new Array<unknown[]>(count);
       for (let r = 0; r < count; r++) {
@@ -108,6 +112,7 @@ export function registerPredictRoutes(app: FastifyInstance, ctx: ServerContext):
         rows[r] = row;
       }
       const predictions = await model.model.predict({ kind: "frame", columns: refs, rows }, refs);
+      ctx.featureLog?.log({ kind: "models", name: model.name, modelVersion: model.version, route: "/predict", requestId: request.id, at: Date.now(), rows: count, keys: body.entities, features: refs, columns: logged, predictions });
       const answer = { model: model.name, model_version: model.version };
       return batch ? { predictions, ...answer } : { prediction: predictions[0], ...answer };
     });
