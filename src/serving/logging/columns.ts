@@ -1,6 +1,7 @@
 import { KEY_PREFIX, LOG_COLUMNS, STATUS_PREFIX } from "../../monitor/logs.js";
 import { formatFeatureRef, serviceRefs } from "../../repo/resolve.js";
 import type { Definitions, Dtype, ValueType } from "../../repo/types.js";
+import { parseTime } from "../../util/time.js";
 import type { ParquetColumn, ParquetType, ParquetValue } from "./parquet.js";
 import type { FeatureLogRecord } from "./record.js";
 
@@ -73,9 +74,18 @@ export function toParquetValue(type: ParquetType, v: unknown): ParquetValue {
       // Bytes travel as base64 text in JSON, in both directions.
       return typeof v === "string" ? Buffer.from(v, "base64") : v instanceof Uint8Array ? v : null;
     case "TIMESTAMPTZ": {
-      const ms = typeof v === "string" ? Date.parse(v) : typeof v === "number" ? v : v instanceof Date ? v.getTime() : Number.NaN;
-      return Number.isFinite(ms) ? BigInt(Math.round(ms * 1000)) : null;
+      // mlf's times are milliseconds (the online codec's); text without a zone is UTC, as everywhere.
+      const ms = typeof v === "string" ? timeOf(v) : typeof v === "number" ? v : v instanceof Date ? v.getTime() : Number.NaN;
+      return Number.isFinite(ms) ? BigInt(Math.round(ms)) * 1000n : null;
     }
+  }
+}
+
+function timeOf(text: string): number {
+  try {
+    return parseTime(text);
+  } catch {
+    return Number.NaN;
   }
 }
 

@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { listLogFiles, logFolder } from "../../../src/monitor/logs.js";
 import { setAlias } from "../../../src/models/lifecycle.js";
 import { openFeatureBackend } from "../../../src/serving/features.js";
+import { sampleKey } from "../../../src/serving/logging/logger.js";
 import { modelSource } from "../../../src/serving/model-registry-source.js";
 import { assertClose, expected, post, serve } from "../helpers.js";
 import { cancerRepo, patientIds } from "../repo.js";
@@ -88,4 +89,56 @@ test("/predict and feature service answers are logged with keys, values, statuse
   assert.equal(await metric(server, "mlf_feature_log_rows_total", { kind: "models", name: "cancer" }), 5);
   assert.equal(await metric(server, "mlf_feature_log_rows_total", { kind: "services", name: "cancer_all" }), 2);
   assert.equal(await metric(server, "mlf_feature_log_files_total", { kind: "models", name: "cancer" }), 1);
+});
+
+/** Sends `n` requests from `concurrency` parallel clients; returns their statuses. */
+async function burst(n: number, concurrency: number, send: (i: number) => Promise<number>): Promise<number[]> {
+  const statuses: number[] = [];
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < n) statuses.push(await send(next++));
+  }));
+  return statuses;
+}
+
+test("a full queue drops and counts requests, never failing one", async (t) => {
+  const { repo, trackingDir } = await cancerRepo(t);
+  const dir = logDirOf(repo.root);
+  const server = await serve(t, { features: await openFeatureBackend(repo), models: [modelSource(trackingDir, "cancer/1")], featureLog: { dir, ...LOGGING, queueSize: 10 } });
+  const statuses = await burst(1000, 32, async (i) => (await post(server, "/predict", { model: "cancer", entities: { patient_id: patientIds[i % 30] } })).status);
+  assert.deepEqual([...new Set(statuses)], [200]);
+  assert.equal(statuses.length, 1000);
+  assert.equal(await metric(server, "mlf_feature_log_queue_rows"), 10);
+  assert.equal(await metric(server, "mlf_feature_log_dropped_total", { kind: "models", name: "cancer", reason: "queue_full" }), 990);
+  // A batch larger than the room left is dropped whole, never split.
+  assert.equal((await post(server, "/predict", { model: "cancer", entities: { patient_id: [patientIds[0], patientIds[1]] } })).status, 200);
+  assert.equal(await metric(server, "mlf_feature_log_dropped_total", { kind: "models", name: "cancer", reason: "queue_full" }), 991);
+  await server.featureLog!.flush();
+  assert.equal((await readLog(dir, "models", "cancer")).length, 10);
+  assert.equal(await metric(server, "mlf_feature_log_queue_rows"), 0);
+  // Room again after the flush.
+  assert.equal((await post(server, "/predict", { model: "cancer", entities: { patient_id: [patientIds[0], patientIds[1]] } })).status, 200);
+  assert.equal(await metric(server, "mlf_feature_log_queue_rows"), 2);
+});
+
+test("sampling is decided by request id: the same id always, evenly over sequential ids", async (t) => {
+  // Fastify's ids are sequential ("req-1", "req-2", ...): the hash must still spread them.
+  const ids = Array.from({ length: 100_000 }, (_, i) => `req-${i.toString(36)}`);
+  for (const rate of [0.01, 0.1, 0.5, 0.9]) {
+    const share = ids.filter((id) => sampleKey(id) < rate).length / ids.length;
+    assert.ok(Math.abs(share - rate) < 0.005, `rate ${rate}: ${share}`);
+  }
+  assert.equal(sampleKey("req-1f"), sampleKey("req-1f"));
+
+  const { repo, trackingDir } = await cancerRepo(t);
+  const dir = logDirOf(repo.root);
+  const server = await serve(t, { features: await openFeatureBackend(repo), models: [modelSource(trackingDir, "cancer/1")], featureLog: { dir, ...LOGGING, sampleRate: 0.25 } });
+  await burst(400, 8, async (i) => (await post(server, "/predict", { model: "cancer", entities: { patient_id: patientIds[i % 30] } })).status);
+  const sampledOut = await metric(server, "mlf_feature_log_sampled_out_total", { kind: "models", name: "cancer" });
+  // Closing the server flushes the queue: every sampled request is on disk afterwards.
+  await server.close();
+  const logged = (await readLog(dir, "models", "cancer")).map((r) => r.request_id as string);
+  assert.equal(logged.length, 400 - sampledOut!);
+  assert.ok(logged.length > 60 && logged.length < 140, String(logged.length));
+  assert.ok(logged.every((id) => sampleKey(id) < 0.25));
 });
