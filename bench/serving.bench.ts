@@ -34,7 +34,7 @@ server.listen(0, "127.0.0.1", () => console.log(JSON.stringify({ url: "http://12
 `;
 
 /** Starts a child process that prints a JSON line with `url` on stdout once it listens. */
-function startChild(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; url: string }> {
+export function startChild(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(command, args, { stdio: ["ignore", "pipe", "ignore"], env });
   return new Promise((resolve, reject) => {
     let out = "";
@@ -47,13 +47,13 @@ function startChild(command: string, args: string[], env: NodeJS.ProcessEnv = pr
   });
 }
 
-async function stop(child: ChildProcess): Promise<void> {
+export async function stop(child: ChildProcess): Promise<void> {
   const done = new Promise((r) => child.once("exit", r));
   child.kill("SIGTERM");
   await done;
 }
 
-interface Load {
+export interface Load {
   rps: number;
   p50: number;
   p99: number;
@@ -72,7 +72,7 @@ function cpuMs(pid: number | undefined): number | undefined {
   }
 }
 
-async function load(url: string, body: string, pid: number | undefined): Promise<Load> {
+export async function load(url: string, body: string, pid: number | undefined): Promise<Load> {
   const options = { url, method: "POST" as const, body, headers: { "content-type": "application/json" }, connections: CONNECTIONS };
   await autocannon({ ...options, duration: 1 }); // warm-up: JIT, caches, prepared statements
   const before = cpuMs(pid);

@@ -2,7 +2,7 @@ import { logFolder } from "../../monitor/logs.js";
 import type { Definitions } from "../../repo/types.js";
 import { renderFamily, type GaugeSample } from "../metrics.js";
 import type { Log } from "../model-pool.js";
-import { logColumns, logTypes, recordRefs, rowsOf } from "./columns.js";
+import { LogBatch, logTypes, recordRefs } from "./batch.js";
 import { hourOf, LogFileWriter } from "./files.js";
 import type { FeatureLog, FeatureLogRecord } from "./record.js";
 
@@ -40,7 +40,7 @@ export function sampleKey(id: string): number {
   return (h >>> 0) / 2 ** 32;
 }
 
-type DropReason = "queue_full" | "write_failed" | "unknown_features" | "closed";
+type DropReason = "queue_full" | "write_failed" | "unknown_features" | "invalid" | "closed";
 
 /** One log (a model's or a feature service's): its folder, sample rate and counters. */
 class Stream {
@@ -52,6 +52,10 @@ class Stream {
   files = 0;
   bytes = 0;
   readonly dropped = new Map<DropReason, number>();
+  /** Rows queued since the last flush, per UTC hour (epoch ms of its start). */
+  batches = new Map<number, LogBatch>();
+  /** The rows of the last batch flushed: the next batch's first capacity. */
+  lastRows = 0;
 
   constructor(
     readonly kind: "models" | "services",
@@ -65,14 +69,14 @@ class Stream {
 }
 
 /**
- * The feature logger of `mlf serve` (see FeatureLog): a bounded in-memory queue of answered
- * requests, written every `flushSeconds` (and at close) as new Parquet files of the feature
- * log format, one per log and UTC hour. `log` costs a hash and an array push on the request
- * path; building and writing files happens in `flush`, one column at a time with the event
- * loop free between columns, and never fails a request: a failed write drops its rows, counted.
+ * The feature logger of `mlf serve` (see FeatureLog): answers are sampled and copied into
+ * typed columns per log and UTC hour (LogBatch) as they are logged, at most `queueSize` rows
+ * between flushes; every `flushSeconds` (and at close) each batch becomes a new Parquet file
+ * of the feature log format, written one column chunk at a time with the event loop free
+ * between the writes. Logging never fails a request: a record that does not fit is dropped,
+ * and so are the rows of a failed write; both are counted for /metrics.
  */
 export class FeatureLogger implements FeatureLog {
-  private queue: FeatureLogRecord[] = [];
   private queuedRows = 0;
   private readonly streams = { models: new Map<string, Stream>(), services: new Map<string, Stream>() };
   private readonly writer = new LogFileWriter();
@@ -97,7 +101,21 @@ export class FeatureLogger implements FeatureLog {
       stream.drop(this.closed ? "closed" : "queue_full");
       return false;
     }
-    this.queue.push(record);
+    const types = logTypes(this.options.definitions());
+    const refs = recordRefs(record, types);
+    if (!refs) {
+      stream.drop("unknown_features");
+      return false;
+    }
+    const hour = hourOf(record.at);
+    let batch = stream.batches.get(hour);
+    if (!batch) stream.batches.set(hour, (batch = new LogBatch(record.kind, types, Math.min(stream.lastRows, this.options.queueSize))));
+    try {
+      batch.append(record, refs);
+    } catch {
+      stream.drop("invalid");
+      return false;
+    }
     this.queuedRows += record.rows;
     return true;
   }
@@ -140,42 +158,31 @@ export class FeatureLogger implements FeatureLog {
   }
 
   private async flushQueue(): Promise<void> {
-    if (this.queue.length === 0) return;
+    if (this.queuedRows === 0) return;
     this.running = true;
     const started = performance.now();
-    const records = this.queue;
-    this.queue = [];
+    // Take every batch now: rows logged from here on go to new batches and the next flush.
+    const taken = [...this.streams.models.values(), ...this.streams.services.values()].filter((s) => s.batches.size > 0).map((stream) => {
+      const batches = stream.batches;
+      stream.batches = new Map();
+      return { stream, batches };
+    });
     this.queuedRows = 0;
     try {
-      const types = logTypes(this.options.definitions());
-      // One file per log and UTC hour, in the order the records came.
-      const groups = new Map<Stream, Map<number, FeatureLogRecord[]>>();
-      for (const record of records) {
-        const stream = this.stream(record.kind, record.name);
-        if (!recordRefs(record, types)) {
-          stream.drop("unknown_features");
-          continue;
-        }
-        let hours = groups.get(stream);
-        if (!hours) groups.set(stream, (hours = new Map()));
-        const hour = hourOf(record.at);
-        let list = hours.get(hour);
-        if (!list) hours.set(hour, (list = []));
-        list.push(record);
-      }
-      for (const [stream, hours] of groups) {
-        for (const [hour, list] of hours) {
-          const rows = rowsOf(list);
+      for (const { stream, batches } of taken) {
+        for (const [hour, batch] of batches) {
+          if (batch.rows === 0) continue;
+          stream.lastRows = batch.rows;
           try {
-            const { bytes } = await this.writer.write(stream.folder, hour, logColumns(list, types), rows);
-            stream.rows += rows;
+            const { bytes } = await this.writer.write(stream.folder, hour, batch.columns(), batch.rows);
+            stream.rows += batch.rows;
             stream.files++;
             stream.bytes += bytes;
           } catch (error) {
-            stream.drop("write_failed", list.length);
+            stream.drop("write_failed", batch.requests);
             const message = (error as Error).message;
             // A full disk fails every flush the same way: say it once, not every few seconds.
-            if (message !== this.lastError) this.options.log({ level: "error", msg: "feature log write failed", log: `${stream.kind}/${stream.name}`, rows, error: message });
+            if (message !== this.lastError) this.options.log({ level: "error", msg: "feature log write failed", log: `${stream.kind}/${stream.name}`, rows: batch.rows, error: message });
             this.lastError = message;
           }
         }
@@ -196,7 +203,7 @@ export class FeatureLogger implements FeatureLog {
       ...renderFamily("mlf_feature_log_files_total", "Feature log files written, per log.", "counter", per((s) => s.files)),
       ...renderFamily("mlf_feature_log_bytes_total", "Bytes of feature log files written, per log.", "counter", per((s) => s.bytes)),
       ...renderFamily("mlf_feature_log_sampled_out_total", "Requests not logged because of the sample rate, per log.", "counter", per((s) => s.sampledOut)),
-      ...renderFamily("mlf_feature_log_dropped_total", "Requests whose rows were not logged: queue_full (the queue held queue_size rows), write_failed, unknown_features, closed.", "counter", dropped),
+      ...renderFamily("mlf_feature_log_dropped_total", "Requests whose rows were not logged: queue_full (the queue held queue_size rows), write_failed, unknown_features, invalid, closed.", "counter", dropped),
       ...renderFamily("mlf_feature_log_queue_rows", "Rows waiting in the feature log queue.", "gauge", [{ labels: {}, value: this.queuedRows }]),
       ...renderFamily("mlf_feature_log_queue_capacity_rows", "Rows the feature log queue holds (logging.queue_size).", "gauge", [{ labels: {}, value: this.options.queueSize }]),
       ...(this.lastFlush ? renderFamily("mlf_feature_log_last_flush_seconds", "How long the last flush took (building and writing its files).", "gauge", [{ labels: {}, value: this.lastFlush.seconds }]) : []),

@@ -12,18 +12,20 @@ import { binary, bool, encodeStruct, i32, i64, list, struct, type ThriftStruct, 
 export type ParquetType = "BOOLEAN" | "INTEGER" | "BIGINT" | "FLOAT" | "DOUBLE" | "VARCHAR" | "BLOB" | "TIMESTAMPTZ";
 
 /**
- * A value of a column, null for NULL: boolean (BOOLEAN); number (INTEGER, FLOAT, DOUBLE; NaN
- * and infinities allowed); bigint or safe integer (BIGINT; TIMESTAMPTZ as microseconds since the
- * epoch, UTC); string (VARCHAR); Uint8Array (BLOB). The caller converts: nothing is checked here.
+ * A column of `rows` rows, held as its final binary form already is: typed arrays (no boxed
+ * JavaScript value per row). `valid[r]` is 1 where row r has a value and 0 for NULL (the
+ * definition level); the data of a NULL row is ignored. TIMESTAMPTZ is microseconds since the
+ * epoch (UTC); FLOAT is narrowed from the doubles when written; VARCHAR is a dictionary and one
+ * index into it per row.
  */
-export type ParquetValue = boolean | number | bigint | string | Uint8Array | null;
-
-export interface ParquetColumn {
-  name: string;
-  type: ParquetType;
-  /** One value per row. */
-  values: readonly ParquetValue[];
-}
+export type ParquetColumn = { name: string; valid: Uint8Array } & (
+  | { type: "INTEGER"; data: Int32Array }
+  | { type: "BIGINT" | "TIMESTAMPTZ"; data: BigInt64Array }
+  | { type: "FLOAT" | "DOUBLE"; data: Float64Array }
+  | { type: "BOOLEAN"; data: Uint8Array }
+  | { type: "VARCHAR"; data: { dictionary: readonly string[]; ids: Int32Array } }
+  | { type: "BLOB"; data: readonly (Uint8Array | undefined)[] }
+);
 
 const PHYSICAL: Record<ParquetType, number> = { BOOLEAN: 0, INTEGER: 1, BIGINT: 2, TIMESTAMPTZ: 2, FLOAT: 4, DOUBLE: 5, VARCHAR: 6, BLOB: 6 };
 const WIDTH: Partial<Record<ParquetType, number>> = { INTEGER: 4, BIGINT: 8, TIMESTAMPTZ: 8, FLOAT: 4, DOUBLE: 8 };
@@ -75,6 +77,23 @@ class Bytes {
     this.length += data.length;
   }
 
+  /** A PLAIN byte array: 4-byte little-endian length, then the bytes. */
+  byteArray(data: Uint8Array): void {
+    this.room(4 + data.length);
+    this.buf.writeUInt32LE(data.length, this.length);
+    this.buf.set(data, this.length + 4);
+    this.length += 4 + data.length;
+  }
+
+  /** A string as a PLAIN byte array (UTF-8), written in place. */
+  text(s: string): void {
+    const n = Buffer.byteLength(s, "utf8");
+    this.room(4 + n);
+    this.buf.writeUInt32LE(n, this.length);
+    this.buf.write(s, this.length + 4, "utf8");
+    this.length += 4 + n;
+  }
+
   done(): Uint8Array {
     return this.buf.subarray(0, this.length);
   }
@@ -87,6 +106,14 @@ const bitWidth = (max: number) => Math.max(1, Math.ceil(Math.log2(max + 1)));
  * The RLE/bit-packed hybrid encoding of `n` small unsigned integers: runs of 8 or more equal
  * values as one RLE run, the rest bit-packed in groups of 8 (LSB first, the last group padded).
  */
+/** `n` copies of `value` in the hybrid encoding: one RLE run (a column without NULLs, a one-value dictionary). */
+function encodeRun(n: number, value: number, width: number): Uint8Array {
+  const out = new Bytes();
+  out.varint(n * 2);
+  for (let b = 0; b < Math.ceil(width / 8); b++, value >>>= 8) out.byte(value & 0xff);
+  return out.done();
+}
+
 export function encodeHybrid(values: ArrayLike<number>, n: number, width: number): Uint8Array {
   if (width > 24) throw new Error(`bit width ${width} is too large`);
   const out = new Bytes();
@@ -135,36 +162,36 @@ const u32 = (n: number) => {
   return b;
 };
 
-/** PLAIN encoding of the non-null values of a column. */
-function plain(type: ParquetType, values: readonly ParquetValue[], present: number): Uint8Array {
-  if (type === "BOOLEAN") {
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+/** PLAIN encoding of the non-null values of a column (all but VARCHAR, which is dictionary-encoded). */
+function plain(c: ParquetColumn, rows: number, present: number): Uint8Array {
+  const { valid } = c;
+  if (c.type === "BOOLEAN") {
     const out = new Uint8Array(Math.ceil(present / 8));
-    let k = 0;
-    for (const v of values) if (v !== null) out[k >> 3]! |= (v ? 1 : 0) << (k++ & 7);
+    for (let r = 0, k = 0; r < rows; r++) if (valid[r]) out[k >> 3]! |= (c.data[r] ? 1 : 0) << (k++ & 7);
     return out;
   }
-  const width = WIDTH[type];
-  if (width !== undefined) {
-    const out = new DataView(new ArrayBuffer(present * width));
-    let at = 0;
-    for (const v of values) {
-      if (v === null) continue;
-      if (type === "INTEGER") out.setInt32(at, v as number, true);
-      else if (type === "FLOAT") out.setFloat32(at, v as number, true);
-      else if (type === "DOUBLE") out.setFloat64(at, v as number, true);
-      else out.setBigInt64(at, typeof v === "bigint" ? v : BigInt(v as number), true);
-      at += width;
-    }
-    return new Uint8Array(out.buffer);
+  // A VARCHAR column comes here only without a dictionary, so without a value.
+  if (c.type === "VARCHAR") return new Uint8Array(0);
+  if (c.type === "BLOB") {
+    const out = new Bytes();
+    for (let r = 0; r < rows; r++) if (valid[r]) out.byteArray(c.data[r]!);
+    return out.done();
   }
-  const out = new Bytes();
-  for (const v of values) {
-    if (v === null) continue;
-    const data = typeof v === "string" ? Buffer.from(v, "utf8") : (v as Uint8Array);
-    out.bytes(u32(data.length));
-    out.bytes(data);
+  const width = WIDTH[c.type]!;
+  // Without NULLs (the common case) the typed array already is the PLAIN encoding.
+  if (present === rows && LITTLE_ENDIAN && c.type !== "FLOAT") return new Uint8Array(c.data.buffer, c.data.byteOffset, rows * width).slice();
+  const out = new DataView(new ArrayBuffer(present * width));
+  for (let r = 0, at = 0; r < rows; r++) {
+    if (!valid[r]) continue;
+    if (c.type === "INTEGER") out.setInt32(at, c.data[r]!, true);
+    else if (c.type === "FLOAT") out.setFloat32(at, c.data[r]!, true);
+    else if (c.type === "DOUBLE") out.setFloat64(at, c.data[r]!, true);
+    else out.setBigInt64(at, (c.data as BigInt64Array)[r]!, true);
+    at += width;
   }
-  return out.done();
+  return new Uint8Array(out.buffer);
 }
 
 /** A page: its header (with both sizes, uncompressed) followed by its body. */
@@ -177,37 +204,37 @@ const size = (chunks: Uint8Array[]) => chunks.reduce((a, b) => a + b.length, 0);
 
 /** One column chunk starting at file offset `offset`: its pages and its ColumnChunk footer entry. */
 function encodeColumn(c: ParquetColumn, rows: number, offset: number): { chunks: Uint8Array[]; meta: ThriftValue } {
-  const levels = new Uint8Array(rows);
+  const levels = c.valid.subarray(0, rows);
   let present = 0;
-  for (let r = 0; r < rows; r++) {
-    if (c.values[r] !== null && c.values[r] !== undefined) {
-      levels[r] = 1;
-      present++;
-    }
-  }
-  const encodedLevels = encodeHybrid(levels, rows, 1);
+  for (let r = 0; r < rows; r++) present += levels[r]!;
+  const encodedLevels = present === rows ? encodeRun(rows, 1, 1) : encodeHybrid(levels, rows, 1);
   const levelBlock = [u32(encodedLevels.length), encodedLevels];
   const dataHeader = (encoding: number): ThriftStruct => ({ 1: i32(PAGE.DATA), 5: struct({ 1: i32(rows), 2: i32(encoding), 3: i32(ENCODING.RLE), 4: i32(ENCODING.RLE) }) });
 
   let chunks: Uint8Array[];
   let dictionary: Uint8Array[] = [];
   let encodings: number[];
-  if (c.type === "VARCHAR" && present > 0) {
-    const ids = new Map<string, number>();
-    const indices = new Uint32Array(present);
-    let k = 0;
-    for (const v of c.values) {
-      if (v === null || v === undefined) continue;
-      let id = ids.get(v as string);
-      if (id === undefined) ids.set(v as string, (id = ids.size));
-      indices[k++] = id;
+  if (c.type === "VARCHAR" && c.data.dictionary.length > 0) {
+    const { dictionary: values, ids } = c.data;
+    let indices = ids.subarray(0, rows);
+    if (present < rows) {
+      indices = new Int32Array(present);
+      for (let r = 0, k = 0; r < rows; r++) if (levels[r]) indices[k++] = ids[r]!;
     }
-    const width = bitWidth(ids.size - 1);
-    dictionary = page({ 1: i32(PAGE.DICTIONARY), 7: struct({ 1: i32(ids.size), 2: i32(ENCODING.PLAIN) }) }, [plain("VARCHAR", [...ids.keys()], ids.size)]);
-    chunks = page(dataHeader(ENCODING.RLE_DICTIONARY), [...levelBlock, Uint8Array.of(width), encodeHybrid(indices, present, width)]);
+    const width = bitWidth(values.length - 1);
+    const entries = new Bytes();
+    const joined = values.join("");
+    const utf8 = Buffer.from(joined, "utf8");
+    if (utf8.length === joined.length) {
+      // ASCII only (request ids, names): every string's bytes are its characters, in one buffer.
+      for (let i = 0, at = 0; i < values.length; at += values[i]!.length, i++) entries.byteArray(utf8.subarray(at, at + values[i]!.length));
+    } else for (const v of values) entries.text(v);
+    dictionary = page({ 1: i32(PAGE.DICTIONARY), 7: struct({ 1: i32(values.length), 2: i32(ENCODING.PLAIN) }) }, [entries.done()]);
+    const encoded = values.length === 1 ? encodeRun(present, 0, width) : encodeHybrid(indices, present, width);
+    chunks = page(dataHeader(ENCODING.RLE_DICTIONARY), [...levelBlock, Uint8Array.of(width), encoded]);
     encodings = [ENCODING.PLAIN, ENCODING.RLE, ENCODING.RLE_DICTIONARY];
   } else {
-    chunks = page(dataHeader(ENCODING.PLAIN), [...levelBlock, plain(c.type, c.values.slice(0, rows), present)]);
+    chunks = page(dataHeader(ENCODING.PLAIN), [...levelBlock, plain(c, rows, present)]);
     encodings = [ENCODING.PLAIN, ENCODING.RLE];
   }
   const total = size(dictionary) + size(chunks);
@@ -232,12 +259,10 @@ function encodeColumn(c: ParquetColumn, rows: number, offset: number): { chunks:
 const MAGIC = Buffer.from("PAR1");
 
 /**
- * Writes a Parquet file of `rows` rows through `write`, one column chunk per call. Columns are
- * pulled from `columns` one at a time as they are written, so a caller that builds each column
- * when asked (a generator) never holds them all, and the awaits between them let the event
- * loop run. Returns the file's size in bytes.
+ * Writes a Parquet file of `rows` rows through `write`, one column chunk per call, so the
+ * caller's awaits let the event loop run between columns. Returns the file's size in bytes.
  */
-export async function writeParquet(columns: Iterable<ParquetColumn>, rows: number, write: (chunks: Uint8Array[]) => Promise<void>): Promise<number> {
+export async function writeParquet(columns: readonly ParquetColumn[], rows: number, write: (chunks: Uint8Array[]) => Promise<void>): Promise<number> {
   await write([MAGIC]);
   let offset = MAGIC.length;
   const schema: ThriftValue[] = [];

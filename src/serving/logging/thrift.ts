@@ -7,7 +7,7 @@
 
 export type ThriftValue =
   | { type: "i32"; value: number }
-  | { type: "i64"; value: number | bigint }
+  | { type: "i64"; value: number }
   | { type: "binary"; value: string | Uint8Array }
   | { type: "bool"; value: boolean }
   | { type: "struct"; value: ThriftStruct }
@@ -17,7 +17,7 @@ export type ThriftValue =
 export type ThriftStruct = Record<number, ThriftValue | undefined>;
 
 export const i32 = (value: number): ThriftValue => ({ type: "i32", value });
-export const i64 = (value: number | bigint): ThriftValue => ({ type: "i64", value });
+export const i64 = (value: number): ThriftValue => ({ type: "i64", value });
 export const binary = (value: string | Uint8Array): ThriftValue => ({ type: "binary", value });
 export const bool = (value: boolean): ThriftValue => ({ type: "bool", value });
 export const struct = (value: ThriftStruct): ThriftValue => ({ type: "struct", value });
@@ -29,27 +29,28 @@ const TYPE_ID = { i32: 5, i64: 6, binary: 8, list: 9, struct: 12 } as const;
 class Out {
   readonly bytes: number[] = [];
 
-  varint(n: bigint): void {
-    while (n >= 0x80n) {
-      this.bytes.push(Number(n & 0x7fn) | 0x80);
-      n >>= 7n;
+  /** An unsigned varint: 7 bits a byte, low bits first. */
+  varint(n: number): void {
+    while (n >= 0x80) {
+      this.bytes.push((n % 0x80) | 0x80);
+      n = Math.floor(n / 0x80);
     }
-    this.bytes.push(Number(n));
+    this.bytes.push(n);
   }
 
-  /** Zigzag: small negative numbers stay small (-1 -> 1, 1 -> 2). */
-  zigzag(n: bigint): void {
-    this.varint(n >= 0n ? n << 1n : (-n << 1n) - 1n);
+  /** Zigzag: small negative numbers stay small (-1 -> 1, 1 -> 2). Exact up to 2^52 (file offsets, counts). */
+  zigzag(n: number): void {
+    this.varint(n >= 0 ? n * 2 : -n * 2 - 1);
   }
 
   value(v: ThriftValue): void {
     switch (v.type) {
       case "i32":
       case "i64":
-        return this.zigzag(BigInt(v.value));
+        return this.zigzag(v.value);
       case "binary": {
         const data = typeof v.value === "string" ? Buffer.from(v.value, "utf8") : v.value;
-        this.varint(BigInt(data.length));
+        this.varint(data.length);
         for (const b of data) this.bytes.push(b);
         return;
       }
@@ -64,7 +65,7 @@ class Out {
         if (n < 15) this.bytes.push((n << 4) | element);
         else {
           this.bytes.push(0xf0 | element);
-          this.varint(BigInt(n));
+          this.varint(n);
         }
         for (const item of v.value) this.value(item);
       }
@@ -81,7 +82,7 @@ class Out {
       if (delta > 0 && delta <= 15) this.bytes.push((delta << 4) | type);
       else {
         this.bytes.push(type);
-        this.zigzag(BigInt(id));
+        this.zigzag(id);
       }
       last = id;
       if (v.type !== "bool") this.value(v);

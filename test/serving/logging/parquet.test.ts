@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { OfflineEngine } from "../../../src/offline/engine.js";
-import { encodeHybrid, writeParquet, type ParquetColumn, type ParquetType, type ParquetValue } from "../../../src/serving/logging/parquet.js";
+import { columnBuilder } from "../../../src/serving/logging/batch.js";
+import { encodeHybrid, writeParquet, type ParquetType } from "../../../src/serving/logging/parquet.js";
 import { tempDir } from "../../helpers.js";
 import { lcg } from "../../monitor/oracle.js";
 
@@ -62,12 +63,25 @@ test("the hybrid encoding round-trips runs, noise and every width, and uses RLE 
   assert.ok(encodeHybrid(new Uint8Array(100_000).fill(1), 100_000, 1).length <= 4);
 });
 
-type Cell = ParquetValue;
+type Cell = boolean | number | bigint | string | Uint8Array | null;
 
-async function writeAndRead(t: { after(fn: () => void): void }, columns: ParquetColumn[], rows: number): Promise<Record<string, unknown>[]> {
+/** A column to write: its values as the feature logger's ColumnBuilder takes them (TIMESTAMPTZ in ms). */
+interface Spec {
+  name: string;
+  type: ParquetType;
+  values: Cell[];
+}
+
+async function writeAndRead(t: { after(fn: () => void): void }, columns: Spec[], rows: number): Promise<Record<string, unknown>[]> {
   const path = join(tempDir(t), "f.parquet");
   const parts: Uint8Array[] = [];
-  const bytes = await writeParquet(columns, rows, async (chunks) => void parts.push(...chunks));
+  const built = columns.map((c) => {
+    // Built with spare capacity, as the logger's batches are.
+    const b = columnBuilder(c.name, c.type, rows + 5);
+    c.values.forEach((v, r) => b.set(r, v));
+    return b.column(rows);
+  });
+  const bytes = await writeParquet(built, rows, async (chunks) => void parts.push(...chunks));
   const file = Buffer.concat(parts);
   assert.equal(file.length, bytes);
   writeFileSync(path, file);
@@ -85,13 +99,14 @@ async function writeAndRead(t: { after(fn: () => void): void }, columns: Parquet
 
 const expectedCell = (type: ParquetType, v: Cell): unknown => {
   if (v === null) return null;
-  if (type === "BIGINT" || type === "TIMESTAMPTZ") return BigInt(v as number | bigint);
+  if (type === "BIGINT") return BigInt(v as number | bigint);
+  if (type === "TIMESTAMPTZ") return BigInt(v as number) * 1000n;
   if (type === "FLOAT") return Math.fround(v as number);
   if (type === "BLOB") return Buffer.from(v as Uint8Array).toString("hex");
   return v;
 };
 
-function assertColumns(rows: Record<string, unknown>[], columns: ParquetColumn[]): void {
+function assertColumns(rows: Record<string, unknown>[], columns: Spec[]): void {
   columns.forEach((c, i) => {
     const got = rows.map((r) => {
       const v = r[`c${i}`];
@@ -107,8 +122,8 @@ function assertColumns(rows: Record<string, unknown>[], columns: ParquetColumn[]
 }
 
 test("every type reads back exactly, NULLs, NaN, infinities and extremes included", async (t) => {
-  const columns: ParquetColumn[] = [
-    { name: "timestamp", type: "TIMESTAMPTZ", values: [1_767_225_600_123_456n, 0n, null, -1n, 4_102_444_800_000_000n] },
+  const columns: Spec[] = [
+    { name: "timestamp", type: "TIMESTAMPTZ", values: [1_767_225_600_123, 0, null, -1, 4_102_444_800_000] },
     { name: "model", type: "VARCHAR", values: ["delay_model", "delay_model", null, "", "ünïcødé ✓ 🚀"] },
     { name: "model_version", type: "INTEGER", values: [1, 2_147_483_647, -2_147_483_648, null, 0] },
     { name: "key.id", type: "BIGINT", values: [9_007_199_254_740_993n, -9_223_372_036_854_775_808n, 9_223_372_036_854_775_807n, 42, null] },
@@ -128,13 +143,14 @@ test("random columns of every type and size, with dictionaries up to 5,000 disti
   const types: ParquetType[] = ["TIMESTAMPTZ", "VARCHAR", "INTEGER", "BIGINT", "DOUBLE", "FLOAT", "BOOLEAN", "BLOB"];
   for (const rows of [1, 8, 9, 333, 5000]) {
     const nullShare = next();
-    const columns: ParquetColumn[] = types.flatMap((type, k) =>
-      [0, 1].map((copy): ParquetColumn => {
+    const columns: Spec[] = types.flatMap((type, k) =>
+      [0, 1].map((copy): Spec => {
         const distinct = copy === 0 ? 3 : rows;
         const value = (): Cell => {
           if (next() < nullShare * copy) return null;
           switch (type) {
             case "TIMESTAMPTZ":
+              return Math.floor((next() - 0.5) * 2 ** 43);
             case "BIGINT":
               return BigInt(Math.floor((next() - 0.5) * 2 ** 53)) * 1000n;
             case "VARCHAR":
