@@ -496,8 +496,8 @@ export class LogBatch {
     this.requests++;
   }
 
-  /** The batch's columns in file order. */
-  columns(): ParquetColumn[] {
-    return this.builders().map((b) => b.column(this.rows));
+  /** The batch's columns in file order, each made when asked for (see writeParquet). */
+  *columns(): Generator<ParquetColumn> {
+    for (const b of this.builders()) yield b.column(this.rows);
   }
 }

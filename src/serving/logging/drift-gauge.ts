@@ -2,7 +2,7 @@ import { parseModelUri } from "../../models/uri.js";
 import type { OfflineStoreConfig } from "../../repo/types.js";
 import { renderFamily, type GaugeSample } from "../metrics.js";
 import type { Log, ModelPool } from "../model-pool.js";
-import { driftInWorker, type DriftSummary } from "./drift-run.js";
+import { driftInChild, type DriftSummary } from "./drift-run.js";
 
 export interface DriftGaugeOptions {
   /** The tracking root holding the model registry (the served versions' references). */
@@ -26,6 +26,8 @@ interface Latest {
   version: string;
   /** When the computation ended, epoch ms. */
   at: number;
+  /** How long it took, in seconds. */
+  seconds: number;
   summary: DriftSummary;
 }
 
@@ -37,7 +39,7 @@ const everyMs = (tick: () => void, ms: number) => {
 /**
  * The drift gauges of `mlf serve`: every interval, for each served registry version, the
  * drift of its feature logs of the last window against its registered reference, computed by
- * `mlf monitor drift`'s library in a worker thread (off the request path), kept as the latest
+ * `mlf monitor drift`'s library in a child process (off the request path, at low priority), kept as the latest
  * scores for /metrics. Models are computed one after the other; a tick while a recompute is
  * still running is skipped. A model that cannot be compared (served from a file, no reference,
  * no logs in the window) has no gauge, and the reason is logged once per model version.
@@ -88,8 +90,9 @@ export class DriftGauge {
         this.noGauge(model.name, model.version, "it is served from a file, not from the model registry, so it has no registered reference");
         continue;
       }
+      const started = performance.now();
       try {
-        const summary = await driftInWorker(
+        const summary = await driftInChild(
           {
             model: `${model.name}/${model.version}`,
             trackingDir: this.options.trackingDir,
@@ -99,7 +102,7 @@ export class DriftGauge {
           },
           this.abort.signal,
         );
-        this.latest.set(model.name, { version: model.version, at: Date.now(), summary });
+        this.latest.set(model.name, { version: model.version, at: Date.now(), seconds: (performance.now() - started) / 1000, summary });
         this.reasons.delete(model.name);
       } catch (error) {
         if (this.abort.signal.aborted) return;
@@ -139,6 +142,7 @@ export class DriftGauge {
       ...renderFamily("mlf_dataset_drift_share", "Share of the model's features that drifted.", "gauge", perModel((l) => l.summary.dataset.share)),
       ...renderFamily("mlf_drift_rows", "Logged rows compared in the latest computation.", "gauge", perModel((l) => l.summary.rows)),
       ...renderFamily("mlf_drift_last_run_timestamp_seconds", "When the latest drift computation ended (Unix seconds).", "gauge", perModel((l) => l.at / 1000)),
+      ...renderFamily("mlf_drift_last_run_duration_seconds", "How long the latest drift computation took (in a child process).", "gauge", perModel((l) => l.seconds)),
     ];
   }
 }

@@ -1,4 +1,6 @@
-import { Worker } from "node:worker_threads";
+import { fork } from "node:child_process";
+import { setPriority } from "node:os";
+import { fileURLToPath } from "node:url";
 import { MlfError, errorCodes, type ErrorCode } from "../../errors.js";
 import type { FeatureDrift } from "../../monitor/drift.js";
 import type { DriftRequest, ModelDriftReport } from "../../monitor/model-drift.js";
@@ -27,29 +29,34 @@ export function summarize(report: ModelDriftReport): DriftSummary {
 type Reply = { summary: DriftSummary } | { error: { code: string; message: string } };
 
 /**
- * Runs `mlf monitor drift` (monitorDrift) in a worker thread and returns its summary. The
- * server's event loop only waits for a message: reading the logs and the reference, and the
- * tests in JavaScript, run on the worker's thread, and DuckDB's memory goes with the worker
- * when it exits. `signal` terminates it (server shutdown).
+ * Runs `mlf monitor drift` (monitorDrift) in a child process at the lowest CPU priority and
+ * returns its summary. Not in the server's thread: the tests in JavaScript would hold its
+ * event loop for up to a tenth of a second. Not in a worker thread either: a worker shares the
+ * process's CPU priority, memory and libuv threadpool (where DuckDB runs its queries), so on
+ * a small machine a recompute took most of the CPU from requests, and running out of memory
+ * would take the server down with it. `signal` kills the child (server shutdown).
  */
-export function driftInWorker(request: DriftRequest, signal?: AbortSignal): Promise<DriftSummary> {
+export function driftInChild(request: DriftRequest, signal?: AbortSignal): Promise<DriftSummary> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL("./drift-worker.js", import.meta.url), { workerData: request });
-    const abort = () => void worker.terminate();
+    const child = fork(fileURLToPath(new URL("./drift-child.js", import.meta.url)), [], { execArgv: [], serialization: "advanced", stdio: ["ignore", "ignore", "pipe", "ipc"] });
+    try {
+      setPriority(child.pid!, 19);
+    } catch {
+      // Not allowed on this system: it runs at the server's priority.
+    }
+    let stderr = "";
+    child.stderr!.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+    const abort = () => void child.kill();
     signal?.addEventListener("abort", abort, { once: true });
-    let settled = false;
-    worker.once("message", (reply: Reply) => {
-      settled = true;
-      if ("summary" in reply) resolve(reply.summary);
-      else reject(new MlfError(reply.error.code in errorCodes ? (reply.error.code as ErrorCode) : "runtime", reply.error.message));
-    });
-    worker.once("error", (error) => {
-      settled = true;
-      reject(error);
-    });
-    worker.once("exit", (code) => {
+    let reply: Reply | undefined;
+    child.once("message", (message: Reply) => (reply = message));
+    child.once("error", (error) => reject(error));
+    child.once("exit", (code) => {
       signal?.removeEventListener("abort", abort);
-      if (!settled) reject(new MlfError("runtime", signal?.aborted ? "The drift computation was stopped." : `The drift worker exited with code ${code}.`));
+      if (reply && "summary" in reply) resolve(reply.summary);
+      else if (reply) reject(new MlfError(reply.error.code in errorCodes ? (reply.error.code as ErrorCode) : "runtime", reply.error.message));
+      else reject(new MlfError("runtime", signal?.aborted ? "The drift computation was stopped." : `The drift computation exited with code ${code}: ${stderr.trim().split("\n").at(-1) ?? ""}`));
     });
+    child.send(request);
   });
 }

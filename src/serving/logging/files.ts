@@ -21,7 +21,7 @@ export class LogFileWriter {
    * Writes `columns` (`rows` rows, all logged in the UTC hour starting at `hour`) as the next
    * file of `folder`. Returns its path and size in bytes.
    */
-  async write(folder: string, hour: number, columns: readonly ParquetColumn[], rows: number): Promise<{ path: string; bytes: number }> {
+  async write(folder: string, hour: number, columns: Iterable<ParquetColumn>, rows: number): Promise<{ path: string; bytes: number }> {
     const first = logFilePath(folder, hour, 1);
     const known = this.next.get(folder);
     let seq = known?.hour === hour ? known.seq : await firstFree(first);
@@ -30,7 +30,7 @@ export class LogFileWriter {
     const file = await open(tmp, "wx");
     let bytes: number;
     try {
-      // One chunk per column: between the writes the event loop serves requests.
+      // One page per write: between the writes the event loop serves requests.
       bytes = await writeParquet(columns, rows, async (chunks) => void (await file.writev(chunks)));
       await file.sync();
     } catch (error) {

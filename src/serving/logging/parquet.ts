@@ -164,26 +164,38 @@ const u32 = (n: number) => {
 
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
-/** PLAIN encoding of the non-null values of a column (all but VARCHAR, which is dictionary-encoded). */
-function plain(c: ParquetColumn, rows: number, present: number): Uint8Array {
+/** Strings as PLAIN byte arrays; ASCII strings (request ids, names) from one encoded buffer. */
+function byteArrays(out: Bytes, values: readonly string[]): void {
+  const joined = values.join("");
+  const utf8 = Buffer.from(joined, "utf8");
+  // As many bytes as characters: ASCII only, every string's bytes are its characters.
+  if (utf8.length !== joined.length) return values.forEach((v) => out.text(v));
+  for (let i = 0, at = 0; i < values.length; at += values[i]!.length, i++) out.byteArray(utf8.subarray(at, at + values[i]!.length));
+}
+
+/** PLAIN encoding of the non-null values of rows from..to-1 (VARCHAR: its dictionary's strings). */
+function plain(c: ParquetColumn, from: number, to: number, present: number): Uint8Array {
   const { valid } = c;
   if (c.type === "BOOLEAN") {
     const out = new Uint8Array(Math.ceil(present / 8));
-    for (let r = 0, k = 0; r < rows; r++) if (valid[r]) out[k >> 3]! |= (c.data[r] ? 1 : 0) << (k++ & 7);
+    for (let r = from, k = 0; r < to; r++) if (valid[r]) out[k >> 3]! |= (c.data[r] ? 1 : 0) << (k++ & 7);
     return out;
   }
-  // A VARCHAR column comes here only without a dictionary, so without a value.
-  if (c.type === "VARCHAR") return new Uint8Array(0);
-  if (c.type === "BLOB") {
+  if (c.type === "VARCHAR" || c.type === "BLOB") {
     const out = new Bytes();
-    for (let r = 0; r < rows; r++) if (valid[r]) out.byteArray(c.data[r]!);
+    if (c.type === "BLOB") for (let r = from; r < to; r++) valid[r] && out.byteArray(c.data[r]!);
+    else {
+      const strings: string[] = [];
+      for (let r = from; r < to; r++) if (valid[r]) strings.push(c.data.dictionary[c.data.ids[r]!]!);
+      byteArrays(out, strings);
+    }
     return out.done();
   }
   const width = WIDTH[c.type]!;
   // Without NULLs (the common case) the typed array already is the PLAIN encoding.
-  if (present === rows && LITTLE_ENDIAN && c.type !== "FLOAT") return new Uint8Array(c.data.buffer, c.data.byteOffset, rows * width).slice();
+  if (present === to - from && LITTLE_ENDIAN && c.type !== "FLOAT") return new Uint8Array(c.data.buffer, c.data.byteOffset + from * width, present * width).slice();
   const out = new DataView(new ArrayBuffer(present * width));
-  for (let r = 0, at = 0; r < rows; r++) {
+  for (let r = from, at = 0; r < to; r++) {
     if (!valid[r]) continue;
     if (c.type === "INTEGER") out.setInt32(at, c.data[r]!, true);
     else if (c.type === "FLOAT") out.setFloat32(at, c.data[r]!, true);
@@ -202,77 +214,91 @@ function page(header: ThriftStruct, body: Uint8Array[]): Uint8Array[] {
 
 const size = (chunks: Uint8Array[]) => chunks.reduce((a, b) => a + b.length, 0);
 
-/** One column chunk starting at file offset `offset`: its pages and its ColumnChunk footer entry. */
-function encodeColumn(c: ParquetColumn, rows: number, offset: number): { chunks: Uint8Array[]; meta: ThriftValue } {
-  const levels = c.valid.subarray(0, rows);
-  let present = 0;
-  for (let r = 0; r < rows; r++) present += levels[r]!;
-  const encodedLevels = present === rows ? encodeRun(rows, 1, 1) : encodeHybrid(levels, rows, 1);
-  const levelBlock = [u32(encodedLevels.length), encodedLevels];
-  const dataHeader = (encoding: number): ThriftStruct => ({ 1: i32(PAGE.DATA), 5: struct({ 1: i32(rows), 2: i32(encoding), 3: i32(ENCODING.RLE), 4: i32(ENCODING.RLE) }) });
+/**
+ * Rows per data page. A page is encoded in one go, so this bounds how long the event loop
+ * waits between two writes of a large flush (a few milliseconds).
+ */
+export const PAGE_ROWS = 16_384;
 
-  let chunks: Uint8Array[];
-  let dictionary: Uint8Array[] = [];
-  let encodings: number[];
-  if (c.type === "VARCHAR" && c.data.dictionary.length > 0) {
-    const { dictionary: values, ids } = c.data;
-    let indices = ids.subarray(0, rows);
-    if (present < rows) {
-      indices = new Int32Array(present);
-      for (let r = 0, k = 0; r < rows; r++) if (levels[r]) indices[k++] = ids[r]!;
-    }
-    const width = bitWidth(values.length - 1);
+/**
+ * A column chunk as pages, each built when asked for: a dictionary page for text with few
+ * distinct values (statuses, names; near-unique text such as request ids is PLAIN), then
+ * data pages of at most PAGE_ROWS rows.
+ */
+function* columnPages(c: ParquetColumn, rows: number): Generator<{ kind: "dictionary" | "data"; chunks: Uint8Array[] }, number[]> {
+  const dictionary = c.type === "VARCHAR" && c.data.dictionary.length > 0 && c.data.dictionary.length <= rows / 2 ? c.data : undefined;
+  const width = dictionary ? bitWidth(dictionary.dictionary.length - 1) : 0;
+  if (dictionary) {
     const entries = new Bytes();
-    const joined = values.join("");
-    const utf8 = Buffer.from(joined, "utf8");
-    if (utf8.length === joined.length) {
-      // ASCII only (request ids, names): every string's bytes are its characters, in one buffer.
-      for (let i = 0, at = 0; i < values.length; at += values[i]!.length, i++) entries.byteArray(utf8.subarray(at, at + values[i]!.length));
-    } else for (const v of values) entries.text(v);
-    dictionary = page({ 1: i32(PAGE.DICTIONARY), 7: struct({ 1: i32(values.length), 2: i32(ENCODING.PLAIN) }) }, [entries.done()]);
-    const encoded = values.length === 1 ? encodeRun(present, 0, width) : encodeHybrid(indices, present, width);
-    chunks = page(dataHeader(ENCODING.RLE_DICTIONARY), [...levelBlock, Uint8Array.of(width), encoded]);
-    encodings = [ENCODING.PLAIN, ENCODING.RLE, ENCODING.RLE_DICTIONARY];
-  } else {
-    chunks = page(dataHeader(ENCODING.PLAIN), [...levelBlock, plain(c, rows, present)]);
-    encodings = [ENCODING.PLAIN, ENCODING.RLE];
+    byteArrays(entries, dictionary.dictionary);
+    yield { kind: "dictionary", chunks: page({ 1: i32(PAGE.DICTIONARY), 7: struct({ 1: i32(dictionary.dictionary.length), 2: i32(ENCODING.PLAIN) }) }, [entries.done()]) };
   }
-  const total = size(dictionary) + size(chunks);
-  const dataOffset = offset + size(dictionary);
-  const meta = struct({
-    2: i64(offset),
-    3: struct({
-      1: i32(PHYSICAL[c.type]),
-      2: list("i32", encodings.map(i32)),
-      3: list("binary", [binary(c.name)]),
-      4: i32(0), // UNCOMPRESSED
-      5: i64(rows),
-      6: i64(total),
-      7: i64(total),
-      9: i64(dataOffset),
-      11: dictionary.length > 0 ? i64(offset) : undefined,
-    }),
-  });
-  return { chunks: [...dictionary, ...chunks], meta };
+  for (let from = 0; from < rows; from += PAGE_ROWS) {
+    const to = Math.min(rows, from + PAGE_ROWS);
+    const n = to - from;
+    const levels = c.valid.subarray(from, to);
+    let present = 0;
+    for (let r = 0; r < n; r++) present += levels[r]!;
+    const encodedLevels = present === n ? encodeRun(n, 1, 1) : encodeHybrid(levels, n, 1);
+    const header = (encoding: number): ThriftStruct => ({ 1: i32(PAGE.DATA), 5: struct({ 1: i32(n), 2: i32(encoding), 3: i32(ENCODING.RLE), 4: i32(ENCODING.RLE) }) });
+    const body = [u32(encodedLevels.length), encodedLevels];
+    if (dictionary) {
+      let indices = dictionary.ids.subarray(from, to);
+      if (present < n) {
+        indices = new Int32Array(present);
+        for (let r = from, k = 0; r < to; r++) if (c.valid[r]) indices[k++] = dictionary.ids[r]!;
+      }
+      const encoded = dictionary.dictionary.length === 1 ? encodeRun(present, 0, width) : encodeHybrid(indices, present, width);
+      yield { kind: "data", chunks: page(header(ENCODING.RLE_DICTIONARY), [...body, Uint8Array.of(width), encoded]) };
+    } else {
+      yield { kind: "data", chunks: page(header(ENCODING.PLAIN), [...body, plain(c, from, to, present)]) };
+    }
+  }
+  return dictionary ? [ENCODING.PLAIN, ENCODING.RLE, ENCODING.RLE_DICTIONARY] : [ENCODING.PLAIN, ENCODING.RLE];
 }
 
 const MAGIC = Buffer.from("PAR1");
 
 /**
- * Writes a Parquet file of `rows` rows through `write`, one column chunk per call, so the
- * caller's awaits let the event loop run between columns. Returns the file's size in bytes.
+ * Writes a Parquet file of `rows` rows through `write`, one page per call, so the caller's
+ * awaits let the event loop run between pages. Columns are taken from `columns` one at a
+ * time, as they are written (a generator can build each when asked). Returns the file's size
+ * in bytes.
  */
-export async function writeParquet(columns: readonly ParquetColumn[], rows: number, write: (chunks: Uint8Array[]) => Promise<void>): Promise<number> {
+export async function writeParquet(columns: Iterable<ParquetColumn>, rows: number, write: (chunks: Uint8Array[]) => Promise<void>): Promise<number> {
   await write([MAGIC]);
   let offset = MAGIC.length;
   const schema: ThriftValue[] = [];
   const metas: ThriftValue[] = [];
   for (const column of columns) {
-    const { chunks, meta } = encodeColumn(column, rows, offset);
-    await write(chunks);
-    offset += size(chunks);
+    const start = offset;
+    let dictionaryOffset: number | undefined;
+    let dataOffset: number | undefined;
+    const pages = columnPages(column, rows);
+    let next = pages.next();
+    for (; !next.done; next = pages.next()) {
+      if (next.value.kind === "dictionary") dictionaryOffset = offset;
+      else dataOffset ??= offset;
+      await write(next.value.chunks);
+      offset += size(next.value.chunks);
+    }
     schema.push(struct(schemaElement(column)));
-    metas.push(meta);
+    metas.push(
+      struct({
+        2: i64(start),
+        3: struct({
+          1: i32(PHYSICAL[column.type]),
+          2: list("i32", next.value.map(i32)),
+          3: list("binary", [binary(column.name)]),
+          4: i32(0), // UNCOMPRESSED
+          5: i64(rows),
+          6: i64(offset - start),
+          7: i64(offset - start),
+          9: i64(dataOffset!),
+          11: dictionaryOffset === undefined ? undefined : i64(dictionaryOffset),
+        }),
+      }),
+    );
   }
   const footer = encodeStruct({
     1: i32(1),

@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { OfflineEngine } from "../../../src/offline/engine.js";
 import { columnBuilder } from "../../../src/serving/logging/batch.js";
-import { encodeHybrid, writeParquet, type ParquetType } from "../../../src/serving/logging/parquet.js";
+import { encodeHybrid, PAGE_ROWS, writeParquet, type ParquetType } from "../../../src/serving/logging/parquet.js";
 import { tempDir } from "../../helpers.js";
 import { lcg } from "../../monitor/oracle.js";
 
@@ -138,10 +138,10 @@ test("every type reads back exactly, NULLs, NaN, infinities and extremes include
   assertColumns(await writeAndRead(t, columns, 5), columns);
 });
 
-test("random columns of every type and size, with dictionaries up to 5,000 distinct strings", async (t) => {
+test("random columns of every type and size, dictionary and PLAIN text, over several pages", async (t) => {
   const next = lcg(11);
   const types: ParquetType[] = ["TIMESTAMPTZ", "VARCHAR", "INTEGER", "BIGINT", "DOUBLE", "FLOAT", "BOOLEAN", "BLOB"];
-  for (const rows of [1, 8, 9, 333, 5000]) {
+  for (const rows of [1, 8, 9, 333, 5000, PAGE_ROWS * 2 + 17]) {
     const nullShare = next();
     const columns: Spec[] = types.flatMap((type, k) =>
       [0, 1].map((copy): Spec => {
