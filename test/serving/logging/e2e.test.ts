@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { appendFileSync, existsSync, readdirSync, watch, type FSWatcher } from "node:fs";
+import { appendFileSync, existsSync, readdirSync, readFileSync, watch, type FSWatcher } from "node:fs";
 import { join } from "node:path";
 import { listLogFiles, logFolder } from "../../../src/monitor/logs.js";
 import { OfflineEngine } from "../../../src/offline/engine.js";
@@ -98,6 +98,7 @@ test("kill -9 during a flush: every finished file reads whole, the half-written 
   })();
   // Once a few files are finished, kill the moment a temp file appears in the hour folder.
   let caught = false;
+  let duckdbLoaded: boolean | undefined;
   await new Promise<void>((resolve) => {
     let watcher: FSWatcher | undefined;
     const deadline = setTimeout(() => {
@@ -115,6 +116,8 @@ test("kill -9 during a flush: every finished file reads whole, the half-written 
         // Frozen, the server cannot finish the flush between our look and the kill.
         process.kill(serving.pid, "SIGSTOP");
         if (!existsSync(join(folder, day, name))) return void process.kill(serving.pid, "SIGCONT");
+        // Many flushes in, the server still has not loaded DuckDB: the writer is its own.
+        duckdbLoaded = readFileSync(`/proc/${serving.pid}/maps`, "utf8").includes("duckdb");
         process.kill(serving.pid, "SIGKILL");
         caught = true;
         watcher!.close();
@@ -124,6 +127,7 @@ test("kill -9 during a flush: every finished file reads whole, the half-written 
     }, 5);
   });
   assert.ok(caught, "no flush was under way within 30 s");
+  assert.equal(duckdbLoaded, false);
   stop = true;
   await load;
   assert.equal(await serving.exited, -1);
