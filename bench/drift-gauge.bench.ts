@@ -13,7 +13,7 @@ import { MLF } from "../test/helpers.js";
 import { MODEL, expected } from "../test/serving/helpers.js";
 import { featureRefs, patientIds, writeCancerRepo } from "../test/serving/repo.js";
 import type { BenchTable } from "./run.js";
-import { load, startChild, stop, type Load } from "./serving.bench.js";
+import { load, startChild, stop, type Load } from "./http-load.js";
 
 /**
  * What the drift gauges cost requests: /predict under load on a server that recomputes its
@@ -25,6 +25,8 @@ import { load, startChild, stop, type Load } from "./serving.bench.js";
 
 const LOGGED = Number(process.env.MLF_BENCH_DRIFT_ROWS ?? 200_000);
 const REFERENCE = 50_000;
+/** As the serving bench loads its server. */
+const LOAD = { connections: 32, seconds: 5 };
 
 /** A column of normal draws around each cancer feature's mean, in SQL. */
 function referenceSql(rows: number): string {
@@ -90,7 +92,7 @@ export async function run(): Promise<BenchTable> {
       for (const interval of ["0", "1s"]) {
         const server = await startChild(process.execPath, [MLF, "-C", dir, "serve", "--port", "0", "--model", "cancer@champion", "--json", "-q", "--drift-interval", interval], { ...process.env, MLF_TRACKING_DIR: trackingDir });
         try {
-          runs[interval]!.push(await load(`${server.url}/predict`, body, server.child.pid));
+          runs[interval]!.push(await load(`${server.url}/predict`, body, [server.child.pid], LOAD));
           // The recompute under way during the load ends later: wait for its duration.
           for (let waited = 0; interval === "1s" && waited < 120; waited++) {
             const seconds = metric(await (await fetch(`${server.url}/metrics`)).text(), "mlf_drift_last_run_duration_seconds");

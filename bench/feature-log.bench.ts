@@ -6,7 +6,7 @@ import { MLF } from "../test/helpers.js";
 import { expected } from "../test/serving/helpers.js";
 import { patientIds, writeCancerRepo } from "../test/serving/repo.js";
 import type { BenchTable } from "./run.js";
-import { load, startChild, stop, type Load } from "./serving.bench.js";
+import { load, startChild, stop, type Load } from "./http-load.js";
 
 /**
  * What feature logging costs `mlf serve`: the same server with logging off and on (every
@@ -17,6 +17,8 @@ import { load, startChild, stop, type Load } from "./serving.bench.js";
  */
 
 const ROUNDS = Number(process.env.MLF_BENCH_ROUNDS ?? 3);
+/** As the serving bench loads its server. */
+const LOAD = { connections: 32, seconds: 5 };
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -53,7 +55,7 @@ export async function run(): Promise<BenchTable> {
           for (const [name, c] of Object.entries(cases)) {
             const sample = await fetch(server.url + c.path, { method: "POST", headers: { "content-type": "application/json" }, body: c.body });
             if (sample.status !== 200) throw new Error(`${c.path} answered ${sample.status}: ${await sample.text()}`);
-            results.get(name)![mode].push(await load(server.url + c.path, c.body, server.child.pid));
+            results.get(name)![mode].push(await load(server.url + c.path, c.body, [server.child.pid], LOAD));
           }
           if (mode === "on") {
             const text = await metrics(server.url);

@@ -9,6 +9,7 @@ import { OnlineReader } from "../src/online/get-online.js";
 import { materialize } from "../src/online/materialize.js";
 import { applyRepo } from "../src/apply/apply.js";
 import { appliedRegistry, openRepo } from "../src/repo/repo.js";
+import type { SqliteOnlineStoreConfig } from "../src/repo/types.js";
 import type { BenchTable } from "./run.js";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
@@ -80,7 +81,7 @@ export async function run(): Promise<BenchTable> {
     const writeSeconds = (performance.now() - firstBatch) / 1000;
 
     const reader = await OnlineReader.open(appliedRegistry(repo), repo.config.onlineStore);
-    const raw = new Database(repo.config.onlineStore.path, { readonly: true });
+    const raw = new Database((repo.config.onlineStore as SqliteOnlineStoreConfig).path, { readonly: true });
     // Raw arrays, as the library reads: the floor is the lookup itself, not object building.
     const stmt = raw.prepare(`SELECT ${FEATURES.join(", ")} FROM bench__wide WHERE user_id = ?`).raw(true);
     const features = FEATURES.map((f) => `wide:${f}`);

@@ -10,7 +10,7 @@ import { loadModel } from "../src/models/load.js";
 import { registerModel } from "../src/models/register.js";
 import { resolveModelUri } from "../src/models/uri.js";
 
-const MODEL = resolve(fileURLToPath(import.meta.url), "../../../../shared/models/breast_cancer_logreg.onnx");
+const MODEL = resolve(fileURLToPath(import.meta.url), "../../../test/fixtures/models/breast_cancer_logreg.onnx");
 const VERSIONS = 200;
 
 async function timeIt(n: number, fn: () => unknown): Promise<number> {

@@ -13,8 +13,10 @@ function find(dir) {
 
 const only = process.argv.slice(2);
 const files = find("dist/test").filter((f) => only.length === 0 || only.some((o) => f.includes(o)));
+// No colours in what tests read (FORCE_COLOR, set by some CI systems, would win over NO_COLOR).
+const { FORCE_COLOR: _forced, ...env } = process.env;
 const result = spawnSync(process.execPath, ["--test", "--test-concurrency=2", ...files], {
   stdio: "inherit",
-  env: { ...process.env, TZ: "UTC", NO_COLOR: "1" },
+  env: { ...env, TZ: "UTC", NO_COLOR: "1" },
 });
 process.exit(result.status ?? 1);

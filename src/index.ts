@@ -8,6 +8,7 @@ export { computePlan, planLines, type Plan, type DefinitionChange, type TableCha
 export { initRepo } from "./repo/init.js";
 export type { RegistryFile, MaterializedInterval } from "./repo/registry.js";
 export type * from "./repo/types.js";
+export type { Pipeline, PipelineTriggers, PipelineMetric } from "./repo/pipelines.js";
 export {
   getHistoricalFeatures,
   DEFAULT_TIMESTAMP_COLUMN,
@@ -52,6 +53,10 @@ export { startMlflowServer, type MlflowServerOptions, type MlflowServer } from "
 export { runJson, runInfoJson, experimentJson, modelVersionJson, registeredModelJson, metricJson, type RunJson, type ExperimentJson, type ModelVersionJson, type RegisteredModelJson } from "./mlflow/json.js";
 export { importMlflowDb, type ImportSummary } from "./mlflow/import-db.js";
 export { feastLineageTags, type FeastLineage } from "./tracking/feast-lineage.js";
+export { runPipeline, type RunPipelineOptions, type PipelineResult, type PipelineProgress } from "./pipeline/run.js";
+export { pipelineStatus, pipelineHistory, listPipelines, type PipelineStatus } from "./pipeline/status.js";
+export type { PipelineRun, TriggerResult } from "./pipeline/history.js";
+export { auc, logLoss, accuracy, rmse, mae } from "./pipeline/metrics.js";
 export {
   loadExplainer,
   type Explainer,

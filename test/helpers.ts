@@ -9,11 +9,18 @@ import { MlfError } from "../src/errors.js";
 /** The repository root (tests run from dist/test/...). */
 export const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
 export const MLF = join(ROOT, "bin", "mlf");
-export const SHARED = resolve(ROOT, "..", "shared");
-/** The reference model: scikit-learn's breast-cancer logistic regression in ONNX (see shared/models). */
+/**
+ * The checked-in reference data (test/fixtures/, see its README): `models/` (the reference
+ * model), `mlruns-iris/` (MLflow's own store) and each area's fixtures. Tests read only files
+ * inside the repository, so a fresh clone passes on its own.
+ */
+export const SHARED = join(ROOT, "test", "fixtures");
+/** The reference model: scikit-learn's breast-cancer logistic regression in ONNX (see test/fixtures/models). */
 export const REFERENCE_MODEL = join(SHARED, "models", "breast_cancer_logreg.onnx");
-/** A real MLflow 2.x file store (see test/fixtures/README.md). */
-export const MLRUNS_IRIS = join(ROOT, "test", "fixtures", "mlruns-iris");
+/** What scikit-learn predicted for 30 rows of the reference model's input (`rows`, `proba_1`, `label`). */
+export const REFERENCE_EXPECTED = join(SHARED, "models", "breast_cancer_logreg.expected.json");
+/** A real MLflow 2.x file store (13 runs, one registered model); copy it before writing to it. */
+export const MLRUNS_IRIS = join(SHARED, "mlruns-iris");
 
 /** An assert.throws/rejects matcher: an MlfError with this code (and message pattern). */
 export const mlfErrorWith = (code: string, pattern?: RegExp) => (error: unknown) => {
@@ -47,9 +54,11 @@ export interface MlfRun {
 
 /** Runs bin/mlf as a user would, with TZ pinned to UTC and no colours. */
 export function mlf(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): MlfRun {
+  // FORCE_COLOR (set by some CI systems) would win over NO_COLOR.
+  const { FORCE_COLOR: _forced, ...inherited } = process.env;
   const result: SpawnSyncReturns<string> = spawnSync(process.execPath, [MLF, ...args], {
     cwd: options.cwd ?? ROOT,
-    env: { ...process.env, TZ: "UTC", NO_COLOR: "1", ...options.env },
+    env: { ...inherited, TZ: "UTC", NO_COLOR: "1", ...options.env },
     encoding: "utf8",
     input: options.input ?? "",
     timeout: 120_000,

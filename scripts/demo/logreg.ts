@@ -1,7 +1,9 @@
 /**
  * A small, deterministic logistic regression: standardized inputs, missing values imputed with
  * the training mean, L2-regularised Newton's method (IRLS). Enough for the demo's delay model
- * and exact enough to compare with its ONNX export value by value.
+ * and exact enough to compare with its ONNX export value by value. With `squares`, the squared
+ * standardized inputs are inputs too: a little curvature per feature (the delay model's
+ * pipeline trains this variant).
  */
 export interface LogisticModel {
   /** Input feature names, in input order (the model's column order). */
@@ -10,9 +12,11 @@ export interface LogisticModel {
   means: number[];
   /** Training standard deviation of each feature (raw units; 1 when a feature is constant). */
   scales: number[];
-  /** Coefficients on the standardized features. */
+  /** Coefficients on the standardized features, then (with `squares`) on their squares. */
   weights: number[];
   intercept: number;
+  /** Whether the squared standardized features are inputs too (weights k..2k-1). */
+  squares?: boolean;
 }
 
 export interface FitOptions {
@@ -20,6 +24,8 @@ export interface FitOptions {
   l2?: number;
   /** Newton iterations at most; default 50 (it converges in well under 10 on the demo). */
   maxIterations?: number;
+  /** Add the squared standardized features as inputs (see LogisticModel.squares). */
+  squares?: boolean;
 }
 
 /** A row of raw inputs; `null` or NaN is a missing value. */
@@ -27,17 +33,21 @@ export type Row = readonly (number | null)[];
 
 const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
-function standardize(model: Pick<LogisticModel, "means" | "scales">, row: Row, out: Float64Array): Float64Array {
-  for (let j = 0; j < out.length; j++) {
+/** The model's inputs of one row: standardized features (a missing one is 0, the mean), then their squares when asked. */
+function standardize(model: Pick<LogisticModel, "means" | "scales" | "squares">, row: Row): Float64Array {
+  const k = model.means.length;
+  const out = new Float64Array(model.squares ? 2 * k : k);
+  for (let j = 0; j < k; j++) {
     const v = row[j];
     out[j] = v === null || v === undefined || Number.isNaN(v) ? 0 : (v - model.means[j]!) / model.scales[j]!;
+    if (model.squares) out[k + j] = out[j]! * out[j]!;
   }
   return out;
 }
 
 /** P(y = 1) for one row of raw inputs. */
 export function predict(model: LogisticModel, row: Row): number {
-  const z = standardize(model, row, new Float64Array(model.features.length));
+  const z = standardize(model, row);
   let s = model.intercept;
   for (let j = 0; j < z.length; j++) s += model.weights[j]! * z[j]!;
   return sigmoid(s);
@@ -90,30 +100,32 @@ export function fit(features: string[], rows: readonly Row[], labels: readonly n
     const variance = n > 0 ? sumSq / n - means[j]! ** 2 : 0;
     scales[j] = variance > 1e-12 ? Math.sqrt(variance) : 1;
   }
-  const x = rows.map((row) => standardize({ means, scales }, row, new Float64Array(k)));
+  const squares = options.squares === true;
+  const x = rows.map((row) => standardize({ means, scales, squares }, row));
   const l2 = (options.l2 ?? 1e-4) * rows.length;
-  // theta = [intercept, w_1..w_k]
-  let theta = new Array<number>(k + 1).fill(0);
+  const d = x[0]!.length;
+  // theta = [intercept, w_1..w_d]
+  let theta = new Array<number>(d + 1).fill(0);
   for (let iteration = 0; iteration < (options.maxIterations ?? 50); iteration++) {
-    const grad = new Array<number>(k + 1).fill(0);
-    const hess = Array.from({ length: k + 1 }, () => new Array<number>(k + 1).fill(0));
+    const grad = new Array<number>(d + 1).fill(0);
+    const hess = Array.from({ length: d + 1 }, () => new Array<number>(d + 1).fill(0));
     for (let i = 0; i < x.length; i++) {
       const xi = x[i]!;
       let s = theta[0]!;
-      for (let j = 0; j < k; j++) s += theta[j + 1]! * xi[j]!;
+      for (let j = 0; j < d; j++) s += theta[j + 1]! * xi[j]!;
       const p = sigmoid(s);
       const r = p - labels[i]!;
       const w = p * (1 - p);
       grad[0]! += r;
       hess[0]![0]! += w;
-      for (let a = 0; a < k; a++) {
+      for (let a = 0; a < d; a++) {
         const xa = xi[a]!;
         grad[a + 1]! += r * xa;
         hess[0]![a + 1]! += w * xa;
         for (let b = 0; b <= a; b++) hess[a + 1]![b + 1]! += w * xa * xi[b]!;
       }
     }
-    for (let a = 1; a <= k; a++) {
+    for (let a = 1; a <= d; a++) {
       grad[a]! += l2 * theta[a]!;
       hess[a]![a]! += l2;
       hess[a]![0] = hess[0]![a]!;
@@ -123,37 +135,8 @@ export function fit(features: string[], rows: readonly Row[], labels: readonly n
     theta = theta.map((t, j) => t - step[j]!);
     if (Math.max(...step.map(Math.abs)) < 1e-10) break;
   }
-  return { features: [...features], means, scales, weights: theta.slice(1), intercept: theta[0]! };
+  return { features: [...features], means, scales, weights: theta.slice(1), intercept: theta[0]!, ...(squares && { squares }) };
 }
 
-/** Area under the ROC curve (ties count one half), by ranking. */
-export function auc(scores: readonly number[], labels: readonly number[]): number {
-  const order = scores.map((s, i) => [s, labels[i]!] as const).sort((a, b) => a[0] - b[0]);
-  let positives = 0;
-  let rankSum = 0;
-  for (let i = 0; i < order.length; ) {
-    let j = i;
-    while (j < order.length && order[j]![0] === order[i]![0]) j++;
-    const averageRank = (i + 1 + j) / 2;
-    for (let t = i; t < j; t++) {
-      if (order[t]![1] === 1) {
-        positives++;
-        rankSum += averageRank;
-      }
-    }
-    i = j;
-  }
-  const negatives = order.length - positives;
-  if (positives === 0 || negatives === 0) return Number.NaN;
-  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
-}
-
-/** Mean negative log likelihood, probabilities clipped to [1e-15, 1 - 1e-15]. */
-export function logLoss(probabilities: readonly number[], labels: readonly number[]): number {
-  let sum = 0;
-  for (let i = 0; i < probabilities.length; i++) {
-    const p = Math.min(Math.max(probabilities[i]!, 1e-15), 1 - 1e-15);
-    sum -= labels[i] === 1 ? Math.log(p) : Math.log(1 - p);
-  }
-  return sum / probabilities.length;
-}
+// The held-out metrics are the ones `mlf pipeline` gates on, so the demo reports the same numbers.
+export { auc, logLoss } from "../../src/pipeline/metrics.js";

@@ -26,11 +26,19 @@ function tensor(name: string, elemType: number, dims: (number | null)[]): Onnx.I
  * reference model follows: input `input` float32 [N, k] in `model.features` order; outputs
  * `label` int64 [N] and `probabilities` float32 [N, 2] (column 1 = P(y = 1)). The graph is
  * three ai.onnx.ml operators, each the TypeScript model's own step: Imputer (NaN -> training
- * mean), Scaler ((x - mean) / scale), LinearClassifier (logistic). The feature names are also
- * kept in the model's metadata (`feature_names`, comma separated).
+ * mean), Scaler ((x - mean) / scale), LinearClassifier (logistic). A model with `squares`
+ * feeds the classifier the standardized inputs and their squares (Mul, Concat). The feature
+ * names are also kept in the model's metadata (`feature_names`, comma separated).
  */
 export function toOnnx(model: LogisticModel): Uint8Array {
   const k = model.features.length;
+  // Squared inputs next to the standardized ones, in the order the weights list them.
+  const expand: Onnx.INodeProto[] = model.squares
+    ? [
+        { opType: "Mul", name: "square", input: ["standardized", "standardized"], output: ["squared"] },
+        { opType: "Concat", name: "expand", input: ["standardized", "squared"], output: ["expanded"], attribute: [attribute("axis", { i: 1 })] },
+      ]
+    : [];
   const graph: Onnx.IGraphProto = {
     name: "delay_logreg",
     input: [tensor("input", FLOAT, [null, k])],
@@ -52,11 +60,12 @@ export function toOnnx(model: LogisticModel): Uint8Array {
         output: ["standardized"],
         attribute: [attribute("offset", { floats: model.means }), attribute("scale", { floats: model.scales.map((s) => 1 / s) })],
       },
+      ...expand,
       {
         opType: "LinearClassifier",
         domain: "ai.onnx.ml",
         name: "classify",
-        input: ["standardized"],
+        input: [model.squares ? "expanded" : "standardized"],
         output: ["label", "probabilities"],
         // Two rows (class 0 = minus class 1) so that LOGISTIC gives [1 - p, p], as skl2onnx writes it.
         attribute: [

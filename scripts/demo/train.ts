@@ -23,6 +23,12 @@ export interface TrainResult {
 export interface TrainOptions {
   /** A Parquet training set from `mlf get-historical` (labels + features). */
   trainingSet: string;
+  /**
+   * A Parquet holdout set of the same shape, later in time (what `mlf pipeline run` gives):
+   * the model fits every row of the training set and is evaluated on these rows. Without it,
+   * the last `holdoutDays` of the training set are held out.
+   */
+  holdoutSet?: string;
   /** Feature columns, in the model's input order. */
   features: string[];
   /** The 0/1 label column. */
@@ -32,21 +38,22 @@ export interface TrainOptions {
   /** The last this many days are held out; default 28. */
   holdoutDays?: number;
   l2?: number;
+  /** Squared standardized features as inputs too (see LogisticModel.squares). */
+  squares?: boolean;
 }
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /** Reads the training set in time order (DuckDB; ties broken by every column, so the order is stable). */
-async function readTrainingSet(options: TrainOptions): Promise<{ rows: Row[]; labels: number[]; times: number[] }> {
+async function readTrainingSet(options: TrainOptions, path = options.trainingSet): Promise<{ rows: Row[]; labels: number[]; times: number[] }> {
   const { DuckDBInstance } = await import("@duckdb/node-api");
   const instance = await DuckDBInstance.create(":memory:", { threads: "2" });
   const connection = await instance.connect();
   try {
     await connection.run("SET TimeZone = 'UTC'");
     const columns = [...options.features.map((f) => `${ident(f)}::double`), `${ident(options.label)}::integer`, `epoch_ms(${ident(options.timestampColumn)}::timestamptz)::double`];
-    const path = `'${options.trainingSet.replace(/'/g, "''")}'`;
     const k = options.features.length;
-    const reader = await connection.runAndReadAll(`select ${columns.join(", ")} from read_parquet(${path}) where ${ident(options.label)} is not null order by ${k + 2}, ${columns.map((_, i) => i + 1).join(", ")}`);
+    const reader = await connection.runAndReadAll(`select ${columns.join(", ")} from read_parquet('${path.replace(/'/g, "''")}') where ${ident(options.label)} is not null order by ${k + 2}, ${columns.map((_, i) => i + 1).join(", ")}`);
     const rows: Row[] = [];
     const labels: number[] = [];
     const times: number[] = [];
@@ -67,26 +74,30 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const holdoutDays = options.holdoutDays ?? 28;
   const l2 = options.l2 ?? 1e-4;
   const trainingSetSha256 = createHash("sha256").update(readFileSync(options.trainingSet)).digest("hex");
-  const { rows, labels, times } = await readTrainingSet(options);
-  if (rows.length === 0) throw new Error(`The training set ${options.trainingSet} has no labelled rows.`);
-  const splitAt = times[times.length - 1]! - holdoutDays * 86_400_000;
-  const cut = times.findIndex((t) => t > splitAt);
+  const training = await readTrainingSet(options);
+  const holdout = options.holdoutSet === undefined ? undefined : await readTrainingSet(options, options.holdoutSet);
+  const rows = [...training.rows, ...(holdout?.rows ?? [])];
+  const labels = [...training.labels, ...(holdout?.labels ?? [])];
+  const times = [...training.times, ...(holdout?.times ?? [])];
+  if (training.rows.length === 0) throw new Error(`The training set ${options.trainingSet} has no labelled rows.`);
+  const splitAt = holdout ? training.times[training.times.length - 1]! : times[times.length - 1]! - holdoutDays * 86_400_000;
+  const cut = holdout ? training.rows.length : times.findIndex((t) => t > splitAt);
   const trainEnd = cut < 0 ? rows.length : cut;
   if (trainEnd === 0 || trainEnd === rows.length) {
-    throw new Error(`The training set ${options.trainingSet} spans too little time for a ${holdoutDays}-day hold-out.`);
+    throw new Error(holdout ? `The holdout set ${options.holdoutSet} has no labelled rows.` : `The training set ${options.trainingSet} spans too little time for a ${holdoutDays}-day hold-out.`);
   }
-  const model = fit(options.features, rows.slice(0, trainEnd), labels.slice(0, trainEnd), { l2 });
+  const model = fit(options.features, rows.slice(0, trainEnd), labels.slice(0, trainEnd), { l2, squares: options.squares === true });
   const scores = rows.map((row) => predict(model, row));
   const trainLabels = labels.slice(0, trainEnd);
   const testLabels = labels.slice(trainEnd);
   return {
     model,
     params: {
-      model: "logistic_regression",
+      model: options.squares ? "logistic_regression_squares" : "logistic_regression",
       solver: "newton",
       l2: String(l2),
       features: options.features.join(","),
-      holdout_days: String(holdoutDays),
+      ...(options.holdoutSet === undefined ? { holdout_days: String(holdoutDays) } : { holdout_set: options.holdoutSet }),
       label: options.label,
     },
     metrics: {

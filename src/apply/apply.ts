@@ -1,12 +1,11 @@
 import { MlfError } from "../errors.js";
 import { openOnlineStore } from "../online/stores.js";
 import { tableSpec } from "../online/table-spec.js";
-import { definitionsHash, deleteRegistry, readRegistry, writeRegistry } from "../repo/registry.js";
+import { definitionsHash, deleteRegistry, onlineStateAfterApply, readRegistry, updateRegistry } from "../repo/registry.js";
 import { cacheConfig } from "../repo/config.js";
 import { loadRepoDefinitions } from "../repo/definitions.js";
 import type { Repo } from "../repo/repo.js";
 import type { Definitions } from "../repo/types.js";
-import { withFileLockAsync } from "../util/fs.js";
 import { computePlan, type Plan } from "./plan.js";
 import { validateData } from "./validate-data.js";
 
@@ -46,32 +45,34 @@ export interface ApplyResult {
 export async function applyRepo(repo: Repo): Promise<ApplyResult> {
   const defs = await validateRepo(repo);
   const path = repo.config.registry;
-  return withFileLockAsync(path, async () => {
-    const current = readRegistry(path);
+  return updateRegistry(path, async (current) => {
     const plan = computePlan(current?.definitions, defs);
     const drop = plan.tables.filter((t) => t.action === "drop").map((t) => t.view);
     const store = await openOnlineStore(repo.config.project, repo.config.onlineStore);
+    let tables: { created: string[]; recreated: string[] };
     try {
       await store.dropTables(drop);
-      await store.ensureTables(defs.featureViews.filter((v) => v.online).map((v) => tableSpec(defs, v)));
+      tables = await store.ensureTables(defs.featureViews.filter((v) => v.online).map((v) => tableSpec(defs, v)));
     } finally {
       await store.close();
     }
     const changed = plan.changes.length > 0 || current === undefined;
     const version = (current?.version ?? 0) + (changed ? 1 : 0);
-    const views = new Set(defs.featureViews.map((v) => v.name));
-    const reset = new Set([...drop, ...plan.tables.filter((t) => t.action === "migrate").map((t) => t.view)]);
-    writeRegistry(path, {
-      format: 1,
+    const online = defs.featureViews.filter((v) => v.online).map((v) => v.name);
+    // What the store did, not only what the plan said: a table missing from the store (a
+    // deleted database file) is created empty even when no definition changed.
+    const recreated = new Set([...plan.tables.filter((t) => t.action !== "drop").map((t) => t.view), ...tables.created, ...tables.recreated]);
+    const next = {
+      format: 2 as const,
       project: repo.config.project,
       version,
       hash: definitionsHash(defs),
       updatedAt: changed || !current ? new Date().toISOString() : current.updatedAt,
       definitions: defs,
-      // Intervals of views that were dropped or whose table was recreated no longer hold.
-      materializations: Object.fromEntries(Object.entries(current?.materializations ?? {}).filter(([view]) => views.has(view) && !reset.has(view))),
-    });
-    return { plan, version };
+      // Intervals of views whose table was created or recreated no longer hold.
+      online: onlineStateAfterApply(current, online, recreated, version),
+    };
+    return { next, result: { plan, version } };
   });
 }
 
@@ -83,5 +84,5 @@ export async function teardownRepo(repo: Repo): Promise<void> {
   } finally {
     await store.close();
   }
-  deleteRegistry(repo.config.registry);
+  await deleteRegistry(repo.config.registry);
 }

@@ -31,10 +31,11 @@ export function computePlan(applied: Definitions | undefined, next: Definitions)
     ["source", "sources"],
     ["feature view", "featureViews"],
     ["feature service", "featureServices"],
+    ["pipeline", "pipelines"],
   ];
   for (const [kind, key] of kinds) {
-    const old = new Map<string, unknown>((before[key] as { name: string }[]).map((o) => [o.name, o]));
-    const now = new Map<string, unknown>((next[key] as { name: string }[]).map((o) => [o.name, o]));
+    const old = new Map<string, unknown>(((before[key] ?? []) as { name: string }[]).map((o) => [o.name, o]));
+    const now = new Map<string, unknown>(((next[key] ?? []) as { name: string }[]).map((o) => [o.name, o]));
     for (const [name, value] of now) {
       if (!old.has(name)) changes.push({ action: "create", kind, name });
       else if (!sameJson(old.get(name), value)) changes.push({ action: "update", kind, name });

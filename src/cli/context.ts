@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { MlfError } from "../errors.js";
+import { colorFor } from "./colors.js";
 
 /** Global flags shared by every command, resolved once per invocation. */
 export interface GlobalOptions {
@@ -7,7 +8,9 @@ export interface GlobalOptions {
   json: boolean;
   quiet: boolean;
   verbose: boolean;
+  /** Colour on stdout (results, tables) and on stderr (warnings, errors); see colorFor. */
   color: boolean;
+  stderrColor: boolean;
 }
 
 export function globalOptions(command: Command): GlobalOptions {
@@ -17,7 +20,8 @@ export function globalOptions(command: Command): GlobalOptions {
     json: o.json === true,
     quiet: o.quiet === true,
     verbose: o.verbose === true,
-    color: o.color !== false && !process.env.NO_COLOR && process.stdout.isTTY === true,
+    color: colorFor(o.color !== false, process.stdout),
+    stderrColor: colorFor(o.color !== false, process.stderr),
   };
 }
 

@@ -1,18 +1,16 @@
-import { createRequire } from "node:module";
-import type { Command as CommandType } from "commander";
-import { toMlfError } from "../errors.js";
+import { Command, CommanderError } from "commander";
+import { MlfError, toMlfError } from "../errors.js";
+import { colorFor, loadColors } from "./colors.js";
 import { printError } from "./render.js";
 
 /**
  * The `mlf` entry point and the only place that ends the process. Command modules are thin
  * (parse flags, call the library, render) and loaded on demand: a run of one command imports
  * only that command's module, so `mlf get-online` never loads DuckDB or onnxruntime.
+ * bin/mlf runs this file bundled with what it imports (scripts/bundle.mjs).
  */
 
-// commander is CommonJS; require() skips its ESM wrapper and saves about 5 ms per start.
-const { Command, CommanderError } = createRequire(import.meta.url)("commander") as typeof import("commander");
-
-type CommandModule = { register(program: CommandType): void };
+type CommandModule = { register(program: Command): void };
 const modules: Record<string, () => Promise<CommandModule>> = {
   init: () => import("./commands/init.js"),
   plan: () => import("./commands/plan.js"),
@@ -27,6 +25,7 @@ const modules: Record<string, () => Promise<CommandModule>> = {
   track: () => import("./commands/track.js"),
   registry: () => import("./commands/registry.js"),
   monitor: () => import("./commands/monitor.js"),
+  pipeline: () => import("./commands/pipeline.js"),
 };
 
 /** Command names (and aliases) to the module that registers them. */
@@ -50,6 +49,7 @@ const moduleOf: Record<string, keyof typeof modules> = {
   track: "track",
   registry: "registry",
   monitor: "monitor",
+  pipeline: "pipeline",
 };
 
 /** The first word of argv that is not a global flag or its value: the command's name. */
@@ -62,7 +62,7 @@ function commandName(argv: string[]): string | undefined {
   return undefined;
 }
 
-function program(): CommandType {
+function program(json: boolean): Command {
   return new Command("mlf")
     .description("Local-first MLOps: feature store, experiment tracking, model registry and serving")
     .version(process.env.npm_package_version ?? "0.1.0", "-V, --version")
@@ -72,11 +72,20 @@ function program(): CommandType {
     .option("--no-color", "no colours (also NO_COLOR)")
     .option("--verbose", "stack traces with errors")
     .showHelpAfterError("(run with --help for usage)")
+    // With --json a parse error becomes the JSON envelope (see the catch below), not commander's text.
+    .configureOutput({ outputError: (text, write) => !json && write(text) })
     .exitOverride();
 }
 
+/** A commander parse error (unknown option, missing argument, no command) as mlf's usage error. */
+function usageError(error: InstanceType<typeof CommanderError>): MlfError {
+  if (error.code === "commander.help") return new MlfError("usage", 'No command given; run "mlf --help" for the list of commands.');
+  return new MlfError("usage", `${error.message.replace(/^error: /, "")}; run with --help for usage.`);
+}
+
 async function main(argv: string[]): Promise<void> {
-  const cli = program();
+  if (color || stderrColor) await loadColors();
+  const cli = program(json);
   const name = commandName(argv);
   const wanted = name && moduleOf[name] ? [moduleOf[name]] : Object.keys(modules);
   // Loaded together (Node overlaps the module reads), registered in order (help lists them so).
@@ -93,12 +102,16 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 const argv = process.argv.slice(2);
 const json = argv.includes("--json");
 const verbose = argv.includes("--verbose");
+const color = colorFor(!argv.includes("--no-color"), process.stdout);
+const stderrColor = colorFor(!argv.includes("--no-color"), process.stderr);
 main(argv).catch((error: unknown) => {
   if (error instanceof CommanderError) {
-    // Help and version end with code 0; every parse error is a usage error.
-    process.exit(error.exitCode === 0 ? 0 : 2);
+    // Help and version end with code 0; every parse error is a usage error (exit 2), which
+    // commander has already printed unless --json asked for the envelope.
+    if (error.exitCode === 0) process.exit(0);
+    if (!json) process.exit(2);
   }
-  const mlfError = toMlfError(error);
-  printError({ json, verbose, color: !argv.includes("--no-color") && !process.env.NO_COLOR && process.stderr.isTTY === true }, mlfError);
+  const mlfError = error instanceof CommanderError ? usageError(error) : toMlfError(error);
+  printError({ json, verbose, stderrColor }, mlfError);
   process.exit(mlfError.exitCode);
 });

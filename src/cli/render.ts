@@ -1,5 +1,6 @@
 import { MlfError, formatProblem } from "../errors.js";
 import { jsonText } from "../util/json.js";
+import { colorize, type Color } from "./colors.js";
 import type { GlobalOptions } from "./context.js";
 
 /**
@@ -22,17 +23,12 @@ export function info(options: GlobalOptions, text: string): void {
 }
 
 export function warn(options: GlobalOptions, text: string): void {
-  process.stderr.write(`${paint(options, "yellow", "warning:")} ${text}\n`);
+  process.stderr.write(`${colorize(options.stderrColor, "yellow", "warning:")} ${text}\n`);
 }
 
-type Color = "red" | "green" | "yellow" | "cyan" | "dim" | "bold";
-const codes: Record<Color, [number, number]> = { red: [31, 39], green: [32, 39], yellow: [33, 39], cyan: [36, 39], dim: [2, 22], bold: [1, 22] };
-
-/** ANSI colour when colour is on (a TTY without --no-color / NO_COLOR). */
-export function paint(options: GlobalOptions, color: Color, text: string): string {
-  if (!options.color) return text;
-  const [open, close] = codes[color];
-  return `\u001b[${open}m${text}\u001b[${close}m`;
+/** `text` in `color` when stdout gets colours (see colorFor). */
+export function paint(options: Pick<GlobalOptions, "color">, color: Color, text: string): string {
+  return colorize(options.color, color, text);
 }
 
 /** Epoch-ms fields as MLflow names them (`creationTimestamp`, `startTime`, ...). */
@@ -73,7 +69,7 @@ export async function printTable(options: GlobalOptions, head: string[], rows: (
 }
 
 /** Prints an error the way the user asked for (the --json envelope or one sentence). */
-export function printError(options: Pick<GlobalOptions, "json" | "verbose" | "color">, error: MlfError): void {
+export function printError(options: Pick<GlobalOptions, "json" | "verbose" | "stderrColor">, error: MlfError): void {
   if (options.json) {
     printJson({
       status: "error",
@@ -84,7 +80,7 @@ export function printError(options: Pick<GlobalOptions, "json" | "verbose" | "co
       },
     });
   }
-  const lines = [`${paint(options as GlobalOptions, "red", "error:")} ${error.message}`, ...error.problems.map((p) => `  ${formatProblem(p)}`)];
+  const lines = [`${colorize(options.stderrColor, "red", "error:")} ${error.message}`, ...error.problems.map((p) => `  ${formatProblem(p)}`)];
   if (options.verbose) {
     const cause = error.cause instanceof Error ? error.cause : error;
     if (cause.stack) lines.push(cause.stack);

@@ -7,7 +7,8 @@ import { modelDir } from "./store.js";
 /** What changed in one registry event. */
 export type EventAction =
   | "create_model" | "register" | "set_alias" | "delete_alias" | "transition_stage" | "delete_version"
-  | "rename_model" | "update_description" | "set_tag" | "delete_tag";
+  | "rename_model" | "update_description" | "set_tag" | "delete_tag"
+  | "pipeline_decision";
 
 /**
  * One line of `<name>/events.jsonl`, the append-only audit log of a model. `before` and

@@ -8,13 +8,20 @@ import { listVersions, readAliases, readModel, readVersion, removeAlias, touchMo
  * lock (read, check, write, log), so the audit log's order is the order of the changes.
  */
 
-/** Points `alias` at `version` (which must be live). Returns the version it pointed at before, if any. */
-export function setAlias(trackingDir: string, name: string, alias: string, version: number | string): { alias: string; version: number; previous: number | null } {
+/**
+ * Points `alias` at `version` (which must be live). Returns the version it pointed at before,
+ * if any. With `expected` (a version, or null for "no such alias yet") the move is a
+ * compare-and-set: a conflict error, changing nothing, when the alias points elsewhere.
+ */
+export function setAlias(trackingDir: string, name: string, alias: string, version: number | string, options: { expected?: number | null } = {}): { alias: string; version: number; previous: number | null } {
   checkAliasName(alias);
   const v = parseVersion(version, name);
   return withModelLock(trackingDir, name, () => {
     readVersion(trackingDir, name, v);
     const previous = readAliases(trackingDir, name)[alias] ?? null;
+    if (options.expected !== undefined && previous !== options.expected) {
+      throw new MlfError("conflict", `${name}@${alias} points at ${previous === null ? "no version" : `version ${previous}`}, not ${options.expected === null ? "no version" : `version ${options.expected}`} as expected; it was moved meanwhile, check "mlf registry history ${name}".`);
+    }
     if (previous === v) return { alias, version: v, previous };
     const now = Date.now();
     writeAlias(trackingDir, name, alias, v);

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { MlfError } from "../errors.js";
-import { checkArtifactPath } from "../tracking/names.js";
+import { checkArtifactPath, checkKey, checkTagValue } from "../tracking/names.js";
 import type { Definitions } from "../repo/types.js";
 import { tempPathFor, writeFileAtomic } from "../util/fs.js";
 import { appendEvent, appendEventTo, currentUser } from "./events.js";
@@ -23,6 +23,8 @@ export interface RegisterOptions {
   features?: string[];
   service?: string;
   description?: string;
+  /** Version tags (`<version>/tags/<key>`), written with the version: lineage such as a pipeline's scores. */
+  tags?: Record<string, string>;
   /** Applied feature definitions when run inside a repository; feature references are checked against them. */
   definitions?: Definitions;
   cwd?: string;
@@ -124,6 +126,10 @@ export async function registerModel(trackingDir: string, name: string, options: 
     : artifactModelFile(trackingDir, options.runId!, options.artifactPath ?? "model");
   const bytes = readModelBytes(from.file);
   const signature = await inspectOnnx(bytes, from.file);
+  for (const [key, value] of Object.entries(options.tags ?? {})) {
+    checkKey("tag", key);
+    checkTagValue(key, value);
+  }
   const inputs = resolveFeatureInputs(options.definitions, options.features, options.service);
   const width = inputWidth(signature);
   if (inputs.columns !== undefined && width !== undefined && inputs.columns !== width) {
@@ -137,6 +143,7 @@ export async function registerModel(trackingDir: string, name: string, options: 
   const digest = sha256(bytes);
   writeFileAtomic(join(dir, MODEL_FILE), bytes);
   const { columns: _columns, ...mlf } = inputs;
+  for (const [key, value] of Object.entries(options.tags ?? {})) writeFileAtomic(join(dir, "tags", key), value);
   attachment?.write(dir);
   writeFileAtomic(join(dir, "MLmodel"), renderMLmodel({ signature, mlf: { ...mlf, ...attachment?.metadata, sha256: digest }, runId: options.runId ?? null, sizeBytes: bytes.length, now }));
   writeVersion(trackingDir, {
@@ -153,7 +160,7 @@ export async function registerModel(trackingDir: string, name: string, options: 
     statusMessage: null,
     userId: currentUser(),
     storageLocation: pathToFileURL(dir).href,
-    tags: {},
+    tags: options.tags ?? {},
     aliases: [],
   });
   withModelLock(trackingDir, name, () => {

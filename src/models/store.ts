@@ -4,7 +4,8 @@ import { stringify } from "yaml";
 import { readKeyValues } from "../tracking/files.js";
 import { readMeta } from "../tracking/meta.js";
 import { MlfError } from "../errors.js";
-import { withFileLock, writeFileAtomic } from "../util/fs.js";
+import { writeFileAtomic } from "../util/fs.js";
+import { withLockSync } from "../util/lock.js";
 import { checkModelName, DELETED_STAGE } from "./names.js";
 
 /**
@@ -194,11 +195,13 @@ export function writeVersion(trackingDir: string, v: ModelVersion): void {
 /**
  * Runs `fn` holding the model's lock. Every read-modify-write of a model's state (stages,
  * aliases, meta.yaml timestamps) goes through it, so concurrent changes never lose one another
- * and the audit log records them in the order they took effect.
+ * and the audit log records them in the order they took effect. The lock is the synchronous
+ * one because the registry API is synchronous, like MLflow's file store, and what it guards is a
+ * few small file writes: the thread blocks only while another process does the same.
  */
 export function withModelLock<T>(trackingDir: string, name: string, fn: () => T): T {
   readModel(trackingDir, name); // an unknown model is an error before anything (the lock file) is written
-  return withFileLock(join(modelDir(trackingDir, name), ".model"), fn);
+  return withLockSync(join(modelDir(trackingDir, name), ".model"), fn);
 }
 
 /** Bumps the model's last_updated_timestamp (callers hold the model lock). */

@@ -2,7 +2,7 @@ import type { DuckDBDataChunk, DuckDBResult } from "@duckdb/node-api";
 import { MlfError } from "../errors.js";
 import { openEngineWithSources } from "../offline/engine.js";
 import { tableSpec } from "./table-spec.js";
-import { recordMaterialization, requireRegistry, type RegistryFile } from "../repo/registry.js";
+import { materializedUntil, recordMaterialization, requireRegistry, type RegistryFile } from "../repo/registry.js";
 import type { Repo } from "../repo/repo.js";
 import type { FeatureView } from "../repo/types.js";
 import { formatTime } from "../util/time.js";
@@ -37,6 +37,11 @@ export interface ViewMaterialization {
   seconds: number;
   /** Set when the view was already materialized up to `end` (incremental only). */
   upToDate?: boolean;
+  /**
+   * Set when the interval was not recorded because an apply recreated or dropped the view's
+   * table while this run wrote to it: the rows went to the table that was replaced.
+   */
+  notRecorded?: true;
 }
 
 function checkEnd(endMs: number, now: number): void {
@@ -95,8 +100,9 @@ async function* streamRows(result: DuckDBResult, spec: OnlineTableSpec): AsyncGe
  * Loads into the online store, for each selected online view, the latest row per entity
  * with `startMs <= ts <= endMs` (epoch ms UTC, both inclusive), computed by DuckDB over the
  * same source views as historical retrieval. Each view is written in one transaction
- * (newer-wins, see OnlineStore.write) and its interval recorded in the registry afterwards;
- * a run killed mid-way leaves the previous values and intervals as they were.
+ * (newer-wins, see OnlineStore.write) and its interval recorded in the registry afterwards
+ * (see recordMaterialization); a run killed mid-way leaves the previous values and intervals
+ * as they were.
  */
 export async function materialize(repo: Repo, startMs: number, endMs: number, options: MaterializeOptions = {}): Promise<ViewMaterialization[]> {
   if (startMs > endMs) {
@@ -109,7 +115,7 @@ export async function materialize(repo: Repo, startMs: number, endMs: number, op
 }
 
 /**
- * Materializes each selected view from its last materialized end to `endMs`; a view never
+ * Materializes each selected view from its greatest materialized end to `endMs`; a view never
  * materialized starts at `endMs - ttl`, or at the beginning of history when its ttl is
  * unlimited. A view already materialized up to `endMs` is reported `upToDate` and skipped.
  */
@@ -117,9 +123,8 @@ export async function materializeIncremental(repo: Repo, endMs: number, options:
   checkEnd(endMs, options.now ?? Date.now());
   const featureRegistry = requireRegistry(repo.config.registry);
   const plans = selectViews(featureRegistry, options.views).map((view) => {
-    const intervals = featureRegistry.materializations[view.name] ?? [];
-    const lastEnd = intervals.length > 0 ? Math.max(...intervals.map((i) => Date.parse(i.end))) : undefined;
-    const startMs = lastEnd ?? (view.ttlSeconds > 0 ? endMs - view.ttlSeconds * 1000 : ALL_HISTORY_MS);
+    const until = materializedUntil(featureRegistry, view.name);
+    const startMs = until !== undefined ? Date.parse(until) : view.ttlSeconds > 0 ? endMs - view.ttlSeconds * 1000 : ALL_HISTORY_MS;
     return { view, startMs };
   });
   const todo = plans.filter((p) => p.startMs < endMs);
@@ -145,6 +150,7 @@ async function run(repo: Repo, featureRegistry: RegistryFile, plans: { view: Fea
     for (const { view, startMs } of plans) {
       const began = performance.now();
       const spec = tableSpec(defs, view);
+      const tableVersion = featureRegistry.online[view.name]?.tableVersion;
       const source = defs.sources.find((s) => s.name === view.source)!;
       let result: DuckDBResult;
       try {
@@ -162,8 +168,8 @@ async function run(repo: Repo, featureRegistry: RegistryFile, plans: { view: Fea
       };
       const written = await store.write(spec, progress(streamRows(result, spec)));
       const interval = { start: formatTime(startMs), end: formatTime(endMs), at: formatTime(Date.now()) };
-      recordMaterialization(repo.config.registry, view.name, interval);
-      results.push({ view: view.name, start: interval.start, end: interval.end, rows: written.rows, written: written.written, seconds: (performance.now() - began) / 1000 });
+      const recorded = await recordMaterialization(repo.config.registry, view.name, tableVersion, interval);
+      results.push({ view: view.name, start: interval.start, end: interval.end, rows: written.rows, written: written.written, seconds: (performance.now() - began) / 1000, ...(!recorded && { notRecorded: true as const }) });
     }
   } finally {
     await store.close();

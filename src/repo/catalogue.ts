@@ -1,6 +1,6 @@
 import { MlfError } from "../errors.js";
 import { formatDuration } from "../util/time.js";
-import type { RegistryFile } from "./registry.js";
+import { materializedUntil, type RegistryFile } from "./registry.js";
 import type { Definitions, Entity, FeatureService, FeatureView, Source } from "./types.js";
 
 /** The catalogue kinds, as named on the command line. */
@@ -32,7 +32,6 @@ export function publicShape(kind: CatalogueKind, object: Entity | Source | Featu
     }
     case "feature-views": {
       const v = object as FeatureView;
-      const intervals = registry.materializations[v.name] ?? [];
       return {
         name: v.name,
         entities: v.entities,
@@ -41,7 +40,7 @@ export function publicShape(kind: CatalogueKind, object: Entity | Source | Featu
         online: v.online,
         schema: v.schema,
         tags: v.tags,
-        materialized_until: intervals.at(-1)?.end ?? null,
+        materialized_until: materializedUntil(registry, v.name) ?? null,
       };
     }
     case "feature-services": {

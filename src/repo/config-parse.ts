@@ -1,7 +1,8 @@
 import { resolve } from "node:path";
 import { MlfError } from "../errors.js";
 import { CONFIG_FILE, DEFAULT_LOG_DIR, LOGGING_DEFAULTS } from "./config.js";
-import { ConfigSchema, type ConfigYaml } from "./schema.js";
+import { redisConfig, redisConfigProblem } from "./redis-config.js";
+import { ConfigSchema, onlineStoreSchema, type ConfigYaml, type RedisStoreYaml, type SqliteStoreYaml } from "./schema.js";
 import type { RepoConfig } from "./types.js";
 import { YamlSource } from "./yaml-source.js";
 
@@ -9,6 +10,13 @@ import { YamlSource } from "./yaml-source.js";
 export function parseConfig(root: string, text: string): RepoConfig {
   const { source, problems } = YamlSource.parse(CONFIG_FILE, text);
   if (source) problems.push(...source.check(ConfigSchema, source.value ?? {}));
+  const block = (source?.value as ConfigYaml | undefined)?.online_store;
+  if (source && block !== null && typeof block === "object" && "type" in block) {
+    const blockProblems = source.check(onlineStoreSchema(block), block, ["online_store"]);
+    const problem = blockProblems.length === 0 && block.type === "redis" ? redisConfigProblem(block as RedisStoreYaml) : undefined;
+    if (problem) blockProblems.push({ file: CONFIG_FILE, line: source.lineOf(["online_store", "connection_string"]), ...problem });
+    problems.push(...blockProblems);
+  }
   if (problems.length > 0) {
     throw new MlfError("invalid_definition", `${CONFIG_FILE} is invalid (${problems.length} problem${problems.length > 1 ? "s" : ""}).`, { problems });
   }
@@ -24,7 +32,7 @@ export function parseConfig(root: string, text: string): RepoConfig {
       ...(offline?.memory_limit !== undefined && { memoryLimit: offline.memory_limit }),
       ...(offline?.temp_directory !== undefined && { tempDirectory: resolve(root, offline.temp_directory) }),
     },
-    onlineStore: { type: "sqlite", path: resolve(root, yaml.online_store?.path ?? "data/online.db") },
+    onlineStore: block?.type === "redis" ? redisConfig(block as RedisStoreYaml, root) : { type: "sqlite", path: resolve(root, (block as SqliteStoreYaml | undefined)?.path ?? "data/online.db") },
     trackingPath: resolve(root, yaml.tracking?.path ?? "mlruns"),
     ...(yaml.logging && {
       logging: {

@@ -1,9 +1,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
+import ignore, { type Ignore } from "ignore";
 import { MlfError, type Problem } from "../errors.js";
 import { parseDurationSeconds } from "../util/time.js";
 import { CONFIG_FILE } from "./config.js";
 import { DefinitionFileSchema, itemSchemas, type EntityYaml, type FeatureServiceYaml, type FeatureViewYaml, type FileSourceYaml, type QuerySourceYaml } from "./schema.js";
+import { normalizePipeline, type PipelineYaml } from "./pipelines.js";
 import type { Repo } from "./repo.js";
 import { checkRules } from "./rules.js";
 import { dtypes, valueTypes, type DefinitionKind, type Definitions, type Dtype, type Location, type Source, type ValueType } from "./types.js";
@@ -20,16 +22,18 @@ export const locationKey = (kind: DefinitionKind, name: string) => `${kind}:${na
 /**
  * Lists the definition files of a repository: every *.yaml / *.yml below the root except
  * feature_store.yaml, `data/`, `node_modules/`, dot-folders, the tracking folder and paths
- * listed in `.mlfignore` (one path or `*` glob per line, relative to the root).
+ * matched by `.mlfignore` (gitignore syntax, relative to the root: globs, `**`, `dir/`,
+ * `!negation`, `#` comments).
  */
 export function listDefinitionFiles(root: string, skipDirs: string[] = []): string[] {
-  const ignore = readIgnore(root);
+  const ignored = readIgnore(root);
   const skip = new Set(["data", "node_modules", ...skipDirs.map((d) => relative(root, d).split(sep).join("/"))]);
   const out: string[] = [];
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const rel = relative(root, join(dir, entry.name)).split(sep).join("/");
-      if (entry.name.startsWith(".") || skip.has(rel) || ignore.some((re) => re.test(rel))) continue;
+      // A folder is tested as `rel/`, so that patterns ending in / match folders only, as in git.
+      if (entry.name.startsWith(".") || skip.has(rel) || ignored.ignores(entry.isDirectory() ? `${rel}/` : rel)) continue;
       if (entry.isDirectory()) walk(join(dir, entry.name));
       else if (/\.ya?ml$/i.test(entry.name) && rel !== CONFIG_FILE) out.push(rel);
     }
@@ -38,18 +42,16 @@ export function listDefinitionFiles(root: string, skipDirs: string[] = []): stri
   return out;
 }
 
-function readIgnore(root: string): RegExp[] {
-  let text = "";
+function readIgnore(root: string): Ignore {
+  const rules = ignore();
+  const path = join(root, ".mlfignore");
   try {
-    text = readFileSync(join(root, ".mlfignore"), "utf8");
-  } catch {
-    return [];
+    rules.add(readFileSync(path, "utf8"));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "ENOENT") throw new MlfError("runtime", `Cannot read ${path} (${code}); make it a readable file or remove it.`, { cause: error });
   }
-  return text
-    .split("\n")
-    .map((l) => l.trim().replace(/^\/+|\/+$/g, ""))
-    .filter((l) => l && !l.startsWith("#"))
-    .map((l) => new RegExp(`^${l.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^/]*")}(/.*)?$`));
+  return rules;
 }
 
 /**
@@ -101,6 +103,10 @@ export function loadDefinitions(root: string, skipDirs: string[] = []): LoadedDe
       if (n) add("feature view", defs.featureViews, n, at(["feature_views", i]));
     });
     valid<FeatureServiceYaml>("feature_services", (s, i) => add("feature service", defs.featureServices, normalizeService(s), at(["feature_services", i])));
+    valid<PipelineYaml>("pipelines", (p, i) => {
+      const n = normalizePipeline(p, (path) => at(["pipelines", i, ...path]), problems);
+      if (n) add("pipeline", (defs.pipelines ??= []), n, at(["pipelines", i]));
+    });
   }
   if (problems.length === 0) problems.push(...checkRules(root, defs, locations));
   if (problems.length > 0) {

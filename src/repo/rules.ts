@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Problem } from "../errors.js";
+import { pipelineRules } from "./pipelines.js";
 import type { Definitions, DefinitionKind, Location } from "./types.js";
 
 type Where = (kind: DefinitionKind, name: string) => Location;
@@ -80,5 +81,5 @@ const rules: Rule[] = [
 
 export function checkRules(root: string, defs: Definitions, locations: Map<string, Location>): Problem[] {
   const where: Where = (kind, name) => locations.get(`${kind}:${name}`) ?? { file: "?" };
-  return rules.flatMap((rule) => rule(defs, where, root));
+  return [...rules.flatMap((rule) => rule(defs, where, root)), ...pipelineRules(defs, (name) => where("pipeline", name), root)];
 }

@@ -1,4 +1,5 @@
-import { Type, type Static } from "@sinclair/typebox";
+import { Type, type Static, type TSchema } from "@sinclair/typebox";
+import { PipelineSchema } from "./pipelines.js";
 
 /**
  * The shapes of feature_store.yaml and of definition files, as written by users. Unknown
@@ -30,9 +31,8 @@ export const ConfigSchema = Type.Object(
         strict,
       ),
     ),
-    online_store: Type.Optional(
-      Type.Object({ type: Type.Literal("sqlite"), path: Type.Optional(Type.String({ minLength: 1 })) }, strict),
-    ),
+    // Checked against the schema of its `type` (onlineStoreSchema), as sources are.
+    online_store: Type.Optional(Type.Object({ type: Type.Unknown() })),
     tracking: Type.Optional(Type.Object({ path: Type.String({ minLength: 1 }) }, strict)),
     logging: Type.Optional(
       Type.Object(
@@ -49,6 +49,32 @@ export const ConfigSchema = Type.Object(
   strict,
 );
 export type ConfigYaml = Static<typeof ConfigSchema>;
+
+const onlineStoreSchemas = {
+  sqlite: Type.Object({ type: Type.Literal("sqlite"), path: Type.Optional(Type.String({ minLength: 1 })) }, strict),
+  redis: Type.Object(
+    {
+      type: Type.Literal("redis"),
+      connection_string: Type.Optional(Type.String({ minLength: 1, description: 'host:port[,db=N,password=...,ssl=true] or a redis:// or rediss:// URL' })),
+      db: Type.Optional(Type.Integer({ minimum: 0 })),
+      username: Type.Optional(Type.String({ minLength: 1 })),
+      password: Type.Optional(Type.String()),
+      ssl: Type.Optional(Type.Boolean()),
+      ssl_ca_certs: Type.Optional(Type.String({ minLength: 1 })),
+      key_ttl_seconds: Type.Optional(Type.Integer({ minimum: 1 })),
+      connect_timeout_seconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 600 })),
+    },
+    strict,
+  ),
+};
+export type SqliteStoreYaml = Static<typeof onlineStoreSchemas.sqlite>;
+export type RedisStoreYaml = Static<typeof onlineStoreSchemas.redis>;
+const OnlineStoreTypeSchema = Type.Object({ type: Type.Union([Type.Literal("sqlite"), Type.Literal("redis")], { description: '"sqlite" or "redis"' }) });
+
+/** The schema an `online_store` block is checked against: its type's, or the type's alone when unknown. */
+export function onlineStoreSchema(block: { type: unknown }): TSchema {
+  return block.type === "sqlite" || block.type === "redis" ? onlineStoreSchemas[block.type] : OnlineStoreTypeSchema;
+}
 
 const EntitySchema = Type.Object(
   {
@@ -110,6 +136,7 @@ export const DefinitionFileSchema = Type.Object(
     sources: Type.Optional(Type.Array(Type.Unknown())),
     feature_views: Type.Optional(Type.Array(Type.Unknown())),
     feature_services: Type.Optional(Type.Array(Type.Unknown())),
+    pipelines: Type.Optional(Type.Array(Type.Unknown())),
   },
   strict,
 );
@@ -123,6 +150,7 @@ export const itemSchemas = {
   },
   feature_views: () => FeatureViewSchema,
   feature_services: () => FeatureServiceSchema,
+  pipelines: () => PipelineSchema,
 };
 const SourceTypeSchema = Type.Object({ type: Type.Union([Type.Literal("file"), Type.Literal("query")], { description: '"file" or "query"' }) });
 

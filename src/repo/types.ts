@@ -1,3 +1,5 @@
+import type { Pipeline } from "./pipelines.js";
+
 /**
  * The normalized model of a feature repository: what the loader produces from YAML and what
  * the feature registry file stores. Times are seconds, paths are relative to the repository
@@ -80,9 +82,11 @@ export interface Definitions {
   sources: Source[];
   featureViews: FeatureView[];
   featureServices: FeatureService[];
+  /** Continuous-training pipelines; absent when none is defined (registries written before pipelines existed). */
+  pipelines?: Pipeline[];
 }
 
-export type DefinitionKind = "entity" | "source" | "feature view" | "feature service";
+export type DefinitionKind = "entity" | "source" | "feature view" | "feature service" | "pipeline";
 
 export interface OfflineStoreConfig {
   type: "duckdb";
@@ -98,7 +102,25 @@ export interface SqliteOnlineStoreConfig {
   path: string;
 }
 
-export type OnlineStoreConfig = SqliteOnlineStoreConfig;
+/** A Redis server (see redis-config.ts for the accepted spellings). */
+export interface RedisOnlineStoreConfig {
+  type: "redis";
+  host: string;
+  port: number;
+  db: number;
+  username?: string;
+  password?: string;
+  /** Connect with TLS (a rediss:// URL or ssl=true). */
+  tls: boolean;
+  /** A PEM file of trusted CAs for TLS; absolute. */
+  tlsCaFile?: string;
+  /** Entity keys expire this long after their last write (Feast's key_ttl_seconds); absent = never. */
+  keyTtlSeconds?: number;
+  /** How long connecting (TCP, TLS, AUTH) may take before it is an error. */
+  connectTimeoutMs: number;
+}
+
+export type OnlineStoreConfig = SqliteOnlineStoreConfig | RedisOnlineStoreConfig;
 
 export interface RepoConfig {
   project: string;

@@ -12,6 +12,8 @@ export interface OpenServingOptions extends Omit<ServeOptions, "models" | "featu
   repoDir?: string;
   /** Model references as the user wrote them (SPEC section 7's URIs or file paths). */
   models: string[];
+  /** `--tracking-dir`; resolved like every command's (src/tracking/dir.ts). */
+  trackingDir?: string;
   env?: NodeJS.ProcessEnv;
   /**
    * Feature logging (in a repository only): by default as feature_store.yaml says (its
@@ -41,10 +43,11 @@ function featureLogOptions(repo: Repo, logFeatures: boolean | undefined): ServeO
 /**
  * What `mlf serve` starts: the feature routes on the repository's online store when a
  * repository is found (without one, only models are served), and each model reference
- * resolved against the tracking root (`MLF_TRACKING_DIR`, else the repository's tracking.path).
+ * resolved against the tracking root (`--tracking-dir`, `MLF_TRACKING_DIR`, the repository's
+ * tracking.path, ./mlruns: resolveTrackingDir).
  */
 export async function openServing(options: OpenServingOptions): Promise<Server> {
-  const { repoDir, models, env = process.env, logFeatures, driftIntervalSeconds = 600, driftWindowSeconds = 86_400, ...rest } = options;
+  const { repoDir, models, trackingDir: flag, env = process.env, logFeatures, driftIntervalSeconds = 600, driftWindowSeconds = 86_400, ...rest } = options;
   let repo: Repo | undefined;
   try {
     repo = await openRepo(repoDir, env);
@@ -52,7 +55,7 @@ export async function openServing(options: OpenServingOptions): Promise<Server> 
     // Outside a repository is fine when only models are served; a named one must exist.
     if (repoDir !== undefined || env.MLF_REPO || models.length === 0 || !(error instanceof MlfError)) throw error;
   }
-  const trackingDir = await resolveTrackingDir({ ...(repo && { repo: repo.root }), env });
+  const trackingDir = await resolveTrackingDir({ ...(flag !== undefined && { trackingDir: flag }), ...(repo && { repo: repo.root }), env });
   const sources = models.map((uri) => modelSource(trackingDir, uri));
   const features = repo ? await openFeatureBackend(repo) : undefined;
   const featureLog = repo && featureLogOptions(repo, logFeatures);

@@ -22,7 +22,8 @@ export interface ResolvedTrackingDir {
 }
 
 /**
- * The tracking root shared by `mlf track` and `mlf registry`: `--tracking-dir`, else
+ * The tracking root of every command that reads the tracking store (`mlf track`, `mlf registry`,
+ * `mlf serve`, `mlf server`), resolved one way: `--tracking-dir`, else
  * `MLF_TRACKING_DIR`, else the feature repository's `tracking.path` (when a repository is
  * found; being outside one is fine), else `./mlruns`. Returns an absolute path.
  */

@@ -1,7 +1,9 @@
 import { existsSync, rmSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { MlfError } from "../errors.js";
-import { withFileLock, writeFileAtomic } from "../util/fs.js";
+import { writeFileAtomic } from "../util/fs.js";
+// Synchronous, like the rest of the tracking API (see write.ts).
+import { withLockSync } from "../util/lock.js";
 import { readMeta, statusCodes, writeMeta, type ExperimentMetaFile } from "./meta.js";
 import { checkExperimentName, checkKey, checkTagValue, limits } from "./names.js";
 import { getExperiment, listExperiments, locateRun, readRunInfo, runDir, type RunRef } from "./read.js";
@@ -66,7 +68,7 @@ export function deleteTag(root: string, run: string | RunRef, key: string): void
 function updateExperimentMeta(root: string, experimentId: string, change: (meta: Record<string, unknown>) => Record<string, unknown>): Experiment {
   const exp = requireExperimentId(root, experimentId);
   const file = join(root, exp.experimentId, "meta.yaml");
-  withFileLock(join(root, ".experiments"), () => {
+  withLockSync(join(root, ".experiments"), () => {
     const meta = readMeta(file)!;
     writeMeta(file, { ...change(meta), last_update_time: Date.now() } as unknown as ExperimentMetaFile);
   });

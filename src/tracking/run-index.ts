@@ -5,7 +5,9 @@ import { join, resolve } from "node:path";
 import { writeFileAtomic } from "../util/fs.js";
 import { runLiveness } from "./liveness.js";
 import { listRunIds, readRun, runDir } from "./read.js";
-import type { Run, RunInfo } from "./types.js";
+import { isRunIndex } from "./run-index-check.js";
+import type { RunIndexFile, StoredEntry } from "./run-index-schema.js";
+import type { Run } from "./types.js";
 
 /**
  * The per-experiment run index: a cache of every run's info, params, tags and latest metrics,
@@ -22,7 +24,7 @@ import type { Run, RunInfo } from "./types.js";
  * are coarse (a second write in the same tick would keep the same mtime).
  */
 
-const FORMAT = 2;
+const FORMAT = 2 as const;
 const SETTLE_MS = 2_000;
 
 interface Entry {
@@ -32,27 +34,8 @@ interface Entry {
   warnings: string[];
 }
 
-/**
- * An entry as stored: positional info and `[value, timestamp, step]` metrics keep the file
- * small and quick to parse (10k runs are read on every search); values JSON cannot hold
- * (NaN, ±Infinity) are stored as strings.
- */
-interface StoredEntry {
-  s: string;
-  t: number;
-  i: [string, string, string, string, RunInfo["status"], number | null, number | null, RunInfo["lifecycleStage"], string, string];
-  p: Record<string, string>;
-  m: Record<string, [number | string, number, number]>;
-  g: Record<string, string>;
-  w?: string[];
-}
-interface IndexFile {
-  format: number;
-  experimentDir: string;
-  runs: Record<string, StoredEntry>;
-}
-
-const encodeValue = (v: number) => (Number.isFinite(v) ? v : String(v));
+/** Values JSON cannot hold (NaN, ±Infinity) are stored as their names. */
+const encodeValue = (v: number): StoredEntry["m"][string][0] => (Number.isNaN(v) ? "NaN" : v === Infinity ? "Infinity" : v === -Infinity ? "-Infinity" : v);
 const decodeValue = (v: number | string) => (typeof v === "number" ? v : Number(v));
 
 function encode(e: Entry): StoredEntry {
@@ -115,12 +98,13 @@ function signature(folder: string): { sig: string; newest: number } {
   return { sig, newest };
 }
 
-function loadIndex(file: string, experimentDir: string): IndexFile {
+/** The index of `experimentDir`; a missing, torn, foreign or outdated file counts as empty (it is only a cache, rebuilt from the runs). */
+function loadIndex(file: string, experimentDir: string): RunIndexFile {
   try {
-    const parsed = JSON.parse(readFileSync(file, "utf8")) as IndexFile;
-    if (parsed.format === FORMAT && parsed.experimentDir === experimentDir && parsed.runs) return parsed;
+    const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
+    if (isRunIndex(parsed) && parsed.experimentDir === experimentDir) return parsed;
   } catch {
-    // Missing or unreadable: the index is only a cache, rebuilt from the runs.
+    // see above
   }
   return { format: FORMAT, experimentDir, runs: {} };
 }
@@ -165,7 +149,7 @@ export function indexedRuns(root: string, experimentId: string, options: IndexOp
   }
   if (changed || Object.keys(index.runs).length !== Object.keys(next).length) {
     try {
-      writeFileAtomic(file, JSON.stringify({ format: FORMAT, experimentDir, runs: next } satisfies IndexFile));
+      writeFileAtomic(file, JSON.stringify({ format: FORMAT, experimentDir, runs: next } satisfies RunIndexFile));
     } catch {
       // An unwritable cache only costs speed; the answer is already correct.
     }

@@ -26,6 +26,12 @@ export interface TrackedCommand {
   featureRegistryVersion?: number;
   /** The features the command trains on: written as Feast's lineage tags (`feast.feature_service`, ...). */
   lineage?: FeastLineage;
+  /** More tags for the run, set when it starts (e.g. `mlflow.parentRunId` for a nested run). */
+  tags?: Record<string, string>;
+  /** A file descriptor that receives the command's stdout and stderr; default: this process's own. */
+  outputFd?: number;
+  /** Stop the command (SIGTERM, then SIGKILL 5 s later) after this many ms; the run ends KILLED. */
+  timeoutMs?: number;
   /** Heartbeat refresh period in ms. */
   heartbeatMs?: number;
   /** Called once the run exists, before the command starts. */
@@ -38,6 +44,8 @@ export interface TrackedResult {
   /** The command's exit code, or null when a signal ended it. */
   exitCode: number | null;
   signal: NodeJS.Signals | null;
+  /** True when the command was stopped because it ran longer than `timeoutMs`. */
+  timedOut: boolean;
   /** Wall time of the command in ms. */
   durationMs: number;
   warnings: string[];
@@ -87,6 +95,7 @@ export async function runTracked(root: string, options: TrackedCommand): Promise
     ...(options.featureRegistryVersion !== undefined && { "mlf.feature_registry.version": String(options.featureRegistryVersion) }),
     ...(options.lineage && feastLineageTags(options.lineage)),
     ...(inputs.length > 0 && { "mlf.inputs": JSON.stringify(inputs) }),
+    ...options.tags,
   };
   const run = startRun(root, {
     ...(options.experiment !== undefined && { experiment: options.experiment }),
@@ -101,7 +110,7 @@ export async function runTracked(root: string, options: TrackedCommand): Promise
   const started = Date.now();
   const child = spawn(options.command[0]!, options.command.slice(1), {
     cwd,
-    stdio: "inherit",
+    stdio: options.outputFd === undefined ? "inherit" : ["ignore", options.outputFd, options.outputFd],
     env: { ...(options.env ?? process.env), MLF_RUN_ID: run.runId, MLF_TRACKING_DIR: resolve(root) },
   });
   let received: NodeJS.Signals | null = null;
@@ -112,6 +121,14 @@ export async function runTracked(root: string, options: TrackedCommand): Promise
   process.on("SIGINT", forward);
   process.on("SIGTERM", forward);
   const beat = setInterval(() => heartbeat(root, run), options.heartbeatMs ?? HEARTBEAT_INTERVAL_MS);
+  let timedOut = false;
+  let hardKill: NodeJS.Timeout | undefined;
+  const limit = options.timeoutMs === undefined ? undefined : setTimeout(() => {
+    timedOut = true;
+    forward("SIGTERM");
+    // A command that ignores SIGTERM is not allowed to hold its caller forever.
+    hardKill = setTimeout(() => child.kill("SIGKILL"), 5000);
+  }, options.timeoutMs);
   const warnings: string[] = [];
   let exitCode: number | null = null;
   let signal: NodeJS.Signals | null = null;
@@ -126,6 +143,8 @@ export async function runTracked(root: string, options: TrackedCommand): Promise
     exitCode = 127;
   } finally {
     clearInterval(beat);
+    clearTimeout(limit);
+    clearTimeout(hardKill);
     process.off("SIGINT", forward);
     process.off("SIGTERM", forward);
   }
@@ -139,5 +158,5 @@ export async function runTracked(root: string, options: TrackedCommand): Promise
   setTag(root, run, "mlf.exit_status", signal !== null ? signal : String(exitCode));
   setTag(root, run, "mlf.duration_ms", String(durationMs));
   const info = endRun(root, run, { status, endTime: started + durationMs });
-  return { run: info, status, exitCode, signal, durationMs, warnings };
+  return { run: info, status, exitCode, signal, timedOut, durationMs, warnings };
 }

@@ -4,7 +4,10 @@ import { randomBytes, randomInt, randomUUID } from "node:crypto";
 import { hostname, userInfo } from "node:os";
 import { pathToFileURL } from "node:url";
 import { MlfError } from "../errors.js";
-import { appendLine, readFileIfExists, tempPathFor, withFileLock, writeFileAtomic } from "../util/fs.js";
+import { appendLine, readFileIfExists, tempPathFor, writeFileAtomic } from "../util/fs.js";
+// The tracking API is synchronous, like MLflow's file store (a training loop logs inline), and
+// its locked sections are a few small file writes, so it takes the synchronous lock.
+import { withLockSync } from "../util/lock.js";
 import { metricLine } from "./files.js";
 import { livenessTags } from "./liveness.js";
 import { readMeta, renderMeta, statusCodes, writeMeta, type RunMetaFile } from "./meta.js";
@@ -89,7 +92,7 @@ export function createExperiment(root: string, name: string, options: CreateExpe
     checkTagValue(k, v);
   }
   const rootFor = options.artifactRootFor ?? ((id: string) => artifactRoot(root, id));
-  return withFileLock(join(root, ".experiments"), () => {
+  return withLockSync(join(root, ".experiments"), () => {
     ensureDefaultExperiment(root, rootFor);
     if (listExperiments(root, { includeDeleted: true }).some((e) => e.name === name)) {
       throw new MlfError("conflict", `An experiment named "${name}" already exists in ${root}; use it with -e "${name}" or pick another name.`);
@@ -281,7 +284,7 @@ export function setTag(root: string, run: string | RunRef, key: string, value: s
 /** Read-modify-write of a run's meta.yaml under its lock, keeping keys mlf does not know. */
 export function updateRunMeta(root: string, r: RunRef, change: (meta: Record<string, unknown>) => Record<string, unknown>): void {
   const file = join(runDir(root, r), "meta.yaml");
-  withFileLock(file, () => {
+  withLockSync(file, () => {
     const meta = readMeta(file);
     if (!meta) throw new MlfError("not_found", `No run "${r.runId}" in ${root}; list runs with "mlf track ls".`);
     writeMeta(file, change(meta) as unknown as RunMetaFile);

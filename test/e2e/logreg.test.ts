@@ -37,10 +37,11 @@ test("AUC and log loss match hand-computed values", () => {
   assert.ok(Math.abs(logLoss([0.9, 0.2], [1, 0]) - (-(Math.log(0.9) + Math.log(0.8)) / 2)) < 1e-12);
 });
 
-test("onnxruntime computes the TypeScript model's probabilities within 1e-5, missing values included", async () => {
+for (const squares of [false, true]) test(`onnxruntime computes the TypeScript model's probabilities within 1e-5, missing values included${squares ? ", with squared inputs" : ""}`, async () => {
   const ort = await import("onnxruntime-node");
   const { rows, labels } = synthetic(3_000);
-  const model = fit(["a", "b", "c"], rows, labels);
+  const model = fit(["a", "b", "c"], rows, labels, { squares });
+  assert.equal(model.weights.length, squares ? 6 : 3);
   const session = await ort.InferenceSession.create(Buffer.from(toOnnx(model)));
   assert.deepEqual(session.inputNames, ["input"]);
   assert.deepEqual(session.outputNames, ["label", "probabilities"]);

@@ -1,27 +1,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { cpSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { mlf, ROOT, tempDir } from "../helpers.js";
 import { busiestRoute } from "../../scripts/demo/entity.js";
 import { runLoop } from "../../scripts/demo/loop.js";
 import { postJson, startServe } from "../../scripts/demo/mlf.js";
 import { prepareData } from "../../scripts/demo/prepare.js";
-
-/** The bundled repository's definitions (never its data, stores or runs) in a temp folder. */
-function bundledRepoCopy(t: { after(fn: () => void): void }): string {
-  const dir = tempDir(t, "mlf-e2e-");
-  const from = join(ROOT, "feature_repo");
-  cpSync(from, dir, {
-    recursive: true,
-    filter: (src) => !/[/\\](data|mlruns|\.mlf)([/\\]|$)/.test(src.slice(from.length)),
-  });
-  return dir;
-}
+import { repoCopy } from "../../scripts/demo/repo-copy.js";
 
 test("raw departures -> training set -> tracked run -> champion -> online store -> /predict equals the champion on get-online's features", async (t) => {
-  const repo = bundledRepoCopy(t);
+  // The bundled repository's definitions (never its data, stores or runs) in a temp folder.
+  const repo = repoCopy(join(ROOT, "feature_repo"), tempDir(t, "mlf-e2e-"));
   // Five busy airports over the last six weeks of the data: the same loop, a tenth of the rows.
   const prepared = await prepareData({ root: repo, origins: ["ATL", "ORD", "DFW", "LAX", "DEN"], since: "2001-05-20", labelEvery: 4 });
   assert.ok(prepared.flights > 10_000 && prepared.labels > 2_000, JSON.stringify(prepared));

@@ -6,7 +6,7 @@ import { readEvents } from "../../src/models/events.js";
 import { deleteAlias, deleteVersion, setAlias, transitionStage } from "../../src/models/lifecycle.js";
 import { registerModel } from "../../src/models/register.js";
 import { listVersions, readAliases, readModel } from "../../src/models/store.js";
-import { copyToTemp, mlfErrorWith, REFERENCE_MODEL, SHARED, tempDir } from "../helpers.js";
+import { copyToTemp, mlfErrorWith, MLRUNS_IRIS, REFERENCE_MODEL, tempDir } from "../helpers.js";
 
 const MODEL = REFERENCE_MODEL;
 const rejects = mlfErrorWith;
@@ -162,7 +162,7 @@ test("bad input to register changes nothing: non-ONNX files, names that escape, 
 });
 
 test("registering from a run artifact records the run as lineage", async (t) => {
-  const root = copyToTemp(t, join(SHARED, "fixtures", "mlruns-iris"));
+  const root = copyToTemp(t, MLRUNS_IRIS);
   const runId = "8595f7931d3943f4a7ee038c1728c2c3";
   const artifacts = join(root, "853099972095872099", runId, "artifacts");
   cpSync(MODEL, join(artifacts, "onnx", "model.onnx"), { recursive: true });

@@ -6,7 +6,7 @@ import { deleteVersion, setAlias, transitionStage } from "../../src/models/lifec
 import { loadModel } from "../../src/models/load.js";
 import { registerModel } from "../../src/models/register.js";
 import { parseModelUri, resolveModelUri } from "../../src/models/uri.js";
-import { copyToTemp, mlfErrorWith, REFERENCE_MODEL, SHARED, tempDir } from "../helpers.js";
+import { copyToTemp, mlfErrorWith, MLRUNS_IRIS, REFERENCE_EXPECTED, REFERENCE_MODEL, tempDir } from "../helpers.js";
 
 const MODEL = REFERENCE_MODEL;
 const rejects = mlfErrorWith;
@@ -53,7 +53,7 @@ test("model URIs of every form resolve to the right version", async (t) => {
 test("loading runs the reference model and refuses a model file changed after registration", async (t) => {
   const root = tempDir(t);
   await registerModel(root, "cancer", { file: MODEL });
-  const expected = JSON.parse(readFileSync(join(SHARED, "models", "breast_cancer_logreg.expected.json"), "utf8")) as { rows: number[][]; proba_1: number[]; label: number[] };
+  const expected = JSON.parse(readFileSync(REFERENCE_EXPECTED, "utf8")) as { rows: number[][]; proba_1: number[]; label: number[] };
   const loaded = await loadModel(root, "cancer@latest");
   t.after(() => loaded.session.release());
   assert.deepEqual(loaded.signature.inputs, [{ name: "input", dtype: "float32", shape: [-1, 30] }]);
@@ -68,7 +68,7 @@ test("loading runs the reference model and refuses a model file changed after re
 });
 
 test("MLflow-registered versions resolve through their run, and a non-ONNX flavor is refused clearly", (t) => {
-  const root = copyToTemp(t, join(SHARED, "fixtures", "mlruns-iris"));
+  const root = copyToTemp(t, MLRUNS_IRIS);
   assert.throws(() => resolveModelUri(root, "models:/SVMClassifier/1"), rejects("invalid_data", /no onnx flavor \(flavors: python_function, sklearn\)/));
   const folder = join(tempDir(t), "plain");
   mkdirSync(folder);

@@ -1,7 +1,10 @@
+import { spawn } from "node:child_process";
 import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { FeatureStore } from "../../src/feature-store.js";
 import { applyRepo } from "../../src/apply/apply.js";
+import type { ViewMaterialization } from "../../src/online/materialize.js";
 import { openRepo, type Repo } from "../../src/repo/repo.js";
 
 export const HOUR = 3_600_000;
@@ -10,12 +13,13 @@ export const DAY = 24 * HOUR;
 /**
  * A repository with one int64 entity and a wide view `wide` (10 float64 features f0..f9,
  * ttl as given) over `data/events.csv`, written from `rows` (see wideRow). With
- * `created: false` the source declares no created timestamp column (the CSV still has one).
+ * `created: false` the source declares no created timestamp column (the CSV still has one);
+ * `online` replaces the SQLite `online_store:` block (e.g. RedisServer.yaml()).
  * Applied, ready to materialize.
  */
-export async function wideRepo(dir: string, rows: Iterable<string>, options: { ttl?: string; created?: boolean } = {}): Promise<Repo> {
+export async function wideRepo(dir: string, rows: Iterable<string>, options: { ttl?: string; created?: boolean; online?: string } = {}): Promise<Repo> {
   mkdirSync(join(dir, "data"), { recursive: true });
-  writeFileSync(join(dir, "feature_store.yaml"), "project: wide\nregistry: data/registry.json\nonline_store:\n  type: sqlite\n  path: data/online.db\n");
+  writeFileSync(join(dir, "feature_store.yaml"), `project: wide\nregistry: data/registry.json\n${options.online ?? "online_store:\n  type: sqlite\n  path: data/online.db\n"}`);
   const features = Array.from({ length: 10 }, (_, i) => `      - {name: f${i}, dtype: float64}`).join("\n");
   writeFileSync(
     join(dir, "features.yaml"),
@@ -79,4 +83,32 @@ export async function typedRepo(dir: string): Promise<Repo> {
   const repo = await openRepo(dir);
   await applyRepo(repo);
   return repo;
+}
+
+/**
+ * `mlf materialize` of every online view in a child process that stops mid-write (see
+ * materialize-child.ts): `mid` resolves once the first batch is written inside the open
+ * transaction, `resume()` lets it commit, `results` holds what it reports.
+ */
+export function pausedMaterialize(dir: string, startMs: number, endMs: number) {
+  const child = spawn(process.execPath, [fileURLToPath(new URL("./materialize-child.js", import.meta.url)), dir, String(startMs), String(endMs)], {
+    stdio: ["pipe", "pipe", "inherit"],
+    env: { ...process.env, TZ: "UTC" },
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  let out = "";
+  const mid = new Promise<void>((resolve, reject) => {
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.startsWith("mid\n")) resolve();
+    });
+    void exited.then((code) => reject(new Error(`the materialization exited with ${code} before it was mid-write`)));
+  });
+  mid.catch(() => undefined);
+  const results = exited.then((code) => {
+    if (code !== 0) throw new Error(`the materialization exited with ${code}`);
+    return JSON.parse(out.slice("mid\n".length)) as ViewMaterialization[];
+  });
+  results.catch(() => undefined);
+  return { child, mid, exited, results, resume: () => child.stdin.end("go\n") };
 }

@@ -40,7 +40,8 @@ test("materialize loads the latest row per entity in [start, end], ties broken b
   assert.deepEqual(got.values, [11, 21, null]);
   assert.deepEqual(got.statuses, ["PRESENT", "PRESENT", "NOT_FOUND"]);
   assert.deepEqual(got.ts, [T0 + HOUR, T0, null]);
-  assert.deepEqual(appliedRegistry(repo).materializations.wide, [{ start: "2024-01-10T00:00:00Z", end: "2024-01-10T01:00:00Z", at: appliedRegistry(repo).materializations.wide![0]!.at }]);
+  const state = appliedRegistry(repo).online.wide!;
+  assert.deepEqual(state, { tableVersion: 1, until: "2024-01-10T01:00:00Z", intervals: [{ start: "2024-01-10T00:00:00Z", end: "2024-01-10T01:00:00Z", at: state.intervals[0]!.at }] });
 });
 
 test("rows tied on event and created time are decided like get-historical: greatest features, NULLs last", async (t) => {
@@ -86,7 +87,7 @@ test("newer wins across repeated and out-of-order materializations", async (t) =
   const [again] = await materialize(repo, T0, T0 + DAY); // then everything again
   assert.equal(again!.written, 0, "nothing stored is older than what the source holds");
   assert.deepEqual((await readWide(repo, [1, 2], T0 + DAY)).values, [2, 5]);
-  assert.equal(appliedRegistry(repo).materializations.wide!.length, 3);
+  assert.equal(appliedRegistry(repo).online.wide!.intervals.length, 3);
 });
 
 test("statuses follow the ttl: OUTSIDE_MAX_AGE returns null, NULL_VALUE keeps null", async (t) => {
@@ -108,7 +109,7 @@ test("materialize-incremental starts at END - ttl, then at the last end; bad win
   assert.deepEqual([second!.start, second!.rows], ["2024-01-10T00:00:00Z", 1]);
   const [third] = await materializeIncremental(repo, T0 + 2 * HOUR, { now: T0 + 2 * HOUR });
   assert.equal(third!.upToDate, true);
-  assert.equal(appliedRegistry(repo).materializations.wide!.length, 2);
+  assert.equal(appliedRegistry(repo).online.wide!.intervals.length, 2);
   assert.deepEqual((await readWide(repo, [1, 2, 3], T0 + 2 * HOUR)).statuses, ["NOT_FOUND", "OUTSIDE_MAX_AGE", "PRESENT"]);
   await assert.rejects(materialize(repo, T0 + HOUR, T0), { code: "invalid_argument", message: /after the end/ });
   await assert.rejects(materializeIncremental(repo, Date.now() + 5 * 60_000), { code: "invalid_argument", message: /in the future/ });

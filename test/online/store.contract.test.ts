@@ -1,4 +1,4 @@
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -6,10 +6,12 @@ import { openOnlineStore } from "../../src/online/stores.js";
 import type { OnlineRow, OnlineStore, OnlineTableSpec } from "../../src/online/store.js";
 import type { OnlineStoreConfig } from "../../src/repo/types.js";
 import { tempDir } from "../helpers.js";
+import { redisServer } from "../redis-server.js";
 
 // The contract of OnlineStore, run against every backend by its config.
-const backends: Record<OnlineStoreConfig["type"], (dir: string) => OnlineStoreConfig> = {
-  sqlite: (dir) => ({ type: "sqlite", path: join(dir, "online.db") }),
+const backends: Record<OnlineStoreConfig["type"], (t: TestContext) => Promise<OnlineStoreConfig>> = {
+  sqlite: async (t) => ({ type: "sqlite", path: join(tempDir(t), "online.db") }),
+  redis: async (t) => (await redisServer(t)).config(),
 };
 
 const spec: OnlineTableSpec = { view: "stats", keys: [{ name: "user_id", type: "int64" }], features: [{ name: "a", dtype: "float64" }, { name: "b", dtype: "string" }] };
@@ -17,8 +19,8 @@ const global: OnlineTableSpec = { view: "totals", keys: [], features: [{ name: "
 const row = (user: number, eventTs: number, a: number | null, createdTs: number | null = null): OnlineRow => ({ key: [user], values: [a, a === null ? null : `v${a}`], eventTs, createdTs });
 
 for (const [name, config] of Object.entries(backends)) {
-  const open = async (t: { after(fn: () => void): void }): Promise<OnlineStore> => {
-    const store = await openOnlineStore("p", config(tempDir(t)));
+  const open = async (t: TestContext): Promise<OnlineStore> => {
+    const store = await openOnlineStore("p", await config(t));
     t.after(() => void store.close());
     await store.ensureTables([spec, global]);
     return store;

@@ -1,24 +1,28 @@
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { openOnlineStore } from "../../src/online/stores.js";
 import type { OnlineStore, OnlineTableSpec } from "../../src/online/store.js";
 import type { OnlineStoreConfig } from "../../src/repo/types.js";
 import { tempDir } from "../helpers.js";
+import { redisServer } from "../redis-server.js";
 
 // shareTurnSnapshots, the option mlf serve opens its store with, against every backend.
-const backends: Record<OnlineStoreConfig["type"], (dir: string) => OnlineStoreConfig> = {
-  sqlite: (dir) => ({ type: "sqlite", path: join(dir, "online.db") }),
+const backends: Record<OnlineStoreConfig["type"], (t: TestContext) => Promise<OnlineStoreConfig>> = {
+  sqlite: async (t) => ({ type: "sqlite", path: join(tempDir(t), "online.db") }),
+  redis: async (t) => (await redisServer(t)).config(),
 };
+/** Backends that share a turn's reads; the others ignore the option (a Redis read is already one round trip). */
+const sharing = new Set<string>(["sqlite"]);
 
 const spec: OnlineTableSpec = { view: "stats", keys: [{ name: "user_id", type: "int64" }], features: [{ name: "a", dtype: "float64" }] };
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-for (const [name, config] of Object.entries(backends)) {
+for (const [name, config] of Object.entries(backends).filter(([name]) => sharing.has(name))) {
   test(`${name}: with shareTurnSnapshots a turn's reads share one snapshot; the store's own writes are seen at once`, async (t) => {
-    const dir = tempDir(t);
-    const writer = await openOnlineStore("p", config(dir));
-    const server = await openOnlineStore("p", config(dir), { shareTurnSnapshots: true });
+    const cfg = await config(t);
+    const writer = await openOnlineStore("p", cfg);
+    const server = await openOnlineStore("p", cfg, { shareTurnSnapshots: true });
     t.after(async () => {
       await server.close();
       await writer.close();
@@ -42,11 +46,15 @@ for (const [name, config] of Object.entries(backends)) {
     await nextTurn();
     assert.equal(await read(), 4);
   });
+}
 
-  test(`${name}: without the option every read sees the writes committed before it`, async (t) => {
-    const dir = tempDir(t);
-    const writer = await openOnlineStore("p", config(dir));
-    const reader = await openOnlineStore("p", config(dir));
+for (const [name, config] of Object.entries(backends)) {
+  // A backend that does not share snapshots ignores the option: its reads stay as fresh as without it.
+  const cases = sharing.has(name) ? [false] : [false, true];
+  for (const share of cases) test(`${name}: ${share ? "with shareTurnSnapshots (ignored)" : "without the option"} every read sees the writes committed before it`, async (t) => {
+    const cfg = await config(t);
+    const writer = await openOnlineStore("p", cfg);
+    const reader = await openOnlineStore("p", cfg, { shareTurnSnapshots: share });
     t.after(async () => {
       await reader.close();
       await writer.close();

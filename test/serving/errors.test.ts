@@ -6,6 +6,7 @@ import { openFeatureBackend } from "../../src/serving/features.js";
 import { startServer } from "../../src/serving/server.js";
 import { tempDir } from "../helpers.js";
 import { wideRepo, wideRow } from "../online/fixtures.js";
+import type { SqliteOnlineStoreConfig } from "../../src/repo/types.js";
 
 const T0 = Date.UTC(2024, 0, 10);
 
@@ -22,7 +23,7 @@ test("an unexpected error answers a generic 500 naming the request; its text and
   assert.equal((await read()).status, 200);
 
   // Another process breaks the table under the server: SQLite's own error, with the column name, follows.
-  const db = new Database(repo.config.onlineStore.path);
+  const db = new Database((repo.config.onlineStore as SqliteOnlineStoreConfig).path);
   db.exec('ALTER TABLE "wide__wide" DROP COLUMN "f0"');
   db.close();
   const res = await read();

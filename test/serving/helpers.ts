@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { startServer, type ServeOptions, type Server } from "../../src/serving/server.js";
-import { REFERENCE_MODEL, SHARED } from "../helpers.js";
+import { REFERENCE_EXPECTED, REFERENCE_MODEL } from "../helpers.js";
 
 export const MODEL = REFERENCE_MODEL;
 
@@ -11,7 +10,7 @@ export interface Expected {
   proba_1: number[];
   label: number[];
 }
-export const expected = JSON.parse(readFileSync(join(SHARED, "models", "breast_cancer_logreg.expected.json"), "utf8")) as Expected;
+export const expected = JSON.parse(readFileSync(REFERENCE_EXPECTED, "utf8")) as Expected;
 
 /** A real server on a free loopback port, closed when the test ends; `logs` collects its log records. */
 export async function serve(t: { after(fn: () => Promise<void>): void }, options: ServeOptions = {}): Promise<Server & { logs: Record<string, unknown>[] }> {

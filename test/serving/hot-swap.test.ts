@@ -10,57 +10,78 @@ import { replaceFile, variantBytes } from "./models.js";
 const body = { instances: expected.rows.slice(0, 5) };
 const round = (ps: number[]) => ps.map((p) => p.toFixed(5)).join(",");
 
-test("a new version swaps in under concurrent load with zero failed requests", async (t) => {
+/** A log that resolves `swapped` with the pool's record of a new version replacing a served one. */
+function swapLog() {
+  let swapped = false;
+  let resolve: (record: Record<string, unknown>) => void = () => undefined;
+  const done = new Promise<Record<string, unknown>>((r) => (resolve = r));
+  const log = (record: Record<string, unknown>) => {
+    if (record.msg === "model loaded" && record.previous_version !== undefined) {
+      swapped = true;
+      resolve(record);
+    }
+  };
+  return { log, done, isSwapped: () => swapped };
+}
+
+test("a new version swaps in under concurrent load with zero failed requests", { timeout: 60_000 }, async (t) => {
   const file = join(tempDir(t), "model.onnx");
   copyFileSync(MODEL, file);
-  const server = await serve(t, { models: [fileModelSource(file, "cancer")] });
+  const swap = swapLog();
+  const server = await serve(t, { models: [fileModelSource(file, "cancer")], log: swap.log });
   const before = (await get(server, "/models")).body.models[0];
   const oldAnswer = round((await post(server, "/invocations", body)).body.predictions);
 
+  // Each answer with whether its request was sent, and answered, after the swap. The pool logs
+  // the swap in the same step that makes the new version current, so these flags are exact.
+  const answers: { status: number; answer?: string; sentAfter: boolean; answeredAfter: boolean }[] = [];
+  const waiters: { until: () => boolean; resolve: () => void }[] = [];
+  const when = (until: () => boolean) => new Promise<void>((resolve) => waiters.push({ until, resolve }));
+  const count = (answer: string) => answers.filter((a) => a.answer === answer).length;
   let stop = false;
-  const statuses: number[] = [];
-  const answers = new Set<string>();
   const client = async () => {
     while (!stop) {
+      const sentAfter = swap.isSwapped();
       const res = await post(server, "/invocations", body);
-      statuses.push(res.status);
-      if (res.status === 200) answers.add(round(res.body.predictions));
+      answers.push({ status: res.status, ...(res.status === 200 && { answer: round(res.body.predictions) }), sentAfter, answeredAfter: swap.isSwapped() });
+      for (const w of waiters.filter((w) => w.until())) w.resolve();
     }
   };
   const clients = Array.from({ length: 8 }, client);
-  await new Promise((r) => setTimeout(r, 150));
+  await when(() => count(oldAnswer) >= 40); // the load runs before the swap...
   replaceFile(file, variantBytes({ interceptShift: 3 }));
-  const reload = await post(server, "/admin/reload", {});
-  assert.equal(reload.status, 200);
-  await new Promise((r) => setTimeout(r, 150));
+  assert.equal((await post(server, "/admin/reload", {})).status, 200);
+  assert.ok(swap.isSwapped(), "the reload swapped the new version in");
+  const newAnswer = round((await post(server, "/invocations", body)).body.predictions);
+  assert.notEqual(newAnswer, oldAnswer);
+  await when(() => count(newAnswer) >= 40); // ...and after it
   stop = true;
   await Promise.all(clients);
 
-  assert.ok(statuses.length > 50, `only ${statuses.length} requests ran`);
-  assert.deepEqual(statuses.filter((s) => s !== 200), []);
-  const newAnswer = round((await post(server, "/invocations", body)).body.predictions);
-  assert.notEqual(newAnswer, oldAnswer);
-  // Every answer came wholly from one version, and both versions answered during the run.
-  assert.deepEqual([...answers].sort(), [oldAnswer, newAnswer].sort());
+  assert.deepEqual(answers.filter((a) => a.status !== 200), []);
+  assert.ok(answers.some((a) => !a.sentAfter && a.answeredAfter), "some requests were in flight across the swap");
+  // Every answer came wholly from one version: the old one until the swap, the new one for every request sent after it.
+  assert.deepEqual(answers.filter((a) => !a.answeredAfter && a.answer !== oldAnswer), []);
+  assert.deepEqual(answers.filter((a) => a.sentAfter && a.answer !== newAnswer), []);
+  assert.deepEqual(new Set(answers.map((a) => a.answer)), new Set([oldAnswer, newAnswer]));
   const after = (await get(server, "/models")).body.models[0];
   assert.notEqual(after.version, before.version);
   assert.equal(after.last_error, null);
-  assert.ok(server.logs.some((l) => l.msg === "model loaded" && l.previous_version === before.version));
+  assert.equal((await swap.done).previous_version, before.version);
 });
 
-test("polling picks up a replaced model without a reload", async (t) => {
+test("polling picks up a replaced model without a reload", { timeout: 60_000 }, async (t) => {
   const file = join(tempDir(t), "model.onnx");
   copyFileSync(MODEL, file);
-  const server = await serve(t, { models: [fileModelSource(file)], pollSeconds: 0.1 });
+  const swap = swapLog();
+  const server = await serve(t, { models: [fileModelSource(file)], pollSeconds: 0.1, log: swap.log });
   const first = (await get(server, "/models")).body.models[0].version;
   replaceFile(file, variantBytes({ interceptShift: 1 }));
-  const deadline = Date.now() + 5000;
-  let version = first;
-  while (version === first && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
-    version = (await get(server, "/models")).body.models[0].version;
-  }
+  const loaded = await swap.done;
+  assert.equal(loaded.previous_version, first);
+  const version = (await get(server, "/models")).body.models[0].version;
   assert.notEqual(version, first);
+  assert.equal(version, loaded.version);
 });
 
 test("a broken new version leaves the old one serving and is reported", async (t) => {

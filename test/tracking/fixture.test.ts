@@ -4,11 +4,11 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { SHARED, mlf, tempDir } from "../helpers.js";
+import { mlf, MLRUNS_IRIS, tempDir } from "../helpers.js";
 import { getMetricHistory, getRun, listExperiments, listRunIds } from "../../src/tracking/read.js";
 import { searchRuns } from "../../src/tracking/search.js";
 
-const FIXTURE = join(SHARED, "fixtures", "mlruns-iris");
+const FIXTURE = MLRUNS_IRIS;
 const EXP = "853099972095872099";
 
 /** sha256 over every path, mode and content under a folder: any change at all changes it. */

@@ -5,7 +5,7 @@ import { appendFileSync, cpSync, existsSync, readdirSync, readFileSync, writeFil
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { MLF, SHARED, mlf, tempDir } from "../helpers.js";
+import { MLF, mlf, MLRUNS_IRIS, tempDir } from "../helpers.js";
 import { getRun, listExperiments, runDir } from "../../src/tracking/read.js";
 import { indexedRuns } from "../../src/tracking/run-index.js";
 import { searchRuns } from "../../src/tracking/search.js";
@@ -128,7 +128,7 @@ test("the index stays correct when another writer changes the store", (t) => {
   appendFileSync(join(runDir(root, live), "metrics", "acc"), `${Date.now()} 0.95 1\n`);
   const meta = join(runDir(root, done), "meta.yaml");
   writeFileSync(meta, readFileSync(meta, "utf8").replace("status: 3", "status: 4"));
-  const fixtureRun = join(SHARED, "fixtures", "mlruns-iris", "853099972095872099", "4ef5854252b74eaead2df1501e3dd622");
+  const fixtureRun = join(MLRUNS_IRIS, "853099972095872099", "4ef5854252b74eaead2df1501e3dd622");
   cpSync(fixtureRun, join(root, done.experimentId, "4ef5854252b74eaead2df1501e3dd622"), { recursive: true });
   const fresh = indexedRuns(root, done.experimentId, { cacheDir, now: later + 1 });
   const byName = Object.fromEntries(fresh.runs.map((r) => [r.info.runName, r]));

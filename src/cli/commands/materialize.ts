@@ -16,11 +16,12 @@ async function progress(g: GlobalOptions): Promise<{ options: Pick<MaterializeOp
 
 function report(g: GlobalOptions, results: ViewMaterialization[]): void {
   if (g.json) {
-    printJson({ views: results.map((r) => ({ view: r.view, start: r.start, end: r.end, rows: r.rows, written: r.written, seconds: Number(r.seconds.toFixed(3)), ...(r.upToDate && { up_to_date: true }) })) });
+    printJson({ views: results.map((r) => ({ view: r.view, start: r.start, end: r.end, rows: r.rows, written: r.written, seconds: Number(r.seconds.toFixed(3)), ...(r.upToDate && { up_to_date: true }), ...(r.notRecorded && { recorded: false }) })) });
     return;
   }
   if (results.length === 0) warn(g, 'no online feature views to materialize; mark a view "online: true" and run "mlf apply".');
   for (const r of results) {
+    if (r.notRecorded) warn(g, `feature view ${r.view} was re-applied while it was materialized, so its interval was not recorded; materialize it again.`);
     if (r.upToDate) info(g, `${r.view}: already materialized up to ${r.end}.`);
     else if (!g.quiet) printLine(`Materialized ${r.view} from ${r.start} to ${r.end}: ${r.rows} entities, ${r.written} newer than stored (${r.seconds.toFixed(2)}s).`);
   }

@@ -7,6 +7,7 @@ interface ServeFlags {
   host: string;
   port: string;
   model?: string[];
+  trackingDir?: string;
   pollInterval: string;
   bodyLimit: string;
   timeout: string;
@@ -59,6 +60,7 @@ export function register(program: Command): void {
     .option("--host <host>", "interface to bind (loopback unless told otherwise)", "127.0.0.1")
     .option("--port <port>", "TCP port (0 = any free port)", "8000")
     .option("--model <uri>", "model to serve: NAME@ALIAS, NAME/VERSION, models:/NAME/Production or a file (repeatable)", collect)
+    .option("--tracking-dir <dir>", "tracking folder holding models/ (default: $MLF_TRACKING_DIR, else the repository's tracking.path, else ./mlruns)")
     .option("--poll-interval <seconds>", "re-resolve model aliases and the feature registry this often (0 = only on /admin/reload)", "5")
     .option("--body-limit <mib>", "largest request body in MiB", "8")
     .option("--timeout <seconds>", "answer 503 to a request not done in this time", "10")
@@ -81,9 +83,8 @@ export function register(program: Command): void {
       const { openServing } = await import("../../serving/open.js");
       // Structured logs: one JSON object per line on stderr; --quiet drops the per-request lines.
       const log = bufferedLog((text) => process.stderr.write(text));
-      const server = await openServing({ ...options, ...(g.repo !== undefined && { repoDir: g.repo }), models: flags.model ?? [], log, logRequests: !g.quiet });
-      if (g.json) printJson({ url: server.url, models: server.pool.status() });
-      await new Promise<void>((resolve) => {
+      const server = await openServing({ ...options, ...(g.repo !== undefined && { repoDir: g.repo }), ...(flags.trackingDir !== undefined && { trackingDir: flags.trackingDir }), models: flags.model ?? [], log, logRequests: !g.quiet });
+      const stopped = new Promise<void>((resolve) => {
         // Graceful: stop accepting, let in-flight requests finish, release models and stores.
         const stop = (signal: string) => {
           log({ level: "info", msg: "shutting down", signal });
@@ -92,5 +93,8 @@ export function register(program: Command): void {
         process.once("SIGTERM", () => stop("SIGTERM"));
         process.once("SIGINT", () => stop("SIGINT"));
       });
+      // Announced only once a SIGTERM sent on reading this line is handled gracefully.
+      if (g.json) printJson({ url: server.url, models: server.pool.status() });
+      await stopped;
     });
 }

@@ -105,7 +105,9 @@ export class SqliteOnlineStore implements OnlineStore {
         this.db.exec(`CREATE TABLE ${table} (${columns.join(", ")}, PRIMARY KEY (${keys.map((k) => ident(k.name)).join(", ")})) WITHOUT ROWID`);
         record.run(spec.view, this.tableName(spec.view), layout);
       }
-    })();
+      // IMMEDIATE: a deferred transaction that read the catalogue while a materialization was
+      // writing could not upgrade once that one committed (SQLITE_BUSY_SNAPSHOT, no retry).
+    }).immediate();
     this.reader.forget();
     return { created, recreated };
   }
@@ -118,7 +120,7 @@ export class SqliteOnlineStore implements OnlineStore {
         this.db.exec(`DROP TABLE IF EXISTS ${ident(this.tableName(view))}`);
         forget.run(view);
       }
-    })();
+    }).immediate();
     this.reader.forget();
   }
 

@@ -1,5 +1,6 @@
 import { fork } from "node:child_process";
 import { setPriority } from "node:os";
+import { dirname, extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MlfError, errorCodes, type ErrorCode } from "../../errors.js";
 import type { FeatureDrift } from "../../monitor/drift.js";
@@ -26,6 +27,22 @@ export function summarize(report: ModelDriftReport): DriftSummary {
   };
 }
 
+/**
+ * The child's script, beside this module's file: drift-child.js beside drift-run.js under
+ * dist/ (tsc), drift-child.cjs beside the CLI bundle dist/bundle/mlf.cjs that bin/mlf runs
+ * (scripts/bundle.mjs builds both), where import.meta.url is the bundle's.
+ */
+function childScript(): string {
+  const here = fileURLToPath(import.meta.url);
+  return join(dirname(here), `drift-child${extname(here)}`);
+}
+
+/** The line of a crashed child's stderr that says what went wrong (Node ends it with its version). */
+function crashLine(stderr: string): string {
+  const lines = stderr.trim().split("\n");
+  return lines.find((l) => /^\w*Error\b/.test(l)) ?? lines.at(-1) ?? "";
+}
+
 type Reply = { summary: DriftSummary } | { error: { code: string; message: string } };
 
 /**
@@ -38,7 +55,7 @@ type Reply = { summary: DriftSummary } | { error: { code: string; message: strin
  */
 export function driftInChild(request: DriftRequest, signal?: AbortSignal): Promise<DriftSummary> {
   return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(new URL("./drift-child.js", import.meta.url)), [], { execArgv: [], serialization: "advanced", stdio: ["ignore", "ignore", "pipe", "ipc"] });
+    const child = fork(childScript(), [], { execArgv: [], serialization: "advanced", stdio: ["ignore", "ignore", "pipe", "ipc"] });
     try {
       setPriority(child.pid!, 19);
     } catch {
@@ -55,7 +72,7 @@ export function driftInChild(request: DriftRequest, signal?: AbortSignal): Promi
       signal?.removeEventListener("abort", abort);
       if (reply && "summary" in reply) resolve(reply.summary);
       else if (reply) reject(new MlfError(reply.error.code in errorCodes ? (reply.error.code as ErrorCode) : "runtime", reply.error.message));
-      else reject(new MlfError("runtime", signal?.aborted ? "The drift computation was stopped." : `The drift computation exited with code ${code}: ${stderr.trim().split("\n").at(-1) ?? ""}`));
+      else reject(new MlfError("runtime", signal?.aborted ? "The drift computation was stopped." : `The drift computation exited with code ${code}: ${crashLine(stderr)}`));
     });
     child.send(request);
   });

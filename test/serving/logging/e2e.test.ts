@@ -7,7 +7,7 @@ import { listLogFiles, logFolder } from "../../../src/monitor/logs.js";
 import { OfflineEngine } from "../../../src/offline/engine.js";
 import { MLF, mlf } from "../../helpers.js";
 import { driftRepo, referencePatients, shiftedPatients } from "./drift-fixture.js";
-import { logDirOf } from "./helpers.js";
+import { logDirOf, sample } from "./helpers.js";
 
 /** `mlf serve` logging as users run it: a child process, signals, then `mlf monitor drift`. */
 
@@ -80,6 +80,29 @@ test("served answers logged by mlf serve and flushed at SIGTERM: monitor drift f
   // The two runs wrote separate files; the first run's rows are all still there.
   const all = mlf(["-C", repo.root, "monitor", "drift", "--model", "cancer@champion", "--json"]);
   assert.equal(all.json<DriftJson>().current.rows, 500);
+});
+
+test("the bundled CLI's drift gauges: bin/mlf serve forks the drift child beside its bundle and shows the shifted requests' drift on /metrics", async (t) => {
+  const { repo } = await driftRepo(t);
+  appendFileSync(join(repo.root, "feature_store.yaml"), "logging:\n  flush_seconds: 0.2\n");
+  const serving = await startServe(repo.root, ["--drift-interval", "1s"]);
+  try {
+    for (let i = 0; i < 50; i++) assert.equal(await predict(serving.url, shiftedPatients.slice(i * 4, i * 4 + 4)), 200);
+    // Recomputes run every second over what has been flushed; wait for one that saw all 200 rows.
+    let text = "";
+    const labels = { model: "cancer", version: "2" };
+    for (const deadline = Date.now() + 60_000; sample(text, "mlf_drift_rows", labels) !== 200; ) {
+      assert.doesNotMatch(serving.stderr(), /no drift gauge/);
+      assert.ok(Date.now() < deadline, `no drift gauge over 200 rows within 60 s: ${serving.stderr().slice(-1000)}`);
+      await new Promise((r) => setTimeout(r, 200));
+      text = await (await fetch(`${serving.url}/metrics`)).text();
+    }
+    assert.equal(sample(text, "mlf_dataset_drift", labels), 1);
+    assert.ok(sample(text, "mlf_feature_drift_score", { ...labels, feature: "cancer:mean_radius", test: "ks" })! < 0.05);
+  } finally {
+    process.kill(serving.pid, "SIGTERM");
+    assert.equal(await serving.exited, 0, serving.stderr());
+  }
 });
 
 test("kill -9 during a flush: every finished file reads whole, the half-written one is a dot-temp file the reader ignores", async (t) => {

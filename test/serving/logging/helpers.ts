@@ -29,7 +29,11 @@ export async function describeLog(file: string): Promise<Record<string, string>>
 
 /** One sample of /metrics, or undefined when the series is absent. */
 export async function metric(server: Server, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
-  const text = (await get(server, "/metrics")).text;
+  return sample((await get(server, "/metrics")).text, name, labels);
+}
+
+/** One sample of a /metrics text, or undefined when the series is absent. */
+export function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
   const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
   for (const line of text.split("\n")) {
     const m = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line);
