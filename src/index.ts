@@ -48,6 +48,8 @@ export { openFeatureBackend, type FeatureBackend } from "./serving/features.js";
 export { modelSource } from "./serving/model-registry-source.js";
 export { fileModelSource, type ModelSource, type ResolvedVersion, type ModelArtifact } from "./serving/sources.js";
 export { ModelPool, type ModelStatus, type Log } from "./serving/model-pool.js";
+export { parseRouteFlag, type RouteSpec, type RouteMode, type RollbackRules } from "./serving/routing/spec.js";
+export type { RouteSetup } from "./serving/routing/routing.js";
 export { OnnxModel, type Prediction } from "./serving/runtime/onnx.js";
 export { startMlflowServer, type MlflowServerOptions, type MlflowServer } from "./mlflow/server.js";
 export { runJson, runInfoJson, experimentJson, modelVersionJson, registeredModelJson, metricJson, type RunJson, type ExperimentJson, type ModelVersionJson, type RegisteredModelJson } from "./mlflow/json.js";
@@ -67,9 +69,12 @@ export {
   type ExplainMethod,
   type Transform,
 } from "./explain/explainer.js";
+export { explainGlobal, type GlobalRequest, type GlobalReport } from "./monitor/explain-global.js";
+export { explainEntities, type ExplainEntitiesOptions, type ExplainAnswer, type RowExplanation, type FeatureAttribution } from "./serving/explain.js";
 export { monitorDrift, type DriftRequest, type ModelDriftReport } from "./monitor/model-drift.js";
 export type { DriftReport, FeatureDrift, DriftOptions } from "./monitor/drift.js";
-export { readReference, backgroundRows, type VersionReference } from "./monitor/read-reference.js";
+export { readReference, type VersionReference } from "./monitor/read-reference.js";
+export { backgroundRows, readReferenceSample } from "./models/reference.js";
 export type { ReferenceProfile, FeatureProfile, ReferenceSample } from "./monitor/profile-format.js";
 export { DEFAULT_LOG_DIR, LOG_COLUMNS, KEY_PREFIX, STATUS_PREFIX, logFilePath, logFolder, listLogFiles } from "./monitor/logs.js";
 export { statTests, type StatTestName } from "./monitor/stattests/tests.js";

@@ -41,3 +41,23 @@ export function numberFlag(flag: string, text: string, min: number): number {
   if (!Number.isFinite(n) || n < min) throw new MlfError("usage", `${flag} must be a number >= ${min}, not "${text}".`);
   return n;
 }
+
+/** `-e key=v1,v2` flags to key columns; repeated keys append, so `-e k=1 -e k=2` is two entities. */
+export function parseEntities(flags: string[]): { entities: Record<string, string[]>; many: boolean } {
+  const entities: Record<string, string[]> = {};
+  for (const flag of flags) {
+    const at = flag.indexOf("=");
+    if (at <= 0) throw new MlfError("usage", `The entity "${flag}" is not of the form key=value[,value...]; for example -e driver_id=1001.`);
+    const key = flag.slice(0, at).trim();
+    const values = flag.slice(at + 1).split(",").map((v) => v.trim());
+    (entities[key] ??= []).push(...values);
+  }
+  return { entities, many: Object.values(entities).some((v) => v.length > 1) };
+}
+
+/** `--since 24h` (a duration back from now) or `--since 2026-01-01T00:00Z`, as epoch ms. */
+export async function parseSince(text: string): Promise<number> {
+  const { parseDurationSeconds, parseTime } = await import("../util/time.js");
+  const seconds = parseDurationSeconds(text);
+  return seconds !== undefined ? Date.now() - seconds * 1000 : parseTime(text, "--since time");
+}

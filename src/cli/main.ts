@@ -26,6 +26,7 @@ const modules: Record<string, () => Promise<CommandModule>> = {
   registry: () => import("./commands/registry.js"),
   monitor: () => import("./commands/monitor.js"),
   pipeline: () => import("./commands/pipeline.js"),
+  explain: () => import("./commands/explain.js"),
 };
 
 /** Command names (and aliases) to the module that registers them. */
@@ -50,6 +51,7 @@ const moduleOf: Record<string, keyof typeof modules> = {
   registry: "registry",
   monitor: "monitor",
   pipeline: "pipeline",
+  explain: "explain",
 };
 
 /** The first word of argv that is not a global flag or its value: the command's name. */

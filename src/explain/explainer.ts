@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { MlfError } from "../errors.js";
+import { samplePositions } from "../util/random.js";
 import type { ExplainMethod, Engine, RawExplanation } from "./engine.js";
 import { exactEngine } from "./exact.js";
 import { Unsupported, type Transform } from "./head.js";
@@ -27,6 +28,12 @@ export interface ExplainerOptions {
   samples?: number;
   /** KernelSHAP's random seed (default 0): the same seed gives the same attributions. */
   seed?: number;
+  /**
+   * KernelSHAP runs `samples` x background rows through the model per explanation: with more
+   * background rows than this it uses a uniform subsample of this many, drawn with `seed`
+   * (default: every row). The exact methods always use the whole background.
+   */
+  kernelBackground?: number;
   /** How errors name the model (default: its path, or "the model"). */
   label?: string;
 }
@@ -78,6 +85,8 @@ export interface GlobalImportance {
 export interface Explainer {
   readonly method: ExplainMethod;
   readonly featureNames: string[];
+  /** Background rows the attributions are measured against (base_value is the mean over them). */
+  readonly backgroundRows: number;
   /** Why the model was not explained exactly (KernelSHAP under method "auto"). */
   readonly fallbackReason?: string;
   /**
@@ -128,6 +137,8 @@ export async function loadExplainer(model: Uint8Array | string, options: Explain
   if (!["auto", "exact", "kernel"].includes(method)) throw new MlfError("invalid_argument", `Unknown explanation method ${method}; use auto, exact or kernel.`);
   const samples = options.samples ?? 1024;
   if (!Number.isInteger(samples) || samples < 1) throw new MlfError("invalid_argument", `The sample budget ${samples} is not a positive integer; pass one (default 1024).`);
+  const kernelRows = options.kernelBackground ?? Number.POSITIVE_INFINITY;
+  if (!(kernelRows >= 1) || (Number.isFinite(kernelRows) && !Number.isInteger(kernelRows))) throw new MlfError("invalid_argument", `kernelBackground ${kernelRows} is not a positive integer; pass how many background rows KernelSHAP may use.`);
   if (!Array.isArray(options.background) || options.background.length === 0) {
     throw new MlfError("invalid_argument", `The background for ${label} has no rows; pass reference rows (about 100) to measure attributions against.`);
   }
@@ -155,9 +166,11 @@ export async function loadExplainer(model: Uint8Array | string, options: Explain
   const names = options.featureNames ?? defaultNames(graph, width);
   try {
     if (names.length !== width) throw new MlfError("invalid_argument", `${names.length} feature names were given for ${width} model inputs; pass one name per input.`);
-    const background = options.background.map((row, r) => Array.from(checkRow(row, width, `Background row ${r}`, names)));
-    const engine = exact ? exactEngine(exact, background, names) : await kernelEngine(scorer!, background, { samples, seed: options.seed ?? 0 });
-    return explainer(engine, names, fallbackReason);
+    const checked = options.background.map((row, r) => Array.from(checkRow(row, width, `Background row ${r}`, names)));
+    const seed = options.seed ?? 0;
+    const background = exact || checked.length <= kernelRows ? checked : samplePositions(checked.length, kernelRows, seed).map((p) => checked[p]!);
+    const engine = exact ? exactEngine(exact, background, names) : await kernelEngine(scorer!, background, { samples, seed });
+    return explainer(engine, names, background.length, fallbackReason);
   } catch (error) {
     await scorer?.release();
     throw error;
@@ -186,7 +199,7 @@ function named(raw: RawExplanation, method: ExplainMethod, row: Float64Array, na
   };
 }
 
-function explainer(engine: Engine, featureNames: string[], fallbackReason: string | undefined): Explainer {
+function explainer(engine: Engine, featureNames: string[], backgroundRows: number, fallbackReason: string | undefined): Explainer {
   const explain = async (row: number[], options: { target?: number } = {}) => {
     const x = checkRow(row, engine.width, "The row", featureNames);
     return named(await engine.explain(x, options.target), engine.method, x, featureNames);
@@ -194,6 +207,7 @@ function explainer(engine: Engine, featureNames: string[], fallbackReason: strin
   return {
     method: engine.method,
     featureNames,
+    backgroundRows,
     fallbackReason,
     explain,
     async globalImportance(rows, options = {}) {

@@ -9,6 +9,8 @@ export interface LoadedModel {
   resolved: ResolvedModel;
   /** sha256 (hex) of the bytes the session was created from. */
   sha256: string;
+  /** Those bytes (what an explainer of this version parses). */
+  bytes: Uint8Array;
   session: InferenceSession;
   signature: OnnxSignature;
 }
@@ -28,13 +30,8 @@ function readModelFile(resolved: ResolvedModel): Buffer {
   }
 }
 
-/**
- * Resolves `uri` and opens the model with onnxruntime, after checking the file's sha256
- * against the one recorded in MLmodel: a file changed after registration is refused. The
- * session is created from the very bytes that were checked.
- */
-export async function loadModel(trackingDir: string, uri: string, options: { cwd?: string } = {}): Promise<LoadedModel> {
-  const resolved = resolveModelUri(trackingDir, uri, options);
+/** The model file's bytes, refused when they do not have the sha256 recorded at registration. */
+export function readCheckedModel(resolved: ResolvedModel): { bytes: Buffer; sha256: string } {
   const bytes = readModelFile(resolved);
   const digest = checkDigest(resolved, bytes);
   if (!digest.ok) {
@@ -43,6 +40,17 @@ export async function loadModel(trackingDir: string, uri: string, options: { cwd
       `${resolved.modelFile} does not match the sha256 recorded at registration (expected ${digest.expected}, found ${digest.actual}); the file was changed, so register the model again instead of editing a version.`,
     );
   }
-  const session = await openSession(bytes, resolved.modelFile);
-  return { resolved, sha256: digest.actual, session, signature: signatureOf(session) };
+  return { bytes, sha256: digest.actual };
+}
+
+/**
+ * Resolves `uri` and opens the model with onnxruntime, after checking the file's sha256
+ * against the one recorded in MLmodel: a file changed after registration is refused. The
+ * session is created from the very bytes that were checked.
+ */
+export async function loadModel(trackingDir: string, uri: string, options: { cwd?: string } = {}): Promise<LoadedModel> {
+  const resolved = resolveModelUri(trackingDir, uri, options);
+  const checked = readCheckedModel(resolved);
+  const session = await openSession(checked.bytes, resolved.modelFile);
+  return { resolved, ...checked, session, signature: signatureOf(session) };
 }

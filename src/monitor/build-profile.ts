@@ -2,7 +2,7 @@ import { statSync } from "node:fs";
 import { MlfError } from "../errors.js";
 import type { OfflineEngine } from "../offline/engine.js";
 import { ident, literal } from "../util/sql.js";
-import { random } from "../util/random.js";
+import { samplePositions } from "../util/random.js";
 import { resolveColumn } from "./match.js";
 import { categoricalProfile, numericalProfile } from "./profile.js";
 import type { FeatureProfile, ReferenceProfile, ReferenceSample } from "./profile-format.js";
@@ -16,17 +16,6 @@ export interface BuildProfileOptions {
   /** Rows in the explainer sample (default 500) and its seed (default 42). */
   sampleSize?: number;
   seed?: number;
-}
-
-/** k distinct positions of [0, n), ascending, drawn uniformly with a seeded generator (Floyd's algorithm). */
-export function samplePositions(n: number, k: number, seed: number): number[] {
-  const next = random(seed);
-  const chosen = new Set<number>();
-  for (let j = n - Math.min(k, n); j < n; j++) {
-    const t = Math.floor(next() * (j + 1));
-    chosen.add(chosen.has(t) ? j : t);
-  }
-  return [...chosen].sort((a, b) => a - b);
 }
 
 const plainValue = (v: unknown): number | string | boolean | null => {

@@ -1,7 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { MlfError } from "../errors.js";
-import { readFileIfExists } from "../util/fs.js";
+import { ReferenceSampleSchema } from "../models/reference.js";
 
 /**
  * `reference.json`: what monitoring keeps of a model's training data, written beside the model
@@ -68,15 +68,6 @@ const CategoricalProfileSchema = Type.Object(
 
 const FeatureProfileSchema = Type.Union([NumericalProfileSchema, CategoricalProfileSchema]);
 
-const SampleSchema = Type.Object(
-  {
-    seed: Type.Integer(),
-    positions: Type.Array(Type.Integer({ minimum: 0 }), { description: "0-based row positions in file order" }),
-    columns: Type.Array(Type.String(), { description: "feature names in model input order" }),
-    rows: Type.Array(Type.Array(Type.Union([Type.Number(), Type.String(), Type.Boolean(), Type.Null()])), { description: "values in columns order; NULL, NaN and inf as null" }),
-  },
-  strict,
-);
 
 export const ReferenceProfileSchema = Type.Object(
   {
@@ -86,7 +77,7 @@ export const ReferenceProfileSchema = Type.Object(
     source: Type.Object({ path: Type.String(), sha256: Type.String({ pattern: "^[0-9a-f]{64}$" }), rows: Type.Integer({ minimum: 0 }), bytes: Type.Integer({ minimum: 0 }) }, strict),
     features: Type.Array(FeatureProfileSchema, { description: "one per model input, in input order (or per column when the inputs are unknown)" }),
     prediction: Type.Union([FeatureProfileSchema, Type.Null()], { description: "the model's predictions on the reference rows, when computed" }),
-    sample: SampleSchema,
+    sample: ReferenceSampleSchema,
   },
   strict,
 );
@@ -97,21 +88,12 @@ export type ReferenceProfile = Static<typeof ReferenceProfileSchema>;
 export type FeatureProfile = Static<typeof FeatureProfileSchema>;
 export type NumericalProfile = Static<typeof NumericalProfileSchema>;
 export type CategoricalProfile = Static<typeof CategoricalProfileSchema>;
-/** The explainer's background rows: `columns` in model input order, one array per row. */
-export type ReferenceSample = Static<typeof SampleSchema>;
+export type { ReferenceSample } from "../models/reference.js";
 
 export const REFERENCE_FILE = "reference.json";
 
-/** Reads and checks a profile; undefined when the file does not exist. */
-export function readProfileFile(path: string): ReferenceProfile | undefined {
-  const text = readFileIfExists(path);
-  if (text === undefined) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new MlfError("invalid_data", `${path} is not valid JSON (${(error as Error).message}); register the model again to rewrite it.`);
-  }
+/** `value`, the JSON of the profile file at `path`, checked to be a whole profile. */
+export function checkProfile(path: string, value: unknown): ReferenceProfile {
   if (!Value.Check(ReferenceProfileSchema, value)) {
     const [first] = Value.Errors(ReferenceProfileSchema, value);
     throw new MlfError("invalid_data", `${path} is not a reference profile (${first ? `${first.path || "/"}: ${first.message}` : "unexpected shape"}); register the model again to rewrite it.`);

@@ -22,7 +22,7 @@ export type TableInput =
 let counter = 0;
 
 /** The relation reading `input`, checked to exist (DuckDB's own message for a missing file is long). */
-function relationOf(input: TableInput): { sql: string; source: SideSource } {
+export function relationOf(input: TableInput): { sql: string; source: SideSource } {
   if (input.kind === "file") {
     if (!existsSync(input.path) || !statSync(input.path).isFile()) throw new MlfError("file_not_found", `There is no data file at ${input.path}; pass a Parquet or CSV file.`);
     if (/\.csv(\.gz)?$/i.test(input.path)) return { sql: `read_csv(${literal(input.path)}, header = true)`, source: { kind: "file", path: input.path } };

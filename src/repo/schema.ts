@@ -15,6 +15,38 @@ const Duration = Type.Union([Type.String(), Type.Integer({ minimum: 0 })]);
 const TypeName = Type.String({ minLength: 1 });
 const SampleRate = Type.Number({ minimum: 0, maximum: 1, description: "a share of requests from 0 to 1" });
 
+/** A share of traffic: `"5%"` or a number from 0 to 1 (a margin may exceed 100%: `"200%"`). */
+const Percent = Type.Union([Type.String({ pattern: "^\\d+(\\.\\d+)?%$" }), Type.Number({ minimum: 0 })], { description: 'a share such as "5%" or 0.05' });
+
+/**
+ * One route of `mlf serve` (feature_store.yaml's `routes:`, keyed by the served model's
+ * name). Which keys each mode takes is checked by serving/routing/spec.ts, with lines.
+ */
+const RouteSchema = Type.Object(
+  {
+    mode: Type.Union([Type.Literal("canary"), Type.Literal("shadow"), Type.Literal("bandit")], { description: '"canary", "shadow" or "bandit"' }),
+    challenger: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })], { description: "a model reference or a list of them" }),
+    share: Type.Optional(Percent),
+    min_share: Type.Optional(Percent),
+    feedback_window: Type.Optional(Duration),
+    feedback_max: Type.Optional(Type.Integer({ minimum: 1 })),
+    rollback: Type.Optional(
+      Type.Object(
+        {
+          error_rate: Type.Optional(Percent),
+          latency_p99: Type.Optional(Percent),
+          latency_floor_ms: Type.Optional(Type.Number({ minimum: 0 })),
+          reward_alpha: Type.Optional(Type.Union([Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 }), Type.Literal(false)], { description: "a significance level between 0 and 1, or false" })),
+          min_requests: Type.Optional(Type.Integer({ minimum: 1 })),
+        },
+        strict,
+      ),
+    ),
+  },
+  strict,
+);
+export type RouteYaml = Static<typeof RouteSchema>;
+
 export const ConfigSchema = Type.Object(
   {
     project: Type.String({ pattern: "^[A-Za-z0-9_]+$", description: "letters, digits and _" }),
@@ -45,6 +77,7 @@ export const ConfigSchema = Type.Object(
         strict,
       ),
     ),
+    routes: Type.Optional(Type.Record(Type.String(), RouteSchema)),
   },
   strict,
 );

@@ -1,8 +1,8 @@
 /** Latency histogram bucket bounds in seconds (upper bounds, inclusive, as Prometheus defines `le`). */
-const buckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+export const buckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** A Prometheus label value: backslash, quote and newline escaped. */
-function label(value: string): string {
+export function label(value: string): string {
   return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 }
 

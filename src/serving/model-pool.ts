@@ -6,13 +6,20 @@ import type { ModelArtifact, ModelSource } from "./sources.js";
 /** One log record; the server's caller decides where it goes (the library never prints). */
 export type Log = (record: Record<string, unknown>) => void;
 
-/** A loaded model version. It is released once it is swapped out and its last request ends. */
+/**
+ * A loaded model version with its explainer. Both are released together once the version is
+ * swapped out and its last request ends.
+ */
 export interface ServedModel extends ModelArtifact {
   name: string;
   version: string;
   alias?: string;
   /** ISO-8601 UTC. */
   loadedAt: string;
+}
+
+function release(version: ServedModel): Promise<unknown> {
+  return Promise.all([version.model.release(), version.explainer.release()]);
 }
 
 interface Slot {
@@ -42,9 +49,15 @@ export interface ModelStatus {
  * reference, so a request sees either the old version or the new for its whole life. Requests
  * hold their version through `use`; a swapped-out version is released when its last one ends.
  * A failed load leaves the old version serving and is reported in `status()` and the log.
+ *
+ * Besides the served models the pool holds arms: model versions that requests do not name
+ * but a route sends some of them to (src/serving/routing/). They are loaded, polled, swapped
+ * and released exactly like served models, under a key of their own.
  */
 export class ModelPool {
   private readonly slots = new Map<string, Slot>();
+  private readonly arms = new Map<string, Slot>();
+  private readonly listeners: ((key: string, model: ServedModel) => void)[] = [];
   private refreshing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -56,9 +69,19 @@ export class ModelPool {
     }
   }
 
+  /** Adds an arm under `key` (before the first refresh); requests reach it only through useArm. */
+  addArm(key: string, source: ModelSource): void {
+    this.arms.set(key, { source: { ...source, name: key, resolve: () => source.resolve() }, inFlight: new Map() });
+  }
+
+  /** Calls `listener` with the slot's name or arm key each time a version is swapped in (the first load included). */
+  onLoaded(listener: (key: string, model: ServedModel) => void): void {
+    this.listeners.push(listener);
+  }
+
   /** Re-resolves every model now; concurrent calls queue behind the running one. `force` retries failed versions. */
   refresh(force = false): Promise<void> {
-    this.refreshing = this.refreshing.then(() => Promise.all([...this.slots.values()].map((slot) => this.refreshSlot(slot, force)))).then(() => undefined);
+    this.refreshing = this.refreshing.then(() => Promise.all([...this.slots.values(), ...this.arms.values()].map((slot) => this.refreshSlot(slot, force)))).then(() => undefined);
     return this.refreshing;
   }
 
@@ -91,6 +114,7 @@ export class ModelPool {
       slot.current = next;
       delete slot.failure;
       this.log({ level: "info", msg: "model loaded", model: source.name, version: next.version, ...(previous && { previous_version: previous.version }) });
+      for (const listener of this.listeners) listener(source.name, next);
       if (previous) await this.retire(slot, previous);
     } catch (error) {
       const message = truncate(toMlfError(error).message, 300);
@@ -102,15 +126,23 @@ export class ModelPool {
   }
 
   private async retire(slot: Slot, model: ServedModel): Promise<void> {
-    if ((slot.inFlight.get(model) ?? 0) === 0) await model.model.release();
+    if ((slot.inFlight.get(model) ?? 0) === 0) await release(model);
   }
 
   /**
    * Runs `fn` on the serving version of `name` (or of the only served model when `name` is
    * undefined); that version stays loaded until `fn` settles, even if a swap happens meanwhile.
    */
-  async use<T>(name: string | undefined, fn: (model: ServedModel) => Promise<T>): Promise<T> {
-    const slot = this.slot(name);
+  use<T>(name: string | undefined, fn: (model: ServedModel) => Promise<T>): Promise<T> {
+    return this.useSlot(this.slot(name), fn);
+  }
+
+  /** `use` for the arm added under `key`. */
+  useArm<T>(key: string, fn: (model: ServedModel) => Promise<T>): Promise<T> {
+    return this.useSlot(this.arms.get(key)!, fn);
+  }
+
+  private async useSlot<T>(slot: Slot, fn: (model: ServedModel) => Promise<T>): Promise<T> {
     const model = slot.current;
     if (!model) {
       const why = slot.failure ? ` (${slot.failure.message})` : "";
@@ -124,7 +156,7 @@ export class ModelPool {
       if (left > 0) slot.inFlight.set(model, left);
       else {
         slot.inFlight.delete(model);
-        if (slot.current !== model) await model.model.release();
+        if (slot.current !== model) await release(model);
       }
     }
   }
@@ -145,17 +177,14 @@ export class ModelPool {
     return [...this.slots.values()].every((s) => s.current !== undefined);
   }
 
+  /** The served models (not the arms). */
   status(): ModelStatus[] {
-    return [...this.slots.values()].map(({ source, current, failure }) => ({
-      name: source.name,
-      uri: source.uri,
-      version: current?.version ?? null,
-      alias: current?.alias ?? null,
-      loaded_at: current?.loadedAt ?? null,
-      inputs: current ? current.columns ?? current.features ?? current.model.inputs.map((i) => i.name) : [],
-      features: current?.features ?? null,
-      last_error: failure ? { version: failure.version ?? null, message: failure.message, at: failure.at } : null,
-    }));
+    return [...this.slots.values()].map(statusOf);
+  }
+
+  /** The arm added under `key`. */
+  armStatus(key: string): ModelStatus {
+    return statusOf(this.arms.get(key)!);
   }
 
   /** Stops polling, waits for a running refresh and releases idle models. */
@@ -163,10 +192,23 @@ export class ModelPool {
     this.closed = true;
     clearInterval(this.timer);
     await this.refreshing;
-    for (const slot of this.slots.values()) {
+    for (const slot of [...this.slots.values(), ...this.arms.values()]) {
       const model = slot.current;
       delete slot.current;
-      if (model && !slot.inFlight.has(model)) await model.model.release();
+      if (model && !slot.inFlight.has(model)) await release(model);
     }
   }
+}
+
+function statusOf({ source, current, failure }: Slot): ModelStatus {
+  return {
+    name: source.name,
+    uri: source.uri,
+    version: current?.version ?? null,
+    alias: current?.alias ?? null,
+    loaded_at: current?.loadedAt ?? null,
+    inputs: current ? current.columns ?? current.features ?? current.model.inputs.map((i) => i.name) : [],
+    features: current?.features ?? null,
+    last_error: failure ? { version: failure.version ?? null, message: failure.message, at: failure.at } : null,
+  };
 }

@@ -1,12 +1,13 @@
 import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
+import { referenceBackground, VersionExplainer } from "../explain/version.js";
 import { loadModel } from "../models/load.js";
 import { parseModelUri, resolveModelUri, type ResolvedModel } from "../models/uri.js";
 import { OnnxModel } from "./runtime/onnx.js";
 import { fileModelSource, type ModelArtifact, type ModelSource } from "./sources.js";
 
 /** What the MLmodel's `metadata.mlf` block recorded about the model's inputs. */
-function recorded(resolved: ResolvedModel): Omit<ModelArtifact, "model"> {
+function recorded(resolved: ResolvedModel): Omit<ModelArtifact, "model" | "explainer"> {
   const mlf = resolved.mlmodel?.mlf;
   if (!mlf) return {};
   return {
@@ -19,7 +20,8 @@ function recorded(resolved: ResolvedModel): Omit<ModelArtifact, "model"> {
 async function open(trackingDir: string, uri: string, what: string, cwd: string): Promise<ModelArtifact> {
   // The registry's loader checks the file against the sha256 recorded at registration.
   const loaded = await loadModel(trackingDir, uri, { cwd });
-  return { model: await OnnxModel.fromSession(loaded.session, what), ...recorded(loaded.resolved) };
+  const explainer = new VersionExplainer(loaded.bytes, what, () => referenceBackground(trackingDir, loaded.resolved.version, what));
+  return { model: await OnnxModel.fromSession(loaded.session, what), explainer, ...recorded(loaded.resolved) };
 }
 
 /**

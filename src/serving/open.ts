@@ -1,3 +1,4 @@
+import { dirname, join } from "node:path";
 import { MlfError } from "../errors.js";
 import { repoLogDir } from "../monitor/logs.js";
 import { LOGGING_DEFAULTS } from "../repo/config.js";
@@ -5,15 +6,21 @@ import { openRepo, type Repo } from "../repo/repo.js";
 import { resolveTrackingDir } from "../tracking/dir.js";
 import { openFeatureBackend } from "./features.js";
 import { modelSource } from "./model-registry-source.js";
+import { repoRoutes } from "./routing/repo-routes.js";
+import { parseRouteFlag, type RouteSpec } from "./routing/spec.js";
 import { startServer, type ServeOptions, type Server } from "./server.js";
 
-export interface OpenServingOptions extends Omit<ServeOptions, "models" | "features" | "featureLog" | "drift"> {
+export interface OpenServingOptions extends Omit<ServeOptions, "models" | "features" | "routes" | "routingState" | "featureLog" | "drift"> {
   /** The feature repository (default: MLF_REPO, else the nearest folder with feature_store.yaml). */
   repoDir?: string;
   /** Model references as the user wrote them (SPEC section 7's URIs or file paths). */
   models: string[];
   /** `--tracking-dir`; resolved like every command's (src/tracking/dir.ts). */
   trackingDir?: string;
+  /** `--route` flags (src/serving/routing/spec.ts); each replaces feature_store.yaml's route of its model. */
+  routes?: string[];
+  /** The routing state file; default data/routing.db beside the repository's online store. */
+  routingDb?: string;
   env?: NodeJS.ProcessEnv;
   /**
    * Feature logging (in a repository only): by default as feature_store.yaml says (its
@@ -47,7 +54,7 @@ function featureLogOptions(repo: Repo, logFeatures: boolean | undefined): ServeO
  * tracking.path, ./mlruns: resolveTrackingDir).
  */
 export async function openServing(options: OpenServingOptions): Promise<Server> {
-  const { repoDir, models, trackingDir: flag, env = process.env, logFeatures, driftIntervalSeconds = 600, driftWindowSeconds = 86_400, ...rest } = options;
+  const { repoDir, models, trackingDir: flag, routes: flags = [], routingDb, env = process.env, logFeatures, driftIntervalSeconds = 600, driftWindowSeconds = 86_400, ...rest } = options;
   let repo: Repo | undefined;
   try {
     repo = await openRepo(repoDir, env);
@@ -57,14 +64,33 @@ export async function openServing(options: OpenServingOptions): Promise<Server> 
   }
   const trackingDir = await resolveTrackingDir({ ...(flag !== undefined && { trackingDir: flag }), ...(repo && { repo: repo.root }), env });
   const sources = models.map((uri) => modelSource(trackingDir, uri));
+  const specs = routeSpecs(flags, repo, new Set(sources.map((s) => s.name)), rest.log);
+  const routes = specs.map((spec) => ({ spec, sources: spec.challengers.map((c) => modelSource(trackingDir, c.uri)) }));
+  const routingState = routingDb ?? (repo && join("path" in repo.config.onlineStore ? dirname(repo.config.onlineStore.path) : join(repo.root, "data"), "routing.db"));
   const features = repo ? await openFeatureBackend(repo) : undefined;
   const featureLog = repo && featureLogOptions(repo, logFeatures);
   // Gauges for the models only when their answers are logged here.
   const drift = repo && featureLog?.sampleRate !== undefined && driftIntervalSeconds > 0 ? { trackingDir, logDir: featureLog.dir, offline: repo.config.offlineStore, intervalSeconds: driftIntervalSeconds, windowSeconds: driftWindowSeconds } : undefined;
   try {
-    return await startServer({ ...rest, models: sources, ...(features && { features }), ...(featureLog && { featureLog }), ...(drift && { drift }) });
+    return await startServer({ ...rest, models: sources, ...(features && { features }), ...(routes.length > 0 && { routes }), ...(routingState && { routingState }), ...(featureLog && { featureLog }), ...(drift && { drift }) });
   } catch (error) {
     await features?.close();
     throw error;
   }
+}
+
+/**
+ * The routes to apply: `--route` flags, then feature_store.yaml's routes of the other served
+ * models. A route in the file for a model this server does not serve is skipped (the file
+ * serves every server of the repository); a flag for one is an error.
+ */
+function routeSpecs(flags: string[], repo: Repo | undefined, served: Set<string>, log: OpenServingOptions["log"]): RouteSpec[] {
+  const specs = flags.map((flag) => parseRouteFlag(flag));
+  const flagged = new Set(specs.map((s) => s.model));
+  for (const spec of repo ? repoRoutes(repo.root) : []) {
+    if (flagged.has(spec.model)) continue;
+    if (served.has(spec.model)) specs.push(spec);
+    else log?.({ level: "info", msg: "route skipped", model: spec.model, declared: spec.origin, reason: "the model is not served" });
+  }
+  return specs;
 }

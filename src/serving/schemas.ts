@@ -55,3 +55,20 @@ export const PredictBody = Type.Object(
   closed,
 );
 export type PredictBody = Static<typeof PredictBody>;
+
+export const FeedbackBody = Type.Object(
+  {
+    model: Type.Optional(Type.String({ minLength: 1 })),
+    request_id: Type.Optional(Type.String({ minLength: 1 })),
+    row: Type.Optional(Type.Integer({ minimum: 0 })),
+    entities: Type.Optional(Type.Record(Type.String(), KeyValue, { minProperties: 1 })),
+    reward: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    label: Type.Optional(Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
+  },
+  closed,
+);
+export type FeedbackBody = Static<typeof FeedbackBody>;
+
+/** Query values arrive as text (no coercion): `?history=20`. */
+export const RoutesQuery = Type.Object({ history: Type.Optional(Type.String({ pattern: "^\\d{1,4}$" })) }, closed);
+export type RoutesQuery = Static<typeof RoutesQuery>;

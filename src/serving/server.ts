@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import Fastify, { type FastifyInstance } from "fastify";
 import { MlfError } from "../errors.js";
 import type { ServerContext } from "./context.js";
@@ -7,9 +8,14 @@ import { RequestMetrics } from "./metrics.js";
 import { ProcessMetrics } from "./process-metrics.js";
 import { ModelPool, type Log } from "./model-pool.js";
 import { registerAdminRoutes } from "./routes/admin.js";
+import { registerExplainRoutes } from "./routes/explain.js";
 import { registerFeatureRoutes } from "./routes/features.js";
 import { registerInvocationRoutes } from "./routes/invocations.js";
 import { registerPredictRoutes } from "./routes/predict.js";
+import { registerRoutingRoutes } from "./routes/routing.js";
+import type { RoutingClock } from "./routing/route.js";
+import { Routing, type RouteSetup } from "./routing/routing.js";
+import { RoutingState } from "./routing/state.js";
 import { installBookkeeping } from "./bookkeeping.js";
 import { DriftGauge, type DriftGaugeOptions } from "./logging/drift-gauge.js";
 import { FeatureLogger, type FeatureLoggerOptions } from "./logging/logger.js";
@@ -33,6 +39,12 @@ export interface ServeOptions {
   log?: Log;
   /** Log a line per answered request (default true); 5xx answers are logged regardless. */
   logRequests?: boolean;
+  /** Routes between served models and their challengers (canary, shadow, bandit); see src/serving/routing. */
+  routes?: RouteSetup[];
+  /** The SQLite file routes keep their rewards, shares and history in; required with routes. */
+  routingState?: string;
+  /** The routes' clock (tests inject one); default the system's. */
+  clock?: RoutingClock;
   /** Log /predict and /get-online-features answers to Parquet files (see FeatureLogger); default off. */
   featureLog?: Omit<FeatureLoggerOptions, "definitions" | "log">;
   /** Recompute the served versions' drift gauges (see DriftGauge); default off. */
@@ -43,6 +55,8 @@ export interface ServeOptions {
 export interface Server {
   app: FastifyInstance;
   pool: ModelPool;
+  /** The routes, when any are declared. */
+  routing: Routing | undefined;
   /** The feature logger, when logging is on. */
   featureLog?: FeatureLogger;
   /** The drift gauges, when recomputed. */
@@ -62,6 +76,7 @@ export function buildApp(ctx: ServerContext, options: ServeOptions): FastifyInst
     requestTimeout: timeoutMs + 1000,
     // Requests that reach an open connection while closing are still answered: shutdown drops no request.
     return503OnClosing: false,
+    genReqId: requestIds(),
     // Bodies are validated as sent: no type coercion, unknown keys are errors rather than dropped.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
@@ -83,7 +98,20 @@ export function buildApp(ctx: ServerContext, options: ServeOptions): FastifyInst
   registerInvocationRoutes(app, ctx);
   registerFeatureRoutes(app, ctx);
   registerPredictRoutes(app, ctx);
+  registerRoutingRoutes(app, ctx);
+  registerExplainRoutes(app, ctx);
   return app;
+}
+
+/**
+ * Request ids `req-<boot>-<n>`: a counter, as fastify's own, behind a random prefix drawn when
+ * the server starts, so an id names one request across restarts too (feedback quoting an id
+ * from before a restart must not reach the restarted server's request of the same number).
+ */
+function requestIds(): () => string {
+  const boot = randomBytes(4).readUInt32BE().toString(36);
+  let n = 0;
+  return () => `req-${boot}-${(++n).toString(36)}`;
 }
 
 /** Loads the models, then listens. A model that fails to load is reported by /ready and /models, not thrown. */
@@ -94,14 +122,17 @@ export async function startServer(options: ServeOptions = {}): Promise<Server> {
   const featureLog = options.featureLog && new FeatureLogger({ ...options.featureLog, definitions: () => features?.definitions(), log });
   const drift = options.drift && new DriftGauge(pool, options.drift, log);
   const metricSources = [...(featureLog ? [featureLog] : []), ...(drift ? [drift] : [])];
-  const ctx: ServerContext = { pool, features, metrics: new RequestMetrics(), processMetrics: new ProcessMetrics(), log, ...(featureLog && { featureLog }), metricSources };
+  const routing = openRouting(options, pool, log);
+  const ctx: ServerContext = { pool, features, metrics: new RequestMetrics(), processMetrics: new ProcessMetrics(), log, ...(routing && { routing }), ...(featureLog && { featureLog }), metricSources };
   const app = buildApp(ctx, options);
   await pool.refresh();
+  routing?.start();
   const host = options.host ?? "127.0.0.1";
   try {
     await app.listen({ host, port: options.port ?? 8000 });
   } catch (error) {
     await pool.close();
+    await routing?.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE") throw new MlfError("unavailable", `Port ${options.port ?? 8000} on ${host} is in use; pass another --port.`);
     throw error;
@@ -119,7 +150,7 @@ export async function startServer(options: ServeOptions = {}): Promise<Server> {
   log({ level: "info", msg: "listening", url, models: pool.status().map((m) => `${m.name}@${m.version ?? "unloaded"}`) });
   let closing: Promise<void> | undefined;
   return {
-    app, pool, ...(featureLog && { featureLog }), ...(drift && { drift }), host, port, url,
+    app, pool, routing, ...(featureLog && { featureLog }), ...(drift && { drift }), host, port, url,
     close: () =>
       (closing ??= (async () => {
         clearInterval(featureTimer);
@@ -128,6 +159,8 @@ export async function startServer(options: ServeOptions = {}): Promise<Server> {
         // they do, so close() does not wait out the keep-alive timeout.
         const idle = setInterval(() => app.server.closeIdleConnections(), 20);
         await app.close().finally(() => clearInterval(idle));
+        // Shadow scorings still running log their predictions: wait for them first.
+        await routing?.close();
         // Every answered request has been logged by now: the last flush writes them all.
         await featureLog?.close();
         ctx.processMetrics.stop();
@@ -135,4 +168,16 @@ export async function startServer(options: ServeOptions = {}): Promise<Server> {
         await options.features?.close();
       })()),
   };
+}
+
+function openRouting(options: ServeOptions, pool: ModelPool, log: Log): Routing | undefined {
+  if (!options.routes?.length) return undefined;
+  if (!options.routingState) throw new MlfError("usage", "Routes keep their state in a file; run mlf serve inside a feature repository (data/routing.db) or pass --routing-db FILE.");
+  const state = new RoutingState(options.routingState);
+  try {
+    return new Routing(options.routes, pool, state, log, options.clock);
+  } catch (error) {
+    state.close();
+    throw error;
+  }
 }

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { basename, extname, resolve } from "node:path";
 import { MlfError } from "../errors.js";
+import { referenceBackground, VersionExplainer } from "../explain/version.js";
 import { OnnxModel } from "./runtime/onnx.js";
 
 /** A model version opened in the runtime, with what its MLmodel recorded about its inputs. */
@@ -16,6 +17,8 @@ export interface ModelArtifact {
   entityKeys?: string[];
   /** Column names of the model's input in order (the signature), when recorded. */
   columns?: string[];
+  /** This version's explainer (/explain), built on first use from the same checked bytes. */
+  explainer: VersionExplainer;
 }
 
 /** What a model reference points at right now. */
@@ -63,7 +66,10 @@ export function fileModelSource(path: string, name = basename(path, extname(path
         last = { key, bytes, version: createHash("sha256").update(bytes).digest("hex").slice(0, 12) };
       }
       const { bytes, version } = last;
-      return { version, load: async () => ({ model: await OnnxModel.load(bytes, `${path} (${version})`) }) };
+      const what = `${path} (${version})`;
+      // A bare file has no reference data: explaining it is refused with the fix.
+      const explainer = new VersionExplainer(bytes, what, () => referenceBackground("", undefined, `The model file ${path}`));
+      return { version, load: async () => ({ model: await OnnxModel.load(bytes, what), explainer }) };
     },
   };
 }

@@ -8,3 +8,14 @@ export function random(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** k distinct positions of [0, n), ascending, drawn uniformly with a seeded generator (Floyd's algorithm). */
+export function samplePositions(n: number, k: number, seed: number): number[] {
+  const next = random(seed);
+  const chosen = new Set<number>();
+  for (let j = n - Math.min(k, n); j < n; j++) {
+    const t = Math.floor(next() * (j + 1));
+    chosen.add(chosen.has(t) ? j : t);
+  }
+  return [...chosen].sort((a, b) => a - b);
+}

@@ -14,7 +14,8 @@ test("/predict fetches features by entity key in the model's recorded order; sin
 
   const one = await post(server, "/predict", { model: "cancer", entities: { patient_id: patientIds[1] } });
   assert.equal(one.status, 200, one.text);
-  assert.deepEqual(Object.keys(one.body).sort(), ["model", "model_version", "prediction"]);
+  assert.deepEqual(Object.keys(one.body).sort(), ["model", "model_version", "prediction", "request_id"]);
+  assert.match(one.body.request_id, /^req-[0-9a-z]+-[0-9a-z]+$/);
   assert.equal(one.body.model, "cancer");
   assert.equal(one.body.model_version, "1");
   assertClose([one.body.prediction], [expected.proba_1[1]!]);

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { MlfError } from "../../errors.js";
-import { collect, collectList, globalOptions } from "../context.js";
+import { collect, collectList, globalOptions, parseEntities } from "../context.js";
 import { printJson, printTable } from "../render.js";
 
 interface Options {
@@ -10,19 +10,6 @@ interface Options {
   fullFeatureNames?: boolean;
   withMetadata?: boolean;
   format?: string;
-}
-
-/** `-e key=v1,v2` flags to key columns; repeated keys append, so `-e k=1 -e k=2` is two entities. */
-function parseEntities(flags: string[]): { entities: Record<string, string[]>; many: boolean } {
-  const entities: Record<string, string[]> = {};
-  for (const flag of flags) {
-    const at = flag.indexOf("=");
-    if (at <= 0) throw new MlfError("usage", `The entity "${flag}" is not of the form key=value[,value...]; for example -e driver_id=1001.`);
-    const key = flag.slice(0, at).trim();
-    const values = flag.slice(at + 1).split(",").map((v) => v.trim());
-    (entities[key] ??= []).push(...values);
-  }
-  return { entities, many: Object.values(entities).some((v) => v.length > 1) };
 }
 
 export function register(program: Command): void {

@@ -3,7 +3,7 @@ import { MlfError } from "../../errors.js";
 import type { FeatureDrift } from "../../monitor/drift.js";
 import type { ModelDriftReport } from "../../monitor/model-drift.js";
 import type { StatTestName } from "../../monitor/stattests/tests.js";
-import { collect, globalOptions, type GlobalOptions } from "../context.js";
+import { collect, globalOptions, parseSince, type GlobalOptions } from "../context.js";
 import { info, paint, printJson, printLine, printTable } from "../render.js";
 
 /**
@@ -47,13 +47,6 @@ function parseNumber(text: string, flag: string, min = 0, max = Infinity): numbe
   const n = Number(text);
   if (text.trim() === "" || !Number.isFinite(n) || n < min || n > max) throw new MlfError("usage", `${flag} "${text}" is not a number from ${min} to ${max}.`);
   return n;
-}
-
-/** `--since 24h` (a duration back from now) or `--since 2026-01-01T00:00Z`. */
-async function parseSince(text: string): Promise<number> {
-  const { parseDurationSeconds, parseTime } = await import("../../util/time.js");
-  const seconds = parseDurationSeconds(text);
-  return seconds !== undefined ? Date.now() - seconds * 1000 : parseTime(text, "--since time");
 }
 
 const fmt = (x: number | null) => (x === null ? "" : Math.abs(x) >= 0.001 || x === 0 ? x.toFixed(4) : x.toExponential(2));

@@ -8,6 +8,8 @@ interface ServeFlags {
   port: string;
   model?: string[];
   trackingDir?: string;
+  route?: string[];
+  routingDb?: string;
   pollInterval: string;
   bodyLimit: string;
   timeout: string;
@@ -61,6 +63,8 @@ export function register(program: Command): void {
     .option("--port <port>", "TCP port (0 = any free port)", "8000")
     .option("--model <uri>", "model to serve: NAME@ALIAS, NAME/VERSION, models:/NAME/Production or a file (repeatable)", collect)
     .option("--tracking-dir <dir>", "tracking folder holding models/ (default: $MLF_TRACKING_DIR, else the repository's tracking.path, else ./mlruns)")
+    .option("--route <route>", "share a model's traffic with challengers: MODEL:canary=REF:5%, MODEL:shadow=REF, MODEL:bandit=REF[,REF...] (repeatable)", collect)
+    .option("--routing-db <file>", "where routes keep rewards, shares and history (default: data/routing.db beside the online store)")
     .option("--poll-interval <seconds>", "re-resolve model aliases and the feature registry this often (0 = only on /admin/reload)", "5")
     .option("--body-limit <mib>", "largest request body in MiB", "8")
     .option("--timeout <seconds>", "answer 503 to a request not done in this time", "10")
@@ -83,7 +87,7 @@ export function register(program: Command): void {
       const { openServing } = await import("../../serving/open.js");
       // Structured logs: one JSON object per line on stderr; --quiet drops the per-request lines.
       const log = bufferedLog((text) => process.stderr.write(text));
-      const server = await openServing({ ...options, ...(g.repo !== undefined && { repoDir: g.repo }), ...(flags.trackingDir !== undefined && { trackingDir: flags.trackingDir }), models: flags.model ?? [], log, logRequests: !g.quiet });
+      const server = await openServing({ ...options, ...(g.repo !== undefined && { repoDir: g.repo }), ...(flags.trackingDir !== undefined && { trackingDir: flags.trackingDir }), models: flags.model ?? [], routes: flags.route ?? [], ...(flags.routingDb !== undefined && { routingDb: flags.routingDb }), log, logRequests: !g.quiet });
       const stopped = new Promise<void>((resolve) => {
         // Graceful: stop accepting, let in-flight requests finish, release models and stores.
         const stop = (signal: string) => {
@@ -94,7 +98,7 @@ export function register(program: Command): void {
         process.once("SIGINT", () => stop("SIGINT"));
       });
       // Announced only once a SIGTERM sent on reading this line is handled gracefully.
-      if (g.json) printJson({ url: server.url, models: server.pool.status() });
+      if (g.json) printJson({ url: server.url, models: server.pool.status(), routes: server.routing?.status() ?? [] });
       await stopped;
     });
 }

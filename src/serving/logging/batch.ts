@@ -458,7 +458,8 @@ export class LogBatch {
       m.route.fill(from, n, record.route);
       m.variant.fill(from, n, record.variant ?? null);
       m.requestId.fill(from, n, record.requestId);
-      for (let r = 0; r < n; r++) m.requestRow.set(from + r, r);
+      const positions = record.positions;
+      for (let r = 0; r < n; r++) m.requestRow.set(from + r, positions ? positions[r]! : r);
       for (const name in record.keys) {
         let key = this.keys.get(name);
         if (key === undefined) {

@@ -28,16 +28,22 @@ export interface FeatureLogRecord {
   /** The HTTP route that answered, e.g. "/predict". */
   route: string;
   /**
-   * Which routing variant answered, e.g. "champion", "canary", "shadow"; absent when the model
-   * was not routed. A shadow prediction is a second record with the same request id.
+   * Which routing variant answered, as /predict's answer names it ("champion", "challenger",
+   * "v7", ...), or "shadow" for a shadow's predictions (a second record with the same request
+   * id, which the caller did not get); absent when the model was not routed.
    */
   variant?: string;
   /** The request's id (as in the server log and the x-request-id header); also the sampling key. */
   requestId: string;
   /** When the answer was computed, epoch ms. */
   at: number;
-  /** How many entity rows the request had. */
+  /** How many entity rows the record holds. */
   rows: number;
+  /**
+   * The rows' positions in the request (its `request_row`) when the record holds some of its
+   * rows (a routed batch answered by several variants, a shadow's share); default 0, 1, ...
+   */
+  positions?: readonly number[];
   /**
    * Entity join keys as the request sent them: one value per row, or one value for every row.
    * Keys that are not join keys of the applied feature registry are not logged.

@@ -19,7 +19,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
     return { status: "ready" };
   });
 
-  app.get("/models", async () => ({ models: ctx.pool.status() }));
+  app.get("/models", async () => ({ models: ctx.pool.status(), ...(ctx.routing && { routes: ctx.routing.status() }) }));
 
   app.post("/admin/reload", async () => {
     await Promise.all([ctx.pool.refresh(true), ctx.features?.reload()]);
@@ -40,6 +40,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
       lines.push(...renderGauge("mlf_feature_freshness_seconds", "Age of the newest value stored per online feature view (now - newest event timestamp, materialized or pushed).", freshness.filter((f) => f.ageSeconds !== null).map((f) => ({ labels: { view: f.view }, value: f.ageSeconds! }))));
     }
     for (const source of ctx.metricSources) lines.push(...source.render());
+    if (ctx.routing) lines.push(...ctx.routing.renderMetrics());
     lines.push(...ctx.processMetrics.render(lag));
     return reply.type("text/plain; version=0.0.4; charset=utf-8").send(`${lines.join("\n")}\n`);
   });
