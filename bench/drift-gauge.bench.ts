@@ -3,11 +3,11 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { setAlias } from "../src/models/lifecycle.js";
-import { monitorDrift, type DriftRequest } from "../src/monitor/model-drift.js";
+import { monitorDrift } from "../src/monitor/model-drift.js";
 import { registerMonitoredModel } from "../src/monitor/register.js";
 import { OfflineEngine } from "../src/offline/engine.js";
 import { requireRegistry } from "../src/repo/registry.js";
-import { driftInChild } from "../src/serving/logging/drift-run.js";
+import { driftInChild, type GaugeRequest } from "../src/serving/logging/drift-run.js";
 import { FeatureLogger } from "../src/serving/logging/logger.js";
 import { MLF } from "../test/helpers.js";
 import { MODEL, expected } from "../test/serving/helpers.js";
@@ -112,7 +112,7 @@ export async function run(): Promise<BenchTable> {
       const loads = runs[interval]!;
       rows.push([name, median(loads.map((l) => l.rps)), median(loads.map((l) => l.p50)), median(loads.map((l) => l.p99)), "", median(loads.map((l) => Number(l.cpuUs)))]);
     }
-    const request: DriftRequest = { model: "cancer@champion", trackingDir, logDir, offline: { type: "duckdb", threads: 1 } };
+    const request: GaugeRequest = { model: "cancer@champion", trackingDir, logDir, offline: { type: "duckdb", threads: 1 } };
     const inline = await loopDelay(() => monitorDrift(request));
     const child = await loopDelay(() => driftInChild(request));
     rows.push([`one recompute in the server's thread (${inline.seconds.toFixed(1)} s)`, "", "", "", `${inline.maxMs.toFixed(0)} (p99 ${inline.p99Ms.toFixed(0)})`, ""]);

@@ -68,7 +68,7 @@ export async function run(): Promise<BenchTable> {
     }
     // What the "on" servers wrote, counted from the files after their final flushes.
     const { OfflineEngine } = await import("../src/offline/engine.js");
-    const { listLogFiles, logFolder } = await import("../src/monitor/logs.js");
+    const { listLogFiles, logFolder } = await import("../src/repo/feature-logs.js");
     const files = ["models/cancer", "services/cancer_all"].flatMap((f) => listLogFiles(logFolder(join(dir, "data", "logs"), f.split("/")[0] as "models", f.split("/")[1]!)));
     const engine = await OfflineEngine.open({ type: "duckdb", threads: 1 });
     try {

@@ -42,9 +42,9 @@ const options = {
   logLevel: "warning",
 };
 await build({ ...options, entryPoints: ["src/cli/main.ts"], outfile });
-// mlf serve's drift gauges fork this script (src/serving/logging/drift-run.ts): the child's
-// entry point must exist beside the bundle, as drift-child.js does beside drift-run.js in dist/.
-await build({ ...options, entryPoints: ["src/serving/logging/drift-child.ts"], outfile: join(dirname(outfile), "drift-child.cjs") });
+// mlf serve's drift gauges fork this script by path (src/serving/logging/drift-run.ts): from
+// the bundle, it must exist beside the bundle.
+await build({ ...options, entryPoints: ["src/monitor/drift-child.ts"], outfile: join(dirname(outfile), "drift-child.cjs") });
 
 /**
  * Runs bin/mlf with MLF_WRITE_CODE_CACHE=1 so it saves what V8 compiled at exit. Each run

@@ -1,6 +1,6 @@
 import { dirname, join } from "node:path";
 import { MlfError } from "../errors.js";
-import { repoLogDir } from "../monitor/logs.js";
+import { repoLogDir } from "../repo/feature-logs.js";
 import { LOGGING_DEFAULTS } from "../repo/config.js";
 import { openRepo, type Repo } from "../repo/repo.js";
 import { resolveTrackingDir } from "../tracking/dir.js";

@@ -104,7 +104,7 @@ export function register(program: Command): void {
       const { resolveTrackingRoot } = await import("../../tracking/dir.js");
       const root = flags.model === undefined ? undefined : await resolveTrackingRoot({ ...(flags.trackingDir !== undefined && { trackingDir: flags.trackingDir }), ...(g.repo !== undefined && { repo: g.repo }) });
       const { monitorDrift } = await import("../../monitor/model-drift.js");
-      const { repoLogDir } = await import("../../monitor/logs.js");
+      const { repoLogDir } = await import("../../repo/feature-logs.js");
       const report = await monitorDrift({
         ...(flags.model !== undefined && { model: flags.model }),
         ...(root && { trackingDir: root.dir, ...(root.repoRoot !== undefined && { repoRoot: root.repoRoot }), ...(root.repoConfig && { offline: root.repoConfig.offlineStore, logDir: repoLogDir(root.repoRoot!, root.repoConfig) }) }),

@@ -3,10 +3,23 @@ import { setPriority } from "node:os";
 import { dirname, extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MlfError, errorCodes, type ErrorCode } from "../../errors.js";
-import type { FeatureDrift } from "../../monitor/drift.js";
-import type { DriftRequest, ModelDriftReport } from "../../monitor/model-drift.js";
+import type { OfflineStoreConfig } from "../../repo/types.js";
 
-/** What the drift gauges show of one report: numbers only, no histograms. */
+/**
+ * One recompute: `mlf monitor drift --model MODEL --since SINCE` on the server's logs (a
+ * DriftRequest of src/monitor/model-drift.ts, which the child checks it fits).
+ */
+export interface GaugeRequest {
+  /** `NAME/VERSION`. */
+  model: string;
+  trackingDir: string;
+  logDir: string;
+  /** Epoch ms. */
+  since?: number;
+  offline?: OfflineStoreConfig;
+}
+
+/** What the drift gauges show of one report (summarized by the child): numbers only, no histograms. */
 export interface DriftSummary {
   rows: number;
   features: { name: string; test: string | null; score: number | null; threshold: number | null; drifted: boolean; missingShare: number; outsideMaxAgeShare: number | null }[];
@@ -14,27 +27,14 @@ export interface DriftSummary {
   dataset: { share: number; drift: boolean };
 }
 
-function feature(f: FeatureDrift): DriftSummary["features"][number] {
-  return { name: f.name, test: f.test, score: f.score, threshold: f.threshold, drifted: f.drifted, missingShare: f.current.missingShare, outsideMaxAgeShare: f.current.statusShares?.OUTSIDE_MAX_AGE ?? null };
-}
-
-export function summarize(report: ModelDriftReport): DriftSummary {
-  return {
-    rows: report.current.rows,
-    features: report.features.map(feature),
-    prediction: report.prediction && { test: report.prediction.test, score: report.prediction.score, drifted: report.prediction.drifted },
-    dataset: { share: report.dataset.share, drift: report.dataset.drift },
-  };
-}
-
 /**
- * The child's script, beside this module's file: drift-child.js beside drift-run.js under
- * dist/ (tsc), drift-child.cjs beside the CLI bundle dist/bundle/mlf.cjs that bin/mlf runs
- * (scripts/bundle.mjs builds both), where import.meta.url is the bundle's.
+ * The child's script, src/monitor/drift-child.ts: under dist/ as tsc compiled it, or beside
+ * the CLI bundle (dist/bundle/mlf.cjs, which bin/mlf runs and where import.meta.url is the
+ * bundle's) as drift-child.cjs, which scripts/bundle.mjs builds with it.
  */
 function childScript(): string {
   const here = fileURLToPath(import.meta.url);
-  return join(dirname(here), `drift-child${extname(here)}`);
+  return extname(here) === ".cjs" ? join(dirname(here), "drift-child.cjs") : fileURLToPath(new URL("../../monitor/drift-child.js", import.meta.url));
 }
 
 /** The line of a crashed child's stderr that says what went wrong (Node ends it with its version). */
@@ -53,7 +53,7 @@ type Reply = { summary: DriftSummary } | { error: { code: string; message: strin
  * a small machine a recompute took most of the CPU from requests, and running out of memory
  * would take the server down with it. `signal` kills the child (server shutdown).
  */
-export function driftInChild(request: DriftRequest, signal?: AbortSignal): Promise<DriftSummary> {
+export function driftInChild(request: GaugeRequest, signal?: AbortSignal): Promise<DriftSummary> {
   return new Promise((resolve, reject) => {
     const child = fork(childScript(), [], { execArgv: [], serialization: "advanced", stdio: ["ignore", "ignore", "pipe", "ipc"] });
     try {

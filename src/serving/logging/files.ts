@@ -1,6 +1,6 @@
 import { link, mkdir, open, readdir, rm } from "node:fs/promises";
 import { basename, dirname } from "node:path";
-import { logFilePath } from "../../monitor/logs.js";
+import { logFilePath } from "../../repo/feature-logs.js";
 import { tempPathFor } from "../../util/fs.js";
 import { writeParquet, type ParquetColumn } from "./parquet.js";
 

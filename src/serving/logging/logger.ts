@@ -1,4 +1,4 @@
-import { logFolder } from "../../monitor/logs.js";
+import { logFolder } from "../../repo/feature-logs.js";
 import type { Definitions } from "../../repo/types.js";
 import { renderFamily, type GaugeSample } from "../metrics.js";
 import type { Log } from "../model-pool.js";

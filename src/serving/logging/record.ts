@@ -4,7 +4,7 @@ import type { Prediction } from "../runtime/onnx.js";
 /**
  * The feature log as the server's routes see it: one record per answered request, handed to
  * `FeatureLog.log` after the answer is computed. The format written to disk is defined in
- * src/monitor/logs.ts; this is only what a route knows.
+ * src/repo/feature-logs.ts; this is only what a route knows.
  */
 
 /** One logged feature: its value per entity row and, for a value read online, its status per row. */

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { appendFileSync, existsSync, readdirSync, readFileSync, watch, type FSWatcher } from "node:fs";
 import { join } from "node:path";
-import { listLogFiles, logFolder } from "../../../src/monitor/logs.js";
+import { listLogFiles, logFolder } from "../../../src/repo/feature-logs.js";
 import { OfflineEngine } from "../../../src/offline/engine.js";
 import { MLF, mlf } from "../../helpers.js";
 import { driftRepo, referencePatients, shiftedPatients } from "./drift-fixture.js";

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { listLogFiles, logFolder } from "../../../src/monitor/logs.js";
+import { listLogFiles, logFolder } from "../../../src/repo/feature-logs.js";
 import { setAlias } from "../../../src/models/lifecycle.js";
 import { openFeatureBackend } from "../../../src/serving/features.js";
 import { sampleKey } from "../../../src/serving/logging/logger.js";

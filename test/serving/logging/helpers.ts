@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { listLogFiles, logFolder } from "../../../src/monitor/logs.js";
+import { listLogFiles, logFolder } from "../../../src/repo/feature-logs.js";
 import { OfflineEngine } from "../../../src/offline/engine.js";
 import type { Server } from "../../../src/serving/server.js";
 import { get } from "../helpers.js";

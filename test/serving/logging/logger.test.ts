@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { listLogFiles, logFilePath, logFolder } from "../../../src/monitor/logs.js";
+import { listLogFiles, logFilePath, logFolder } from "../../../src/repo/feature-logs.js";
 import type { Definitions } from "../../../src/repo/types.js";
 import { FeatureLogger } from "../../../src/serving/logging/logger.js";
 import type { FeatureLogRecord } from "../../../src/serving/logging/record.js";

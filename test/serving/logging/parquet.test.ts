@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { OfflineEngine } from "../../../src/offline/engine.js";
-import { columnBuilder } from "../../../src/serving/logging/batch.js";
+import { columnBuilder } from "../../../src/serving/logging/columns.js";
 import { encodeHybrid, PAGE_ROWS, writeParquet, type ParquetType } from "../../../src/serving/logging/parquet.js";
 import { tempDir } from "../../helpers.js";
 import { lcg } from "../../monitor/oracle.js";
