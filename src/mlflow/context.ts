@@ -32,15 +32,15 @@ export const experimentArtifactRoot = (ctx: MlflowContext) => (experimentId: str
 /**
  * The local file of a proxied artifact path (`<exp>/<run>/artifacts/...` below the
  * destination). Paths that are absolute or would leave the destination are refused; when
- * the destination is the tracking folder itself, only run artifact folders can be reached,
+ * the destination is the tracking folder itself, only run and logged-model artifact folders can be reached,
  * so an upload can never overwrite a meta.yaml or a param.
  */
 export function proxiedPath(ctx: MlflowContext, path: string): string {
   // As MLflow's validate_path_is_safe: no ".." part at all, even one that stays inside.
   if (path.split(/[/\\]/).includes("..")) throw new MlfError("invalid_argument", `The artifact path "${path}" contains ".."; use a path relative to the artifact root without "..".`);
   const clean = checkArtifactPath(path);
-  if (ctx.artifactsDestination === ctx.root && clean !== "" && !/^[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+\/artifacts(\/|$)/.test(clean)) {
-    throw new MlfError("invalid_argument", `The artifact path "${path}" is not inside a run's artifacts (<experiment_id>/<run_id>/artifacts/...); upload through the run's artifact_uri.`);
+  if (ctx.artifactsDestination === ctx.root && clean !== "" && !/^[A-Za-z0-9_-]+\/(models\/)?[A-Za-z0-9_-]+\/artifacts(\/|$)/.test(clean)) {
+    throw new MlfError("invalid_argument", `The artifact path "${path}" is not inside a run's or a logged model's artifacts (<experiment_id>/<run_id>/artifacts/..., <experiment_id>/models/<model_id>/artifacts/...); upload through its artifact_uri.`);
   }
   return join(ctx.artifactsDestination, clean);
 }

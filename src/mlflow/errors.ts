@@ -1,4 +1,5 @@
 import { MlfError, type ErrorCode } from "../errors.js";
+import { internalErrorMessage } from "../util/internal-error.js";
 
 /**
  * MLflow's error envelope `{"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "..."}` with
@@ -50,15 +51,19 @@ export interface MlflowErrorBody {
   message: string;
 }
 
-/** The status and body answering `error`; anything that is not an MlfError is an INTERNAL_ERROR. */
-export function mlflowError(error: unknown): { status: number; body: MlflowErrorBody } {
-  if (error instanceof MlflowApiError) return { status: mlflowHttpStatus[error.mlflowCode], body: { error_code: error.mlflowCode, message: error.message } };
+/**
+ * The status and body answering `error`. MlfErrors and fastify's client errors are answered
+ * as they are (their messages are written for the caller); anything else is an INTERNAL_ERROR
+ * whose answer names only the request (`internal`: the caller logs the details).
+ */
+export function mlflowError(error: unknown, requestId: string): { status: number; body: MlflowErrorBody; internal: boolean } {
+  if (error instanceof MlflowApiError) return { status: mlflowHttpStatus[error.mlflowCode], body: { error_code: error.mlflowCode, message: error.message }, internal: false };
   if (error instanceof MlfError) {
     const code = fromMlf[error.code];
-    return { status: mlflowHttpStatus[code], body: { error_code: code, message: error.message } };
+    return { status: mlflowHttpStatus[code], body: { error_code: code, message: error.message }, internal: false };
   }
   const e = error as { statusCode?: number; message?: string };
-  if (e.statusCode === 413) return mlflowError(new MlfError("payload_too_large", "The request body is larger than the server's limit; send smaller batches or raise --body-limit."));
-  if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) return { status: 400, body: { error_code: "BAD_REQUEST", message: String(e.message ?? "Bad request") } };
-  return { status: 500, body: { error_code: "INTERNAL_ERROR", message: String(e.message ?? error) } };
+  if (e.statusCode === 413) return mlflowError(new MlfError("payload_too_large", "The request body is larger than the server's limit; send smaller batches or raise --body-limit."), requestId);
+  if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) return { status: 400, body: { error_code: "BAD_REQUEST", message: String(e.message ?? "Bad request") }, internal: false };
+  return { status: 500, body: { error_code: "INTERNAL_ERROR", message: internalErrorMessage(requestId) }, internal: true };
 }

@@ -1,5 +1,7 @@
 import { DELETED_STAGE } from "../models/names.js";
 import type { ModelVersion, RegisteredModel } from "../models/store.js";
+import type { LoggedModel } from "../tracking/logged-models.js";
+import type { ModelOutput, RunInputs } from "../tracking/run-io.js";
 import type { Experiment, Metric, Run, RunInfo } from "../tracking/types.js";
 
 /**
@@ -22,6 +24,11 @@ export interface MetricJson {
   value: number | "NaN" | "Infinity" | "-Infinity";
   timestamp: number;
   step: number;
+  /** MLflow 3: the dataset the value was computed on, and, for a logged model's metric, the model and the run that logged it. */
+  dataset_name?: string;
+  dataset_digest?: string;
+  model_id?: string;
+  run_id?: string;
 }
 export interface RunInfoJson {
   run_id: string;
@@ -35,11 +42,33 @@ export interface RunInfoJson {
   artifact_uri?: string;
   lifecycle_stage: RunInfo["lifecycleStage"];
 }
+export interface DatasetInputJson {
+  tags?: KeyValueJson[];
+  dataset: { name: string; digest: string; source_type: string; source: string; schema?: string; profile?: string };
+}
 export interface RunJson {
   info: RunInfoJson;
   data: { metrics?: MetricJson[]; params?: KeyValueJson[]; tags?: KeyValueJson[] };
-  /** MLflow's RunInputs; mlf records no dataset inputs, so it is always empty. */
-  inputs: Record<string, never>;
+  /** MLflow's RunInputs: datasets and logged models the run used. */
+  inputs: { dataset_inputs?: DatasetInputJson[]; model_inputs?: { model_id: string }[] };
+  /** MLflow 3's RunOutputs: logged models the run produced. */
+  outputs: { model_outputs?: { model_id: string; step: number }[] };
+}
+export interface LoggedModelJson {
+  info: {
+    model_id: string;
+    experiment_id: string;
+    name: string;
+    creation_timestamp_ms: number;
+    last_updated_timestamp_ms: number;
+    artifact_uri: string;
+    status: string;
+    model_type?: string;
+    source_run_id?: string;
+    status_message?: string;
+    tags?: KeyValueJson[];
+  };
+  data: { params?: KeyValueJson[]; metrics?: MetricJson[] };
 }
 export interface ExperimentJson {
   experiment_id: string;
@@ -94,8 +123,13 @@ export function keyValuesJson(values: Record<string, string>): KeyValueJson[] {
   return Object.keys(values).sort().map((key) => ({ key, value: values[key]! }));
 }
 
-export function metricJson(m: Metric): MetricJson {
-  return { key: m.key, value: doubleJson(m.value), timestamp: m.timestamp, step: m.step };
+export function metricJson(m: Metric, modelId?: string): MetricJson {
+  return {
+    key: m.key, value: doubleJson(m.value), timestamp: m.timestamp, step: m.step,
+    ...(m.dataset && { dataset_name: m.dataset.name, dataset_digest: m.dataset.digest }),
+    ...(modelId !== undefined && { model_id: modelId }),
+    ...(m.runId !== undefined && { run_id: m.runId }),
+  };
 }
 
 export function runInfoJson(i: RunInfo): RunInfoJson {
@@ -113,13 +147,43 @@ export function runInfoJson(i: RunInfo): RunInfoJson {
   };
 }
 
-/** MLflow's Run: info, data (latest metrics, params, tags) and inputs. */
-export function runJson(run: Pick<Run, "info" | "params" | "metrics" | "tags">): RunJson {
+/**
+ * MLflow's Run: info, data (latest metrics, params, tags), inputs and outputs (MLflow 3's
+ * server always sends both, empty when the run has none).
+ */
+export function runJson(run: Pick<Run, "info" | "params" | "metrics" | "tags">, io: { inputs?: RunInputs; outputs?: ModelOutput[] } = {}): RunJson {
   const metrics = Object.keys(run.metrics).sort().map((k) => metricJson(run.metrics[k]!));
+  const datasets = (io.inputs?.datasetInputs ?? []).map((d): DatasetInputJson => ({
+    ...repeated("tags", keyValuesJson(d.tags)),
+    dataset: {
+      name: d.dataset.name, digest: d.dataset.digest, source_type: d.dataset.sourceType, source: d.dataset.source,
+      ...(d.dataset.schema !== undefined && { schema: d.dataset.schema }), ...(d.dataset.profile !== undefined && { profile: d.dataset.profile }),
+    },
+  }));
   return {
     info: runInfoJson(run.info),
     data: { ...repeated("metrics", metrics), ...repeated("params", keyValuesJson(run.params)), ...repeated("tags", keyValuesJson(run.tags)) },
-    inputs: {},
+    inputs: { ...repeated("dataset_inputs", datasets), ...repeated("model_inputs", (io.inputs?.modelInputs ?? []).map((model_id) => ({ model_id }))) },
+    outputs: repeated("model_outputs", (io.outputs ?? []).map((o) => ({ model_id: o.modelId, step: o.step }))),
+  };
+}
+
+/** MLflow's LoggedModelStatus names, as its protobuf JSON writes the enum. */
+const loggedModelStatusJson = { UNSPECIFIED: "LOGGED_MODEL_STATUS_UNSPECIFIED", PENDING: "LOGGED_MODEL_PENDING", READY: "LOGGED_MODEL_READY", FAILED: "LOGGED_MODEL_UPLOAD_FAILED" } as const;
+
+/** MLflow 3's LoggedModel: info (with tags) and data (params, and the metrics linked to it). */
+export function loggedModelJson(m: LoggedModel): LoggedModelJson {
+  return {
+    info: {
+      model_id: m.modelId, experiment_id: m.experimentId, name: m.name,
+      creation_timestamp_ms: m.creationTimestamp, last_updated_timestamp_ms: m.lastUpdatedTimestamp,
+      artifact_uri: m.artifactLocation, status: loggedModelStatusJson[m.status],
+      ...(m.modelType !== null && { model_type: m.modelType }),
+      ...(m.sourceRunId !== null && { source_run_id: m.sourceRunId }),
+      ...(m.statusMessage !== null && { status_message: m.statusMessage }),
+      ...repeated("tags", keyValuesJson(m.tags)),
+    },
+    data: { ...repeated("params", keyValuesJson(m.params)), ...repeated("metrics", m.metrics.map((x) => metricJson(x, m.modelId))) },
   };
 }
 

@@ -3,12 +3,15 @@ import { resolve } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
 import { MlfError } from "../errors.js";
 import { ensureDefaultExperiment } from "../tracking/write.js";
+import { logInternalError, type LogSink } from "../util/internal-error.js";
 import { experimentArtifactRoot, type MlflowContext, type Route } from "./context.js";
 import { MlflowApiError, mlflowError } from "./errors.js";
 import { parseMessage } from "./request.js";
 import { registerArtifactRoutes } from "./routes/artifacts.js";
 import { experimentRoutes } from "./routes/experiments.js";
+import { loggedModelRoutes } from "./routes/logged-models.js";
 import { registryRoutes } from "./routes/registry.js";
+import { runIoRoutes } from "./routes/run-io.js";
 import { runRoutes } from "./routes/runs.js";
 
 /**
@@ -38,8 +41,8 @@ export interface MlflowServerOptions {
   artifactLimitBytes?: number;
   /** The run index's cache folder (default: the user's cache dir). */
   cacheDir?: string;
-  /** Receives failures (5xx answers) as records. */
-  log?: (record: Record<string, unknown>) => void;
+  /** Receives failures (5xx answers) as records; an internal error's record has its message and stack. */
+  log?: LogSink;
 }
 
 export interface MlflowServer {
@@ -71,8 +74,9 @@ export function buildMlflowApp(ctx: MlflowContext, options: Omit<MlflowServerOpt
     }
   });
   app.setErrorHandler((error, request, reply) => {
-    const { status, body } = mlflowError(error);
-    if (status >= 500) options.log?.({ level: "error", msg: "request failed", method: request.method, url: request.url, status, error: body.message });
+    const { status, body, internal } = mlflowError(error, request.id);
+    if (internal && options.log) logInternalError(options.log, error, request);
+    else if (status >= 500) options.log?.({ level: "error", msg: "request failed", request_id: request.id, method: request.method, url: request.url, status, error: body.message });
     void reply.code(status).type("application/json").send(body);
   });
   app.setNotFoundHandler((request, reply) => {
@@ -82,10 +86,10 @@ export function buildMlflowApp(ctx: MlflowContext, options: Omit<MlflowServerOpt
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit }, (_request, body, done) => done(null, body));
 
-  const routes: Route[] = [...experimentRoutes, ...runRoutes, ...registryRoutes];
+  const routes: Route[] = [...experimentRoutes, ...runRoutes, ...runIoRoutes, ...loggedModelRoutes, ...registryRoutes];
   for (const prefix of API_PREFIXES) {
     for (const route of routes) {
-      app.route({ method: route.method, url: `${prefix}/mlflow${route.path}`, handler: async (request) => route.handle(parseMessage(request.query, request.body), ctx) });
+      app.route({ method: route.method, url: `${prefix}/mlflow${route.path}`, handler: async (request) => route.handle({ ...parseMessage(request.query, request.body), ...(request.params as Record<string, string>) }, ctx) });
     }
   }
   registerArtifactRoutes(app, ctx, API_PREFIXES, options.artifactLimitBytes ?? 5 * 1024 ** 3);

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { MlfError, errorCodes, type ErrorCode } from "../errors.js";
+import { internalErrorMessage, logInternalError } from "../util/internal-error.js";
 import type { Log } from "./model-pool.js";
 import { truncate } from "./runtime/onnx.js";
 
@@ -42,17 +43,14 @@ function fromFastify(error: FastifyError): MlfError | undefined {
  */
 export function toErrorBody(error: unknown, requestId: string): { status: number; body: ErrorBody; internal: boolean } {
   const e = error instanceof MlfError ? error : fromFastify(error as FastifyError);
-  if (!e) return { status: 500, body: { error_code: "runtime", message: `Internal error; see the server log for request ${requestId}.` }, internal: true };
+  if (!e) return { status: 500, body: { error_code: "runtime", message: internalErrorMessage(requestId) }, internal: true };
   return { status: errorCodes[e.code].http, body: { error_code: e.code, message: truncate(e.message, 300) }, internal: false };
 }
 
 /** Answers an error (see toErrorBody), logging an internal one in full with its request id. */
 export function answerError(error: unknown, request: FastifyRequest, reply: FastifyReply, log: Log): void {
   const { status, body, internal } = toErrorBody(error, request.id);
-  if (internal) {
-    const e = error instanceof Error ? error : new Error(String(error));
-    log({ level: "error", msg: "internal error", request_id: request.id, method: request.method, route: request.routeOptions.url ?? "unmatched", error: e.message, stack: e.stack });
-  }
+  if (internal) logInternalError(log, error, request);
   void reply.code(status).header(REQUEST_ID_HEADER, request.id).type("application/json").send(body);
 }
 

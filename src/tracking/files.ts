@@ -64,20 +64,28 @@ export function formatMetricValue(value: number): string {
   return String(value);
 }
 
-export function metricLine(m: { timestamp: number; value: number; step: number }): string {
-  return `${m.timestamp} ${formatMetricValue(m.value)} ${m.step}`;
+/**
+ * One metric line as MLflow's file store writes it: `<timestamp_ms> <value> <step>`, then for a
+ * logged model's metric file the run that logged it, then, when the point was computed on a
+ * dataset, `<dataset_name> <dataset_digest>`.
+ */
+export function metricLine(m: Pick<Metric, "timestamp" | "value" | "step" | "dataset">, runId?: string): string {
+  return [m.timestamp, formatMetricValue(m.value), m.step, ...(runId === undefined ? [] : [runId]), ...(m.dataset ? [m.dataset.name, m.dataset.digest] : [])].join(" ");
 }
 
+/** A run's metric file, or a logged model's (each line also names the run that logged the point). */
+export type MetricFileKind = "run" | "model";
+
 /**
- * Parses a metric file: `<timestamp_ms> <value> <step>` per line (old files omit the step).
- * Every writer ends a line with a newline, so a last line without one is a write that was
- * cut short: it is skipped and reported in `warnings`. A malformed complete line is corrupt
- * data and an error.
+ * Parses a metric file (see metricLine; old run files omit the step). Every writer ends a line
+ * with a newline, so a last line without one is a write that was cut short: it is skipped and
+ * reported in `warnings`. A malformed complete line is corrupt data and an error.
  */
-export function parseMetricFile(text: string, key: string, file: string, warnings: string[]): Metric[] {
+export function parseMetricFile(text: string, key: string, file: string, warnings: string[], kind: MetricFileKind = "run"): Metric[] {
   const lines = text.split("\n");
   const tail = lines.pop()!;
   if (tail.trim() !== "") warnings.push(`${file}: skipped a torn last line "${tail.slice(0, 60)}" (a write was cut short).`);
+  const sizes = kind === "run" ? [2, 3, 5] : [4, 6];
   const out: Metric[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
@@ -87,10 +95,13 @@ export function parseMetricFile(text: string, key: string, file: string, warning
     const value = parseMetricValue(parts[1] ?? "");
     const step = parts.length > 2 ? Number(parts[2]) : 0;
     const valueOk = !Number.isNaN(value) || parts[1]?.toLowerCase() === "nan";
-    if (parts.length < 2 || parts.length > 3 || !Number.isInteger(timestamp) || !valueOk || !Number.isInteger(step)) {
-      throw new MlfError("invalid_data", `${file} line ${i + 1} is not "<timestamp_ms> <value> <step>": "${line.slice(0, 60)}"; fix or remove that line.`);
+    if (!sizes.includes(parts.length) || !Number.isInteger(timestamp) || !valueOk || !Number.isInteger(step)) {
+      const shape = kind === "run" ? "<timestamp_ms> <value> <step>" : "<timestamp_ms> <value> <step> <run_id>";
+      throw new MlfError("invalid_data", `${file} line ${i + 1} is not "${shape} [<dataset_name> <dataset_digest>]": "${line.slice(0, 60)}"; fix or remove that line.`);
     }
-    out.push({ key, value, timestamp, step });
+    const rest = parts.slice(3);
+    const runId = kind === "model" ? rest.shift()! : undefined;
+    out.push({ key, value, timestamp, step, ...(runId !== undefined && { runId }), ...(rest.length === 2 && { dataset: { name: rest[0]!, digest: rest[1]! } }) });
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { existsSync, rmSync, utimesSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { MlfError } from "../errors.js";
 import { writeFileAtomic } from "../util/fs.js";
@@ -6,15 +6,16 @@ import { writeFileAtomic } from "../util/fs.js";
 import { withLockSync } from "../util/lock.js";
 import { readMeta, statusCodes, writeMeta, type ExperimentMetaFile } from "./meta.js";
 import { checkExperimentName, checkKey, checkTagValue, limits } from "./names.js";
-import { getExperiment, listExperiments, locateRun, readRunInfo, runDir, type RunRef } from "./read.js";
+import { experimentDir, getExperiment, listExperiments, listRunIds, locateRun, readRunInfo, runDir, TRASH, type RunRef } from "./read.js";
 import type { Experiment, RunInfo, RunStatus } from "./types.js";
 import { setTag, updateRunMeta } from "./write.js";
 
 /**
  * The rest of MLflow's tracking verbs (what its REST API offers beyond logging): run updates,
  * soft delete and restore of runs and experiments, renames, tag deletion and experiment tags.
- * Deletion is MLflow's soft delete: `lifecycle_stage: deleted` in meta.yaml, files kept.
- * Every meta.yaml change is a read-modify-write under that file's lock.
+ * Deletion is MLflow's soft delete: a run gets `lifecycle_stage: deleted` in its meta.yaml, an
+ * experiment also moves into `.trash` (files kept, as MLflow's file store does). Every meta.yaml
+ * change is a read-modify-write under that file's lock.
  */
 
 const ref = (root: string, run: string | RunRef): RunRef => (typeof run === "string" ? locateRun(root, run) : run);
@@ -64,14 +65,16 @@ export function deleteTag(root: string, run: string | RunRef, key: string): void
   bump(join(runDir(root, r), "tags"));
 }
 
+/** Rewrites an experiment's meta.yaml in `dir` (callers hold the store's experiment lock). */
+function writeExperimentMeta(dir: string, change: (meta: Record<string, unknown>) => Record<string, unknown>): void {
+  const file = join(dir, "meta.yaml");
+  writeMeta(file, { ...change(readMeta(file)!), last_update_time: Date.now() } as unknown as ExperimentMetaFile);
+}
+
 /** Read-modify-write of an experiment's meta.yaml under the store's experiment lock. */
 function updateExperimentMeta(root: string, experimentId: string, change: (meta: Record<string, unknown>) => Record<string, unknown>): Experiment {
   const exp = requireExperimentId(root, experimentId);
-  const file = join(root, exp.experimentId, "meta.yaml");
-  withLockSync(join(root, ".experiments"), () => {
-    const meta = readMeta(file)!;
-    writeMeta(file, { ...change(meta), last_update_time: Date.now() } as unknown as ExperimentMetaFile);
-  });
+  withLockSync(join(root, ".experiments"), () => writeExperimentMeta(join(root, exp.experimentId), change));
   return getExperiment(root, exp.experimentId);
 }
 
@@ -82,10 +85,47 @@ export function requireExperimentId(root: string, experimentId: string): Experim
   return found;
 }
 
-/** Soft-deletes or restores an experiment (its runs keep their own lifecycle_stage, as in MLflow). */
+/** Moves every run of an experiment in stage `from` to the other stage (MLflow's experiment delete and restore). */
+function setRunsLifecycle(root: string, experimentId: string, from: "active" | "deleted"): void {
+  for (const runId of listRunIds(root, experimentId)) {
+    const info = readRunInfo(root, { experimentId, runId });
+    if (info?.lifecycleStage === from) setRunLifecycle(root, info, from === "active" ? "deleted" : "active");
+  }
+}
+
+/**
+ * Deletes or restores an experiment as MLflow's file store does. Delete marks the experiment's
+ * active runs deleted, records `deleted` in its meta.yaml and moves its folder into `.trash`;
+ * restore moves it back, records `active` and marks its deleted runs active again. Each step is
+ * an atomic write or rename under the experiments lock, and readers find an experiment and its
+ * runs in either place, so a crash between steps leaves a readable store that the same call
+ * finishes. Experiment `0` cannot be deleted.
+ */
 export function setExperimentLifecycle(root: string, experimentId: string, stage: "active" | "deleted"): Experiment {
   if (stage === "deleted" && experimentId === "0") throw new MlfError("invalid_argument", "Cannot delete the default experiment '0'. This is an internally reserved experiment.");
-  return updateExperimentMeta(root, experimentId, (m) => ({ ...m, lifecycle_stage: stage }));
+  const exp = requireExperimentId(root, experimentId);
+  const id = exp.experimentId;
+  const active = join(root, id);
+  const trashed = join(root, TRASH, id);
+  withLockSync(join(root, ".experiments"), () => {
+    if (stage === "deleted") {
+      if (!existsSync(active)) throw new MlfError("not_found", `Could not find experiment with ID ${id}`);
+      if (existsSync(trashed)) throw new MlfError("conflict", `Cannot delete experiment ${id}: ${trashed} already holds a deleted experiment with that id; remove it from the trash first.`);
+      setRunsLifecycle(root, id, "active");
+      writeExperimentMeta(active, (m) => ({ ...m, lifecycle_stage: "deleted" }));
+      mkdirSync(join(root, TRASH), { recursive: true });
+      renameSync(active, trashed);
+      return;
+    }
+    if (exp.lifecycleStage !== "deleted") throw new MlfError("not_found", `Could not find deleted experiment with ID ${id}`);
+    if (existsSync(trashed)) {
+      if (existsSync(active)) throw new MlfError("conflict", `Cannot restore experiment with ID ${id}. An experiment with same ID already exists.`);
+      renameSync(trashed, active);
+    }
+    writeExperimentMeta(active, (m) => ({ ...m, lifecycle_stage: "active" }));
+    setRunsLifecycle(root, id, "deleted");
+  });
+  return getExperiment(root, id);
 }
 
 /** Renames an experiment; conflict when another experiment has the name. */
@@ -102,7 +142,7 @@ export function renameExperiment(root: string, experimentId: string, newName: st
 export function setExperimentTag(root: string, experimentId: string, key: string, value: string | undefined): void {
   checkKey("tag", key);
   const exp = requireExperimentId(root, experimentId);
-  const file = join(root, exp.experimentId, "tags", key);
+  const file = join(experimentDir(root, exp.experimentId), "tags", key);
   if (value === undefined) {
     if (!existsSync(file)) throw new MlfError("not_found", `No tag with name: ${key} in experiment with id ${experimentId}.`);
     rmSync(file);

@@ -58,14 +58,14 @@ export function readMeta(path: string): Record<string, unknown> | undefined {
   return value as Record<string, unknown>;
 }
 
-/** meta.yaml text: keys sorted and strings quoted like PyYAML's safe_dump. */
-export function renderMeta(meta: RunMetaFile | ExperimentMetaFile): string {
+/** meta.yaml text: keys sorted and strings quoted like PyYAML's safe_dump (MLflow's write_yaml). */
+export function renderMeta(meta: RunMetaFile | ExperimentMetaFile | Record<string, unknown>): string {
   const sorted = Object.fromEntries(Object.entries(meta).sort(([a], [b]) => (a < b ? -1 : 1)));
   return stringify(sorted, { singleQuote: true, lineWidth: 0 });
 }
 
 /** Writes meta.yaml atomically (temp + rename). */
-export function writeMeta(path: string, meta: RunMetaFile | ExperimentMetaFile): void {
+export function writeMeta(path: string, meta: RunMetaFile | ExperimentMetaFile | Record<string, unknown>): void {
   writeFileAtomic(path, renderMeta(meta));
 }
 

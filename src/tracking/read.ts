@@ -8,8 +8,12 @@ import { experimentFromMeta, metaNumber, metaString, readMeta, statusFromCode } 
 import { checkId, checkKey } from "./names.js";
 import type { Experiment, Metric, Run, RunInfo } from "./types.js";
 
+/** MLflow's trash: deleting an experiment moves its folder, runs and all, here; restoring moves it back. */
+export const TRASH = ".trash";
 /** Folders at the root that are not experiments (MLflow's trash and model registry). */
-const NOT_EXPERIMENTS = new Set([".trash", "models"]);
+const NOT_EXPERIMENTS = new Set([TRASH, "models"]);
+/** Folders inside an experiment that are not runs (MLflow's RESERVED_EXPERIMENT_FOLDERS). */
+const NOT_RUNS = new Set(["tags", "datasets", "traces", "models"]);
 
 /** A run located in the store. RunInfo satisfies it, so a started run can be passed back cheaply. */
 export interface RunRef {
@@ -17,8 +21,17 @@ export interface RunRef {
   runId: string;
 }
 
-export const experimentDir = (root: string, experimentId: string) => join(root, experimentId);
-export const runDir = (root: string, ref: RunRef) => join(root, ref.experimentId, ref.runId);
+/**
+ * An experiment's folder: `<root>/<id>`, or `<root>/.trash/<id>` once it is deleted. An id in
+ * neither place resolves to the active path (where a new experiment is created).
+ */
+export function experimentDir(root: string, experimentId: string): string {
+  const active = join(root, experimentId);
+  if (existsSync(active)) return active;
+  const trashed = join(root, TRASH, experimentId);
+  return existsSync(trashed) ? trashed : active;
+}
+export const runDir = (root: string, ref: RunRef) => join(experimentDir(root, ref.experimentId), ref.runId);
 
 function subdirs(dir: string): string[] {
   try {
@@ -31,14 +44,21 @@ function subdirs(dir: string): string[] {
   }
 }
 
-/** Every experiment with a readable meta.yaml, ordered by id (MLflow's `0` first). Deleted ones only on request. */
+/**
+ * Every experiment with a readable meta.yaml, ordered by id (MLflow's `0` first). Deleted ones
+ * (in `.trash`, or marked deleted in place by older stores) only on request.
+ */
 export function listExperiments(root: string, options: { includeDeleted?: boolean } = {}): Experiment[] {
   const out: Experiment[] = [];
-  for (const id of subdirs(root)) {
-    if (NOT_EXPERIMENTS.has(id)) continue;
-    const meta = readMeta(join(root, id, "meta.yaml"));
+  const folders = subdirs(root).filter((id) => !NOT_EXPERIMENTS.has(id)).map((id) => ({ id, dir: join(root, id) }));
+  const active = new Set(folders.map((f) => f.id));
+  // A trashed folder whose id is also active is shadowed by it (MLflow refuses that restore).
+  if (options.includeDeleted) folders.push(...subdirs(join(root, TRASH)).filter((id) => !active.has(id)).map((id) => ({ id, dir: join(root, TRASH, id) })));
+  for (const { id, dir } of folders) {
+    const meta = readMeta(join(dir, "meta.yaml"));
     if (!meta) continue;
-    const experiment = experimentFromMeta(meta, id, readKeyValues(join(root, id, "tags")));
+    const experiment = experimentFromMeta(meta, id, readKeyValues(join(dir, "tags")));
+    if (dir !== join(root, id)) experiment.lifecycleStage = "deleted";
     if (experiment.lifecycleStage === "active" || options.includeDeleted) out.push(experiment);
   }
   return out.sort((a, b) => a.experimentId.length - b.experimentId.length || (a.experimentId < b.experimentId ? -1 : 1));
@@ -57,21 +77,23 @@ export function getExperiment(root: string, idOrName: string): Experiment {
 
 /** Run folders of an experiment (ids only; a folder is a run once its meta.yaml exists). */
 export function listRunIds(root: string, experimentId: string): string[] {
-  return subdirs(experimentDir(root, experimentId));
+  return subdirs(experimentDir(root, experimentId)).filter((id) => !NOT_RUNS.has(id));
 }
 
-/** Finds which experiment holds a run; not_found when none does. */
+/** Finds which experiment holds a run, active ones first, then deleted ones; not_found when none does. */
 export function locateRun(root: string, runId: string): RunRef {
   checkId("run", runId);
-  for (const experimentId of subdirs(root)) {
-    if (NOT_EXPERIMENTS.has(experimentId)) continue;
-    if (existsSync(join(root, experimentId, runId, "meta.yaml"))) return { experimentId, runId };
+  for (const parent of [root, join(root, TRASH)]) {
+    for (const experimentId of subdirs(parent)) {
+      if (parent === root && NOT_EXPERIMENTS.has(experimentId)) continue;
+      if (existsSync(join(parent, experimentId, runId, "meta.yaml"))) return { experimentId, runId };
+    }
   }
   throw new MlfError("not_found", `No run "${runId}" in ${root}; list runs with "mlf track ls" (or pass --tracking-dir).`);
 }
 
-/** Resolves the artifact URI to a local folder; URIs of another machine fall back to the run's own folder. */
-function artifactDirOf(uri: string, folder: string): string {
+/** Resolves an artifact URI to a local folder; URIs of another machine fall back to `<folder>/artifacts` (a run's or a logged model's own). */
+export function artifactDirOf(uri: string, folder: string): string {
   let path: string | undefined;
   try {
     if (uri.startsWith("file:")) path = fileURLToPath(uri);
@@ -120,7 +142,8 @@ export function readRun(root: string, ref: RunRef, warnings: string[] = [], now 
   for (const key of listMetricKeys(join(folder, "metrics"))) {
     const file = join(folder, "metrics", key);
     const latest = latestMetric(parseMetricFile(readFileSync(file, "utf8"), key, file, warnings));
-    if (latest) metrics[key] = latest;
+    // The latest value only, without its dataset: the run index keeps no more (get-history has it all).
+    if (latest) metrics[key] = { key, value: latest.value, timestamp: latest.timestamp, step: latest.step };
   }
   // MLflow keeps the run name in both places; a rename through the API only updates the tag.
   if (tags["mlflow.runName"] !== undefined) info.runName = tags["mlflow.runName"];

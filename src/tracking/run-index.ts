@@ -4,7 +4,7 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { writeFileAtomic } from "../util/fs.js";
 import { runLiveness } from "./liveness.js";
-import { listRunIds, readRun, runDir } from "./read.js";
+import { experimentDir as experimentFolder, listRunIds, readRun } from "./read.js";
 import { isRunIndex } from "./run-index-check.js";
 import type { RunIndexFile, StoredEntry } from "./run-index-schema.js";
 import type { Run } from "./types.js";
@@ -112,14 +112,15 @@ function loadIndex(file: string, experimentDir: string): RunIndexFile {
 /** Every run of one experiment, from the index where it is still valid and from the files otherwise. */
 export function indexedRuns(root: string, experimentId: string, options: IndexOptions = {}): IndexedRuns {
   const now = options.now ?? Date.now();
-  const experimentDir = resolve(root, experimentId);
+  // Resolved once: a deleted experiment's runs are in `.trash`, and every run is below it.
+  const experimentDir = resolve(experimentFolder(root, experimentId));
   const file = indexFile(experimentDir, options.cacheDir ?? defaultCacheDir());
   const index = loadIndex(file, experimentDir);
   const next: Record<string, StoredEntry> = {};
   const out: IndexedRuns = { runs: [], warnings: [], reused: 0, read: 0 };
   let changed = false;
   for (const runId of listRunIds(root, experimentId)) {
-    const folder = runDir(root, { experimentId, runId });
+    const folder = join(experimentDir, runId);
     const { sig, newest } = signature(folder);
     if (sig === "") continue; // a folder without meta.yaml is not a run (yet)
     const stored = index.runs[runId];

@@ -49,6 +49,10 @@ export interface Metric {
   value: number;
   timestamp: number;
   step: number;
+  /** The dataset the value was computed on (MLflow 3's `dataset_name`, `dataset_digest`), when logged with one. */
+  dataset?: { name: string; digest: string };
+  /** On a logged model's metric: the run that logged the point. */
+  runId?: string;
 }
 
 /**

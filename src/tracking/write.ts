@@ -1,19 +1,21 @@
-import { closeSync, constants, cpSync, existsSync, linkSync, mkdirSync, openSync, renameSync, rmSync, statSync, utimesSync, writeSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { randomBytes, randomInt, randomUUID } from "node:crypto";
 import { hostname, userInfo } from "node:os";
 import { pathToFileURL } from "node:url";
 import { MlfError } from "../errors.js";
-import { appendLine, readFileIfExists, tempPathFor, writeFileAtomic } from "../util/fs.js";
+import { appendLine, createExclusive, readFileIfExists, tempPathFor, writeFileAtomic } from "../util/fs.js";
 // The tracking API is synchronous, like MLflow's file store (a training loop logs inline), and
 // its locked sections are a few small file writes, so it takes the synchronous lock.
 import { withLockSync } from "../util/lock.js";
 import { metricLine } from "./files.js";
+import { appendModelMetrics } from "./logged-model-write.js";
+import { checkLoggedModelId } from "./logged-models.js";
 import { livenessTags } from "./liveness.js";
 import { readMeta, renderMeta, statusCodes, writeMeta, type RunMetaFile } from "./meta.js";
 import { checkArtifactPath, checkExperimentName, checkKey, checkParamValue, checkTagValue, limits } from "./names.js";
 import { getExperiment, listExperiments, locateRun, readRunInfo, runDir, type RunRef } from "./read.js";
-import type { Experiment, RunInfo, RunStatus } from "./types.js";
+import type { Experiment, Metric, RunInfo, RunStatus } from "./types.js";
 
 /**
  * Writers of the tracking store. Every meta.yaml and tag is written atomically (temp +
@@ -43,6 +45,10 @@ export interface MetricPoint {
   timestamp?: number;
   /** Integer; default 0. */
   step?: number;
+  /** The dataset the value was computed on (MLflow 3's `dataset_name`, `dataset_digest`). */
+  dataset?: { name: string; digest: string };
+  /** A logged model the point is a metric of (MLflow 3's `model_id`): it is also written to that model's metrics. */
+  modelId?: string;
 }
 
 const ref = (root: string, run: string | RunRef): RunRef => (typeof run === "string" ? locateRun(root, run) : run);
@@ -132,6 +138,7 @@ const randomRunName = () => `${adjectives[randomInt(adjectives.length)]}-${nouns
  */
 export function startRun(root: string, options: StartRunOptions = {}): RunInfo {
   const experiment = getOrCreateExperiment(root, options.experiment ?? "0");
+  if (experiment.lifecycleStage !== "active") throw new MlfError("invalid_argument", `Experiment "${experiment.name}" (${experiment.experimentId}) is deleted; restore it or start the run in another experiment.`);
   const runName = options.runName ?? randomRunName();
   if (runName.length > limits.runNameLength) throw new MlfError("invalid_argument", `The run name "${runName.slice(0, 40)}..." is longer than ${limits.runNameLength} characters; shorten it.`);
   const tags: Record<string, string> = {
@@ -186,27 +193,6 @@ export function startRun(root: string, options: StartRunOptions = {}): RunInfo {
   return readRunInfo(root, { experimentId: experiment.experimentId, runId })!;
 }
 
-/** Creates `file` with `value` only if it does not exist; returns the existing value otherwise. */
-function createExclusive(file: string, value: string): string | undefined {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = tempPathFor(file);
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
-  try {
-    writeSync(fd, value);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    linkSync(tmp, file);
-    return undefined;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    return readFileIfExists(file) ?? "";
-  } finally {
-    rmSync(tmp, { force: true });
-  }
-}
-
 function requireRunFolder(root: string, r: RunRef): string {
   const folder = runDir(root, r);
   if (!existsSync(join(folder, "meta.yaml"))) throw new MlfError("not_found", `No run "${r.runId}" in experiment ${r.experimentId} of ${root}; list runs with "mlf track ls".`);
@@ -228,11 +214,16 @@ export function logParam(root: string, run: string | RunRef, key: string, value:
 
 /**
  * Logs a batch of metric points: one O_APPEND write per metric key, so concurrent writers
- * never interleave lines. Values may be NaN or ±Infinity (MLflow accepts them).
+ * never interleave lines. Values may be NaN or ±Infinity (MLflow accepts them). Points linked
+ * to a logged model are also appended to the model's metrics; one that the run's history
+ * already holds is not appended to the run again (MLflow 3's client re-logs a run's metrics
+ * with the model's id after `log_model`; its SQL store, the default, keeps them once).
  */
 export function logMetrics(root: string, run: string | RunRef, points: MetricPoint[]): void {
-  const byKey = new Map<string, string[]>();
+  const byKey = new Map<string, Metric[]>();
+  const byModel = new Map<string, Map<string, Metric[]>>();
   const now = Date.now();
+  const add = (map: Map<string, Metric[]>, m: Metric) => map.set(m.key, [...(map.get(m.key) ?? []), m]);
   for (const p of points) {
     checkKey("metric", p.key);
     const value = p.value;
@@ -242,14 +233,29 @@ export function logMetrics(root: string, run: string | RunRef, points: MetricPoi
     const timestamp = p.timestamp ?? now;
     const step = p.step ?? 0;
     if (!Number.isInteger(timestamp) || !Number.isInteger(step)) throw new MlfError("invalid_argument", `Metric "${p.key}" needs an integer timestamp (ms) and step; got ${timestamp} and ${step}.`);
-    const lines = byKey.get(p.key) ?? [];
-    lines.push(metricLine({ timestamp, value, step }));
-    byKey.set(p.key, lines);
+    if (p.dataset && ![p.dataset.name, p.dataset.digest].every((x) => /^\S+$/.test(x))) {
+      throw new MlfError("invalid_argument", `Metric "${p.key}" names a dataset "${p.dataset.name}" with digest "${p.dataset.digest}"; both must be non-empty and without spaces.`);
+    }
+    const m: Metric = { key: p.key, value, timestamp, step, ...(p.dataset && { dataset: p.dataset }) };
+    add(byKey, m);
+    if (p.modelId !== undefined) {
+      const id = checkLoggedModelId(p.modelId);
+      if (!byModel.has(id)) byModel.set(id, new Map());
+      add(byModel.get(id)!, m);
+    }
   }
   if (byKey.size === 0) return;
   const r = ref(root, run);
-  const folder = runDir(root, r);
-  for (const [key, lines] of byKey) appendPoints(root, r, join(folder, "metrics", key), `${lines.join("\n")}\n`);
+  const folder = requireRunFolder(root, r);
+  // The models first: an unknown model id fails the batch before anything is written.
+  appendModelMetrics(root, r.runId, byModel);
+  const linked = new Set([...byModel.values()].flatMap((keys) => [...keys.values()].flat()));
+  for (const [key, list] of byKey) {
+    const file = join(folder, "metrics", key);
+    const logged = list.some((m) => linked.has(m)) ? new Set((readFileIfExists(file) ?? "").split("\n")) : undefined;
+    const lines = list.map((m) => metricLine(m)).filter((line, i) => !(logged?.has(line) && linked.has(list[i]!)));
+    if (lines.length > 0) appendPoints(root, r, file, `${lines.join("\n")}\n`);
+  }
   bump(join(folder, "metrics"));
 }
 

@@ -1,4 +1,4 @@
-import { closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, constants, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
 import { randomBytes } from "node:crypto";
 
@@ -60,5 +60,30 @@ export function readFileIfExists(path: string): string | undefined {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
+  }
+}
+
+/**
+ * Creates `file` with `value` only if it does not exist (the content is written under a temp
+ * name and hard-linked into place, which fails for all writers but one); returns the existing
+ * value otherwise. What an immutable value (a param) is written with.
+ */
+export function createExclusive(file: string, value: string): string | undefined {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = tempPathFor(file);
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+  try {
+    writeSync(fd, value);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(tmp, file);
+    return undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    return readFileIfExists(file) ?? "";
+  } finally {
+    rmSync(tmp, { force: true });
   }
 }

@@ -50,9 +50,10 @@ const warnAll = (g: GlobalOptions, warnings: string[]) => warnings.forEach((w) =
  * MLflow's Run object, plus what only mlf knows in a separate `mlf` field (never inside
  * MLflow's fields): the liveness of a RUNNING run and the local folder of its artifacts.
  */
-async function runWithLiveness(): Promise<(run: Run) => object> {
+async function runWithLiveness(dir: string): Promise<(run: Run) => object> {
   const { runJson } = await import("../../mlflow/json.js");
-  return (run) => ({ ...runJson(run), mlf: { liveness: run.liveness, artifact_dir: run.info.artifactDir } });
+  const { readRunIo } = await import("../../tracking/run-io.js");
+  return (run) => ({ ...runJson(run, readRunIo(dir, run.info)), mlf: { liveness: run.liveness, artifact_dir: run.info.artifactDir } });
 }
 
 export function register(program: Command): void {
@@ -149,7 +150,8 @@ export function register(program: Command): void {
       const { searchRuns } = await import("../../tracking/search.js");
       const { parseFilter, parseOrderBy } = await import("../../tracking/filter.js");
       const max = integer(o.maxResults, "--max-results");
-      const { runs, warnings } = searchRuns(await root(command), {
+      const dir = await root(command);
+      const { runs, warnings } = searchRuns(dir, {
         ...(o.experiment && { experiments: o.experiment }),
         ...(o.filter !== undefined && { filter: o.filter }),
         ...(o.orderBy && { orderBy: o.orderBy }),
@@ -157,7 +159,7 @@ export function register(program: Command): void {
         useIndex: o.index,
       });
       warnAll(g, warnings);
-      if (g.json) return printJson(runs.map(await runWithLiveness()));
+      if (g.json) return printJson(runs.map(await runWithLiveness(dir)));
       // Columns for the keys the user asked about, so the answer shows why a run matched.
       const keys = [...parseFilter(o.filter).map((c) => c.key), ...parseOrderBy(o.orderBy).map((x) => x.key)].filter((k) => k.kind !== "attribute");
       const extra = [...new Map(keys.map((k) => [`${k.kind}s.${k.name}`, k])).values()];
@@ -173,9 +175,10 @@ export function register(program: Command): void {
     .action(async (id: string, _o: object, command: Command) => {
       const g = globalOptions(command);
       const { getRun } = await import("../../tracking/read.js");
-      const { warnings, ...run } = getRun(await root(command), id);
+      const dir = await root(command);
+      const { warnings, ...run } = getRun(dir, id);
       warnAll(g, warnings);
-      if (g.json) return printJson((await runWithLiveness())(run));
+      if (g.json) return printJson((await runWithLiveness(dir))(run));
       const i = run.info;
       printLine(`${paint(g, "bold", i.runName)}  ${i.runId}\n  experiment ${i.experimentId}  status ${statusText(g, run)}  user ${i.userId}\n  start ${time(i.startTime)}  end ${time(i.endTime)}\n  artifacts ${i.artifactDir}`);
       for (const [title, entries] of [["params", Object.entries(run.params)], ["metrics", Object.values(run.metrics).map((m) => [m.key, `${fmt(m.value)} (step ${m.step}, ${time(m.timestamp)})`])], ["tags", Object.entries(run.tags).filter(([k]) => k !== "mlflow.log-model.history")]] as const) {

@@ -1,5 +1,5 @@
 import { MlfError } from "../../errors.js";
-import { parseFilter, parseOrderBy, type Grammar, type SearchKey } from "../../tracking/filter.js";
+import { parseFilter, parseOrderBy, type Grammar, type OrderBy, type SearchKey } from "../../tracking/filter.js";
 import { renameExperiment, requireExperimentId, setExperimentLifecycle, setExperimentTag } from "../../tracking/lifecycle.js";
 import { listExperiments } from "../../tracking/read.js";
 import { compareValue } from "../../tracking/search.js";
@@ -18,6 +18,18 @@ function valueOf(e: Experiment, key: SearchKey): string | number | undefined {
   if (key.kind === "tag") return e.tags[key.name];
   const attrs: Record<string, string | number | null> = { name: e.name, experiment_id: e.experimentId, creation_time: e.creationTime, last_update_time: e.lastUpdateTime };
   return attrs[key.name] ?? undefined;
+}
+
+const byId = (ascending: boolean): OrderBy => ({ key: { kind: "attribute", name: "experiment_id" }, ascending });
+
+/**
+ * MLflow's file store order: by default `creation_time DESC, experiment_id ASC`; an order_by
+ * without experiment_id gets `experiment_id DESC` as its tie-breaker (SearchExperimentsUtils).
+ * Ids compare as strings, as MLflow compares them.
+ */
+export function experimentOrder(orderBy: OrderBy[]): OrderBy[] {
+  if (orderBy.length === 0) return [{ key: { kind: "attribute", name: "creation_time" }, ascending: false }, byId(true)];
+  return orderBy.some((o) => o.key.kind === "attribute" && o.key.name === "experiment_id") ? orderBy : [...orderBy, byId(false)];
 }
 
 /** ACTIVE_ONLY (default), DELETED_ONLY or ALL. */
@@ -42,8 +54,7 @@ function searchExperiments(m: Message, root: string) {
   const orderBy = parseOrderBy(optStrings(m, "order_by"), grammar);
   const inView = viewFilter(m, "view_type");
   const found = listExperiments(root, { includeDeleted: true }).filter((e) => inView(e.lifecycleStage) && clauses.every((c) => compareValue(valueOf(e, c.key), c)));
-  // MLflow's default order: newest first; ties by experiment id, descending.
-  const sorted = sortBy(found, orderBy.length > 0 ? orderBy : [{ key: { kind: "attribute", name: "creation_time" }, ascending: false }], valueOf, (a, b) => (BigInt(b.experimentId) > BigInt(a.experimentId) ? 1 : -1));
+  const sorted = sortBy(found, experimentOrder(orderBy), valueOf, () => 0);
   const { items, next_page_token } = page(m, sorted, { default: 1000, max: 50_000 });
   return { ...(items.length > 0 && { experiments: items.map(experimentJson) }), ...(next_page_token && { next_page_token }) };
 }

@@ -6,7 +6,8 @@ import { statusCodes } from "../../tracking/meta.js";
 import { checkArtifactPath } from "../../tracking/names.js";
 import { getMetricHistory, getRun, readRunInfo, locateRun } from "../../tracking/read.js";
 import { searchRuns } from "../../tracking/search.js";
-import type { Metric, RunInfo, RunStatus } from "../../tracking/types.js";
+import { readRunIo } from "../../tracking/run-io.js";
+import type { Metric, Run, RunInfo, RunStatus } from "../../tracking/types.js";
 import { logMetrics, logParam, setTag, startRun, type MetricPoint } from "../../tracking/write.js";
 import { localArtifactDir, type MlflowContext, type Route } from "../context.js";
 import { MlflowApiError } from "../errors.js";
@@ -15,6 +16,9 @@ import { keyValues, optInt, optString, optStrings, page, reqDouble, reqString, r
 import { viewFilter } from "./experiments.js";
 
 /** MLflow's run, metric and artifact-listing endpoints (service.proto). */
+
+/** MLflow's Run with its inputs and outputs, as its server answers runs/get, runs/create and runs/search. */
+const fullRunJson = (ctx: MlflowContext, run: Run) => runJson(run, readRunIo(ctx.root, run.info));
 
 /** MLflow's limits of one log-batch request (LogBatch in service.proto). */
 const BATCH = { metrics: 1000, params: 100, tags: 100, total: 1000 };
@@ -38,7 +42,7 @@ function logParamChecked(root: string, runId: string, key: string, value: string
 }
 
 /** Writes go to RUNNING or finished runs alike, but never to a deleted one (MLflow's rule). */
-function activeRun(root: string, runId: string): RunInfo {
+export function activeRun(root: string, runId: string): RunInfo {
   const info = readRunInfo(root, locateRun(root, runId));
   if (!info) throw new MlfError("not_found", `Run with id=${runId} not found`);
   if (info.lifecycleStage !== "active") throw new MlflowApiError("INVALID_PARAMETER_VALUE", `The run ${runId} must be in the 'active' state. Current state is ${info.lifecycleStage}.`);
@@ -52,7 +56,14 @@ function metricPoints(list: unknown): MetricPoint[] {
     const key = reqString(p, "key");
     const timestamp = optInt(p, "timestamp");
     const step = optInt(p, "step");
-    return { key, value: reqDouble(p, "value"), ...(timestamp !== undefined && { timestamp }), ...(step !== undefined && { step }) };
+    // MLflow 3: the dataset the value was computed on and the logged model it is a metric of.
+    const datasetName = optString(p, "dataset_name");
+    const datasetDigest = optString(p, "dataset_digest");
+    const modelId = optString(p, "model_id");
+    return {
+      key, value: reqDouble(p, "value"), ...(timestamp !== undefined && { timestamp }), ...(step !== undefined && { step }),
+      ...((datasetName || datasetDigest) && { dataset: { name: datasetName ?? "", digest: datasetDigest ?? "" } }), ...(modelId && { modelId }),
+    };
   });
 }
 
@@ -87,7 +98,7 @@ function search(m: Message, ctx: MlflowContext): object {
     experiments, includeDeleted: true, ...(filter && { filter }), ...(orderBy.length > 0 && { orderBy }), ...(ctx.cacheDir && { cacheDir: ctx.cacheDir }),
   });
   const { items, next_page_token } = page(m, runs.filter((r) => inView(r.info.lifecycleStage)), { default: 1000, max: 50_000 });
-  return { ...(items.length > 0 && { runs: items.map(runJson) }), ...(next_page_token && { next_page_token }) };
+  return { ...(items.length > 0 && { runs: items.map((r) => fullRunJson(ctx, r)) }), ...(next_page_token && { next_page_token }) };
 }
 
 /** MLflow's FileInfo list of one artifact folder, paths relative to the run's artifact root. */
@@ -119,10 +130,10 @@ export const runRoutes: Route[] = [
       const user = optString(m, "user_id") || tags["mlflow.user"];
       const startTime = optInt(m, "start_time");
       const info = startRun(ctx.root, { experiment: experiment.experimentId, tags, ...(runName && { runName }), ...(user && { user }), ...(startTime !== undefined && { startTime }) });
-      return { run: runJson(getRun(ctx.root, info)) };
+      return { run: fullRunJson(ctx, getRun(ctx.root, info)) };
     },
   },
-  { method: "GET", path: "/runs/get", handle: (m, ctx) => ({ run: runJson(getRun(ctx.root, runIdOf(m))) }) },
+  { method: "GET", path: "/runs/get", handle: (m, ctx) => ({ run: fullRunJson(ctx, getRun(ctx.root, runIdOf(m))) }) },
   {
     method: "POST", path: "/runs/update",
     handle: (m, ctx) => {
@@ -137,7 +148,7 @@ export const runRoutes: Route[] = [
   { method: "POST", path: "/runs/restore", handle: (m, ctx) => (setRunLifecycle(ctx.root, runIdOf(m), "active"), {}) },
   {
     method: "POST", path: "/runs/log-metric",
-    handle: (m, ctx) => logBatch({ run_id: runIdOf(m), metrics: [{ key: m.key, value: m.value, timestamp: m.timestamp, step: m.step }] }, ctx),
+    handle: (m, ctx) => logBatch({ run_id: runIdOf(m), metrics: [{ key: m.key, value: m.value, timestamp: m.timestamp, step: m.step, dataset_name: m.dataset_name, dataset_digest: m.dataset_digest, model_id: m.model_id }] }, ctx),
   },
   {
     method: "POST", path: "/runs/log-parameter",
@@ -174,7 +185,7 @@ export const runRoutes: Route[] = [
       }
       // Without max_results the whole history comes back in one answer, as MLflow does.
       const { items, next_page_token } = page(m, metrics, { default: Math.max(metrics.length, 1), max: Math.max(metrics.length, 25_000) });
-      return { ...(items.length > 0 && { metrics: items.map(metricJson) }), ...(next_page_token && { next_page_token }) };
+      return { ...(items.length > 0 && { metrics: items.map((x) => metricJson(x)) }), ...(next_page_token && { next_page_token }) };
     },
   },
   { method: "GET", path: "/artifacts/list", handle: listArtifacts },
