@@ -21,15 +21,16 @@ const BATCHES = 25;
 const BATCH = 1000;
 const MLF = fileURLToPath(new URL("../../bin/mlf", import.meta.url));
 
-async function startServer(root: string, cacheDir: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [MLF, "server", "--port", "0", "--json", "--tracking-dir", root], { env: { ...process.env, MLF_CACHE_DIR: cacheDir }, stdio: ["ignore", "pipe", "inherit"] });
+/** `bin/mlf server` (or `ui`) on a free port in its own process, once it has printed its URL. */
+export async function startServer(root: string, cacheDir: string, command: "server" | "ui" = "server"): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [MLF, command, "--port", "0", "--json", "--tracking-dir", root], { env: { ...process.env, MLF_CACHE_DIR: cacheDir }, stdio: ["ignore", "pipe", "inherit"] });
   const url = await new Promise<string>((done, fail) => {
     let out = "";
     child.stdout.on("data", (chunk: Buffer) => {
       out += chunk.toString();
       if (out.includes("\n")) done((JSON.parse(out.split("\n")[0]!) as { url: string }).url);
     });
-    child.once("exit", (code) => fail(new Error(`mlf server exited with ${code}`)));
+    child.once("exit", (code) => fail(new Error(`mlf ${command} exited with ${code}`)));
   });
   const exited = new Promise<void>((done) => child.once("exit", () => done()));
   return { url, stop: () => (child.exitCode === null && child.signalCode === null && child.kill("SIGTERM"), exited) };

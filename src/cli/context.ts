@@ -57,7 +57,5 @@ export function parseEntities(flags: string[]): { entities: Record<string, strin
 
 /** `--since 24h` (a duration back from now) or `--since 2026-01-01T00:00Z`, as epoch ms. */
 export async function parseSince(text: string): Promise<number> {
-  const { parseDurationSeconds, parseTime } = await import("../util/time.js");
-  const seconds = parseDurationSeconds(text);
-  return seconds !== undefined ? Date.now() - seconds * 1000 : parseTime(text, "--since time");
+  return (await import("../util/time.js")).parseSince(text);
 }

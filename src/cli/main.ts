@@ -26,6 +26,7 @@ const modules: Record<string, () => Promise<CommandModule>> = {
   registry: () => import("./commands/registry.js"),
   monitor: () => import("./commands/monitor.js"),
   pipeline: () => import("./commands/pipeline.js"),
+  ui: () => import("./commands/ui.js"),
   explain: () => import("./commands/explain.js"),
 };
 
@@ -51,6 +52,7 @@ const moduleOf: Record<string, keyof typeof modules> = {
   registry: "registry",
   monitor: "monitor",
   pipeline: "pipeline",
+  ui: "ui",
   explain: "explain",
 };
 

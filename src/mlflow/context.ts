@@ -60,6 +60,15 @@ export function localArtifactDir(ctx: MlflowContext, uri: string): string | unde
   return isAbsolute(uri) ? uri : undefined;
 }
 
+/**
+ * The local folder of a run's artifacts: the proxy's folder for `mlflow-artifacts:/` URIs,
+ * else the tracking reader's (which falls back to the run's own artifacts/ folder for a store
+ * copied from another machine, whose `file://` URIs name folders that are not here).
+ */
+export function runArtifactFolder(ctx: MlflowContext, info: { artifactUri: string; artifactDir: string }): string {
+  return (info.artifactUri.startsWith(PROXY_SCHEME) && localArtifactDir(ctx, info.artifactUri)) || info.artifactDir;
+}
+
 type Value = string | number | undefined;
 
 /** Orders by MLflow order_by clauses (missing values last), then by `tiebreak`. */

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import { resolve } from "node:path";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { MlfError } from "../errors.js";
 import { ensureDefaultExperiment } from "../tracking/write.js";
 import { logInternalError, type LogSink } from "../util/internal-error.js";
@@ -43,6 +43,8 @@ export interface MlflowServerOptions {
   cacheDir?: string;
   /** Receives failures (5xx answers) as records; an internal error's record has its message and stack. */
   log?: LogSink;
+  /** Adds routes to the app before it listens (mlf's web UI, src/ui). */
+  extend?: (app: FastifyInstance, ctx: MlflowContext) => void;
 }
 
 export interface MlflowServer {
@@ -54,11 +56,22 @@ export interface MlflowServer {
 
 export const API_PREFIXES = ["/api/2.0", "/ajax-api/2.0"];
 
+/** The cookie a browser presents the token in (page loads cannot carry an Authorization header); the UI's sign-in sets it. */
+export const TOKEN_COOKIE = "mlf_token";
+
+/** Compares in constant time. */
+export function sameSecret(got: string, want: string): boolean {
+  const a = Buffer.from(got);
+  const b = Buffer.from(want);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Whether a request presents the token: `Authorization: Bearer <token>`, or the token cookie. */
 function checkToken(expected: string) {
-  const want = Buffer.from(`Bearer ${expected}`);
-  return (header: string | undefined) => {
-    const got = Buffer.from(header ?? "");
-    return got.length === want.length && timingSafeEqual(got, want);
+  return (request: FastifyRequest) => {
+    if (sameSecret(request.headers.authorization ?? "", `Bearer ${expected}`)) return true;
+    const cookie = (request.headers.cookie ?? "").split(";").map((c) => c.trim()).find((c) => c.startsWith(`${TOKEN_COOKIE}=`));
+    return cookie !== undefined && sameSecret(decodeURIComponent(cookie.slice(TOKEN_COOKIE.length + 1)), expected);
   };
 }
 
@@ -69,7 +82,9 @@ export function buildMlflowApp(ctx: MlflowContext, options: Omit<MlflowServerOpt
   const authorized = options.authToken ? checkToken(options.authToken) : undefined;
   app.addHook("onRequest", async (request, reply) => {
     void reply.header("x-request-id", request.id);
-    if (authorized && !authorized(request.headers.authorization)) {
+    // Routes marked public (the UI's page and scripts, which hold no data) need no token.
+    const open = (request.routeOptions.config as { public?: boolean } | undefined)?.public === true;
+    if (authorized && !open && !authorized(request)) {
       throw new MlflowApiError("UNAUTHENTICATED", "This server needs a token: send Authorization: Bearer <token> (MLFLOW_TRACKING_TOKEN for MLflow clients).", "usage");
     }
   });
@@ -98,31 +113,40 @@ export function buildMlflowApp(ctx: MlflowContext, options: Omit<MlflowServerOpt
   return app;
 }
 
-/** Opens the store (creating experiment "0" when new), then listens. */
-export async function startMlflowServer(options: MlflowServerOptions): Promise<MlflowServer> {
+/** The routes' context of a server over `options.root` (paths made absolute). */
+export function mlflowContext(options: Pick<MlflowServerOptions, "root" | "serveArtifacts" | "artifactsDestination" | "cacheDir">): MlflowContext {
   const root = resolve(options.root);
-  const serveArtifacts = options.serveArtifacts ?? true;
-  const ctx: MlflowContext = {
+  return {
     root,
-    serveArtifacts,
+    serveArtifacts: options.serveArtifacts ?? true,
     artifactsDestination: resolve(options.artifactsDestination ?? root),
     ...(options.cacheDir !== undefined && { cacheDir: options.cacheDir }),
   };
+}
+
+/** Opens the store (creating experiment "0" when new), then listens. */
+export async function startMlflowServer(options: MlflowServerOptions): Promise<MlflowServer> {
+  const ctx = mlflowContext(options);
   const rootFor = experimentArtifactRoot(ctx);
-  ensureDefaultExperiment(root, serveArtifacts ? (id) => rootFor(id)! : undefined);
+  ensureDefaultExperiment(ctx.root, ctx.serveArtifacts ? (id) => rootFor(id)! : undefined);
   const app = buildMlflowApp(ctx, options);
-  const host = options.host ?? "127.0.0.1";
+  options.extend?.(app, ctx);
+  return listen(app, options.host ?? "127.0.0.1", options.port ?? 5000);
+}
+
+/** Listens on host:port (0 = a free port); a port in use is a clear error. Close ends idle keep-alive connections too. */
+export async function listen(app: FastifyInstance, host: string, port: number): Promise<MlflowServer> {
   try {
-    await app.listen({ host, port: options.port ?? 5000 });
+    await app.listen({ host, port });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") throw new MlfError("unavailable", `Port ${options.port ?? 5000} on ${host} is in use; pass another --port.`);
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") throw new MlfError("unavailable", `Port ${port} on ${host} is in use; pass another --port.`);
     throw error;
   }
   const address = app.server.address();
-  const port = typeof address === "object" && address ? address.port : (options.port ?? 5000);
+  const bound = typeof address === "object" && address ? address.port : port;
   return {
-    app, port,
-    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    app, port: bound,
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${bound}`,
     close: async () => {
       const idle = setInterval(() => app.server.closeIdleConnections(), 20);
       await app.close().finally(() => clearInterval(idle));

@@ -55,7 +55,8 @@ function decode(s: StoredEntry): Entry {
   for (const [key, [value, timestamp, step]] of Object.entries(s.m)) metrics[key] = { key, value: decodeValue(value), timestamp, step };
   return {
     sig: s.s, readAt: s.t, warnings: s.w ?? [],
-    run: { info: { runId, runName, experimentId, userId, status, startTime, endTime, lifecycleStage, artifactUri, artifactDir }, params: s.p, metrics, tags: s.g, liveness: "unknown" },
+    // Copies: the stored entry may be the memoized index's, which callers must not reach.
+    run: { info: { runId, runName, experimentId, userId, status, startTime, endTime, lifecycleStage, artifactUri, artifactDir }, params: { ...s.p }, metrics, tags: { ...s.g }, liveness: "unknown" },
   };
 }
 
@@ -98,11 +99,30 @@ function signature(folder: string): { sig: string; newest: number } {
   return { sig, newest };
 }
 
+/**
+ * The index last parsed or written per file, with the file's inode, mtime and size then: a
+ * long-running process (`mlf server`, `mlf ui`) searching again skips parsing an unchanged
+ * file (about 0.25 s for 10k runs). Every write is a rename to a new inode, so a file another
+ * process rewrote never matches, whatever its mtime's resolution.
+ */
+const parsedIndexes = new Map<string, { stamp: string; index: RunIndexFile }>();
+
+function stampOf(file: string): string | undefined {
+  const s = statSync(file, { throwIfNoEntry: false });
+  return s && `${s.ino}:${s.mtimeMs}:${s.size}`;
+}
+
 /** The index of `experimentDir`; a missing, torn, foreign or outdated file counts as empty (it is only a cache, rebuilt from the runs). */
 function loadIndex(file: string, experimentDir: string): RunIndexFile {
+  const stamp = stampOf(file);
+  const memo = parsedIndexes.get(file);
+  if (stamp !== undefined && memo?.stamp === stamp) return memo.index;
   try {
     const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
-    if (isRunIndex(parsed) && parsed.experimentDir === experimentDir) return parsed;
+    if (isRunIndex(parsed) && parsed.experimentDir === experimentDir) {
+      if (stamp !== undefined) parsedIndexes.set(file, { stamp, index: parsed });
+      return parsed;
+    }
   } catch {
     // see above
   }
@@ -150,7 +170,10 @@ export function indexedRuns(root: string, experimentId: string, options: IndexOp
   }
   if (changed || Object.keys(index.runs).length !== Object.keys(next).length) {
     try {
-      writeFileAtomic(file, JSON.stringify({ format: FORMAT, experimentDir, runs: next } satisfies RunIndexFile));
+      const written: RunIndexFile = { format: FORMAT, experimentDir, runs: next };
+      writeFileAtomic(file, JSON.stringify(written));
+      const stamp = stampOf(file);
+      if (stamp !== undefined) parsedIndexes.set(file, { stamp, index: written });
     } catch {
       // An unwritable cache only costs speed; the answer is already correct.
     }

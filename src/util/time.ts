@@ -59,6 +59,12 @@ export function parseTime(text: string, what = "time", now = Date.now()): number
   return ms;
 }
 
+/** A start time given as a duration back from `now` (`24h`, `7d`) or as a time (ISO-8601); epoch ms. */
+export function parseSince(text: string, now = Date.now()): number {
+  const seconds = parseDurationSeconds(text);
+  return seconds !== undefined ? now - seconds * 1000 : parseTime(text, "--since time", now);
+}
+
 /** Every timestamp mlf prints: ISO-8601 UTC with `Z`, no milliseconds when they are zero. */
 export function formatTime(ms: number): string {
   return new Date(ms).toISOString().replace(".000Z", "Z");

@@ -40,3 +40,21 @@ test("a torn, foreign, outdated or ill-shaped run index is rebuilt from the runs
     assert.equal(indexedRuns(root, experimentId, { cacheDir, now: later }).reused, 2, `${name}: the rewritten index is used again`);
   }
 });
+
+test("runs served from the index are the caller's own: changing one does not change the next search's answer", (t) => {
+  const root = tempDir(t);
+  const cacheDir = tempDir(t);
+  const later = Date.now() + 60_000;
+  const run = startRun(root, { experiment: "e", runName: "a" });
+  logParam(root, run, "lr", "0.1");
+  endRun(root, run);
+  indexedRuns(root, run.experimentId, { cacheDir, now: later });
+  const served = indexedRuns(root, run.experimentId, { cacheDir, now: later });
+  assert.equal(served.reused, 1);
+  served.runs[0]!.params.lr = "changed by the caller";
+  served.runs[0]!.tags["mlflow.note.content"] = "changed by the caller";
+  const again = indexedRuns(root, run.experimentId, { cacheDir, now: later });
+  assert.equal(again.reused, 1);
+  assert.equal(again.runs[0]!.params.lr, "0.1");
+  assert.equal(again.runs[0]!.tags["mlflow.note.content"], undefined);
+});

@@ -8,6 +8,11 @@ import { info, printJson } from "../render.js";
  * different clients with different contracts (MLflow's routes, port 5000 and error envelope
  * vs Feast's and mlf's scoring routes), and a training cluster's tracking server and a
  * prediction service are deployed, scaled and secured apart. Both run on fastify.
+ *
+ * It also serves mlf's web page at `/`, as `mlflow server` serves MLflow's UI: users open the
+ * tracking server's address in a browser and expect to see their runs. The page may change
+ * aliases and stages here, because this server's REST API already lets any client do so
+ * (the same routes, behind the same --auth-token); `mlf ui` is the read-only viewer.
  */
 
 interface ServerFlags {
@@ -37,9 +42,10 @@ export function register(program: Command): void {
     .action(async (flags: ServerFlags, command: Command) => {
       const g = globalOptions(command);
       const { resolveTrackingRoot } = await import("../../tracking/dir.js");
-      const { dir } = await resolveTrackingRoot({ ...(flags.trackingDir !== undefined && { trackingDir: flags.trackingDir }), ...(g.repo !== undefined && { repo: g.repo }) });
+      const { dir, repoRoot, repoConfig } = await resolveTrackingRoot({ ...(flags.trackingDir !== undefined && { trackingDir: flags.trackingDir }), ...(g.repo !== undefined && { repo: g.repo }) });
       const authToken = flags.authToken ?? process.env.MLF_AUTH_TOKEN;
       const { startMlflowServer } = await import("../../mlflow/server.js");
+      const { registerUi } = await import("../../ui/server.js");
       const server = await startMlflowServer({
         root: dir,
         host: flags.host,
@@ -50,6 +56,7 @@ export function register(program: Command): void {
         bodyLimitBytes: Math.round(number("--body-limit", flags.bodyLimit, 0.001) * 1024 * 1024),
         artifactLimitBytes: Math.round(number("--artifact-limit", flags.artifactLimit, 0.001) * 1024 * 1024),
         log: (record) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...record })}\n`),
+        extend: (app, ctx) => registerUi(app, ctx, { writes: "all", ...(repoRoot !== undefined && repoConfig !== undefined && { repo: { root: repoRoot, config: repoConfig } }), ...(authToken && { authToken }) }),
       });
       if (g.json) printJson({ url: server.url, tracking_dir: dir, serve_artifacts: flags.serveArtifacts, auth: authToken !== undefined });
       else info(g, `mlf server: MLflow tracking API at ${server.url} on ${dir}${authToken ? " (token required)" : ""}`);

@@ -9,7 +9,7 @@ import { searchRuns } from "../../tracking/search.js";
 import { readRunIo } from "../../tracking/run-io.js";
 import type { Metric, Run, RunInfo, RunStatus } from "../../tracking/types.js";
 import { logMetrics, logParam, setTag, startRun, type MetricPoint } from "../../tracking/write.js";
-import { localArtifactDir, type MlflowContext, type Route } from "../context.js";
+import { runArtifactFolder, type MlflowContext, type Route } from "../context.js";
 import { MlflowApiError } from "../errors.js";
 import { metricJson, runInfoJson, runJson } from "../json.js";
 import { keyValues, optInt, optString, optStrings, page, reqDouble, reqString, runIdOf, type Message } from "../request.js";
@@ -105,7 +105,7 @@ function search(m: Message, ctx: MlflowContext): object {
 function listArtifacts(m: Message, ctx: MlflowContext): object {
   const run = getRun(ctx.root, runIdOf(m));
   const sub = checkArtifactPath(optString(m, "path") || ".");
-  const base = localArtifactDir(ctx, run.info.artifactUri) ?? run.info.artifactDir;
+  const base = runArtifactFolder(ctx, run.info);
   let entries: { name: string; dir: boolean; size: number }[] = [];
   try {
     entries = readdirSync(join(base, sub), { withFileTypes: true })

@@ -1,0 +1,44 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { MlfError } from "../errors.js";
+import { listModelNames, listVersions } from "../models/store.js";
+import { DEFAULT_LOG_DIR, listLogFiles, logFolder } from "../repo/feature-logs.js";
+import { readReference } from "../monitor/read-reference.js";
+import type { DriftVersion } from "./types.js";
+
+/**
+ * The drift page's list: every live model version with a reference recorded at registration
+ * (what `mlf monitor drift --model` compares against), and how many feature log files its
+ * model has in the repository. The report itself is `monitorDrift`, run when asked for.
+ */
+
+/** A model's feature log folder in the repository (`data/logs/models/NAME`), as monitor drift reads it. */
+export const modelLogFolder = (repoRoot: string, model: string) => logFolder(join(repoRoot, DEFAULT_LOG_DIR), "models", model);
+
+export function driftVersions(trackingDir: string, repoRoot: string | undefined): DriftVersion[] {
+  const out: DriftVersion[] = [];
+  for (const model of listModelNames(trackingDir)) {
+    const folder = repoRoot === undefined ? undefined : modelLogFolder(repoRoot, model);
+    const files = folder !== undefined && existsSync(folder) ? listLogFiles(folder).length : 0;
+    for (const version of listVersions(trackingDir, model)) {
+      let reference;
+      try {
+        reference = readReference(trackingDir, version);
+      } catch (error) {
+        // A broken reference is reported by `mlf monitor drift`; the list shows what it can.
+        if (error instanceof MlfError) continue;
+        throw error;
+      }
+      if (!reference) continue;
+      out.push({
+        model, version: version.version, stage: version.currentStage, aliases: [...version.aliases].sort(),
+        reference: {
+          path: reference.record.path, rows: reference.record.rows, sha256: reference.record.sha256, present: existsSync(reference.record.path),
+          features: reference.profile.features.map((f) => f.name), createdAt: reference.profile.createdAt,
+        },
+        logs: { folder: folder ?? null, files },
+      });
+    }
+  }
+  return out;
+}
