@@ -48,7 +48,7 @@ async function generate(): Promise<string> {
   rmSync(DATA, { recursive: true, force: true });
   mkdirSync(DATA, { recursive: true });
   const { OfflineEngine } = await import("../src/offline/engine.js");
-  const { logFilePath, logFolder } = await import("../src/monitor/logs.js");
+  const { logFilePath, logFolder } = await import("../src/repo/feature-logs.js");
   const { toOnnx } = await import("../scripts/demo/onnx.js");
   const engine = await OfflineEngine.open({ type: "duckdb", threads: THREADS });
   try {

@@ -22,10 +22,8 @@ const outfile = join(root, "dist", "bundle", "mlf.cjs");
 const external = ["better-sqlite3", "@duckdb/node-api", "onnxruntime-node", "fastify"];
 
 rmSync(dirname(outfile), { recursive: true, force: true });
-await build({
+const options = {
   absWorkingDir: root,
-  entryPoints: ["src/cli/main.ts"],
-  outfile,
   bundle: true,
   format: "cjs",
   platform: "node",
@@ -42,7 +40,11 @@ await build({
   sourcemap: "linked",
   legalComments: "none",
   logLevel: "warning",
-});
+};
+await build({ ...options, entryPoints: ["src/cli/main.ts"], outfile });
+// mlf serve's drift gauges fork this script by path (src/serving/logging/drift-run.ts): from
+// the bundle, it must exist beside the bundle.
+await build({ ...options, entryPoints: ["src/monitor/drift-child.ts"], outfile: join(dirname(outfile), "drift-child.cjs") });
 
 /**
  * Runs bin/mlf with MLF_WRITE_CODE_CACHE=1 so it saves what V8 compiled at exit. Each run

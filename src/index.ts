@@ -76,5 +76,5 @@ export type { DriftReport, FeatureDrift, DriftOptions } from "./monitor/drift.js
 export { readReference, type VersionReference } from "./monitor/read-reference.js";
 export { backgroundRows, readReferenceSample } from "./models/reference.js";
 export type { ReferenceProfile, FeatureProfile, ReferenceSample } from "./monitor/profile-format.js";
-export { DEFAULT_LOG_DIR, LOG_COLUMNS, KEY_PREFIX, STATUS_PREFIX, logFilePath, logFolder, listLogFiles } from "./monitor/logs.js";
+export { DEFAULT_LOG_DIR, LOG_COLUMNS, KEY_PREFIX, STATUS_PREFIX, logFilePath, logFolder, listLogFiles } from "./repo/feature-logs.js";
 export { statTests, type StatTestName } from "./monitor/stattests/tests.js";

@@ -10,7 +10,7 @@ import { ident } from "../util/sql.js";
 import type { GlobalImportance } from "../explain/explainer.js";
 import { referenceBackground, VersionExplainer, type Background } from "../explain/version.js";
 import type { ModelVersion } from "../models/store.js";
-import { DEFAULT_LOG_DIR, listLogFiles, logFolder } from "./logs.js";
+import { DEFAULT_LOG_DIR, listLogFiles, logFolder } from "../repo/feature-logs.js";
 import { resolveColumn } from "./match.js";
 import { relationOf, type TableInput } from "./table-side.js";
 

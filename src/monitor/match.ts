@@ -1,4 +1,4 @@
-import { isLogMetadataColumn, LOG_COLUMNS, STATUS_PREFIX } from "./logs.js";
+import { isLogMetadataColumn, LOG_COLUMNS, STATUS_PREFIX } from "../repo/feature-logs.js";
 import type { DriftSide } from "./side.js";
 
 /**

@@ -3,10 +3,10 @@ import { join, resolve } from "node:path";
 import { MlfError } from "../errors.js";
 import { parseModelUri, resolveModelUri, type ResolvedModel } from "../models/uri.js";
 import { OfflineEngine } from "../offline/engine.js";
+import { DEFAULT_LOG_DIR, LOG_COLUMNS, logFolder } from "../repo/feature-logs.js";
 import type { OfflineStoreConfig } from "../repo/types.js";
 import { sha256 } from "../tracking/wrapper.js";
 import { computeDrift, type DriftOptions, type DriftReport } from "./drift.js";
-import { DEFAULT_LOG_DIR, LOG_COLUMNS, logFolder } from "./logs.js";
 import { PREDICTION, profileSide } from "./profile-side.js";
 import { readReference } from "./read-reference.js";
 import type { DriftSide } from "./side.js";
@@ -25,6 +25,8 @@ export interface DriftRequest extends Omit<DriftOptions, "prediction"> {
   since?: number;
   /** The repository root, where `data/logs/` is. */
   repoRoot?: string;
+  /** The feature log folder (feature_store.yaml's `logging.path`); default `<repoRoot>/data/logs`. */
+  logDir?: string;
   cwd?: string;
   offline?: OfflineStoreConfig;
 }
@@ -83,7 +85,7 @@ export async function monitorDrift(request: DriftRequest): Promise<ModelDriftRep
       const version = resolved.version!;
       model = { name: version.name, version: version.version };
       reference = await modelReference(engine, request, trackingDir, resolved);
-      currentPath = request.current !== undefined ? resolve(cwd, request.current) : logFolder(join(request.repoRoot ?? cwd, DEFAULT_LOG_DIR), "models", version.name);
+      currentPath = request.current !== undefined ? resolve(cwd, request.current) : logFolder(request.logDir ?? join(request.repoRoot ?? cwd, DEFAULT_LOG_DIR), "models", version.name);
     } else {
       if (request.reference === undefined || request.current === undefined) throw new MlfError("usage", "Pass --model NAME@ALIAS, or both --reference FILE and --current FILE.");
       reference = { side: await openTableSide(engine, { kind: "file", path: resolve(cwd, request.reference) }) };

@@ -3,7 +3,7 @@ import { MlfError } from "../errors.js";
 import type { OfflineEngine } from "../offline/engine.js";
 import { ident, literal } from "../util/sql.js";
 import { categoryCounts, rowCount, sortedFiniteValues } from "./columns.js";
-import { FEATURE_STATUSES, LOG_COLUMNS, listLogFiles, STATUS_PREFIX } from "./logs.js";
+import { FEATURE_STATUSES, LOG_COLUMNS, listLogFiles, STATUS_PREFIX } from "../repo/feature-logs.js";
 import { numericalSample, type Sample } from "./sample.js";
 import { isIntegerType, kindOf, type ColumnInfo, type ColumnQuality, type DriftSide, type SideSource } from "./side.js";
 

@@ -45,7 +45,7 @@ export function publicShape(kind: CatalogueKind, object: Entity | Source | Featu
     }
     case "feature-services": {
       const s = object as FeatureService;
-      return { name: s.name, features: s.features.map((p) => (p.features ? { [p.view]: p.features } : p.view)), description: s.description ?? "" };
+      return { name: s.name, features: s.features.map((p) => (p.features ? { [p.view]: p.features } : p.view)), ...(s.logging && { logging: { sample_rate: s.logging.sampleRate } }), description: s.description ?? "" };
     }
   }
 }

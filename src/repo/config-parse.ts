@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { MlfError } from "../errors.js";
-import { CONFIG_FILE } from "./config.js";
+import { CONFIG_FILE, DEFAULT_LOG_DIR, LOGGING_DEFAULTS } from "./config.js";
 import { redisConfig, redisConfigProblem } from "./redis-config.js";
 import { ConfigSchema, onlineStoreSchema, type ConfigYaml, type RedisStoreYaml, type SqliteStoreYaml } from "./schema.js";
 import type { RepoConfig } from "./types.js";
@@ -34,6 +34,14 @@ export function parseConfig(root: string, text: string): RepoConfig {
     },
     onlineStore: block?.type === "redis" ? redisConfig(block as RedisStoreYaml, root) : { type: "sqlite", path: resolve(root, (block as SqliteStoreYaml | undefined)?.path ?? "data/online.db") },
     trackingPath: resolve(root, yaml.tracking?.path ?? "mlruns"),
+    ...(yaml.logging && {
+      logging: {
+        path: resolve(root, yaml.logging.path ?? DEFAULT_LOG_DIR),
+        sampleRate: yaml.logging.sample_rate ?? LOGGING_DEFAULTS.sampleRate,
+        flushSeconds: yaml.logging.flush_seconds ?? LOGGING_DEFAULTS.flushSeconds,
+        queueSize: yaml.logging.queue_size ?? LOGGING_DEFAULTS.queueSize,
+      },
+    }),
   };
   return config;
 }

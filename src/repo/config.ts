@@ -5,6 +5,10 @@ import { writeFileAtomic } from "../util/fs.js";
 import type { RepoConfig } from "./types.js";
 
 export const CONFIG_FILE = "feature_store.yaml";
+/** Where `mlf serve` writes feature logs unless `logging.path` says otherwise, relative to the repository root. */
+export const DEFAULT_LOG_DIR = join("data", "logs");
+/** The `logging:` block's defaults. */
+export const LOGGING_DEFAULTS = { sampleRate: 1, flushSeconds: 5, queueSize: 100_000 } as const;
 
 /**
  * Finds the repository root: the explicit directory, else `MLF_REPO`, else the nearest
@@ -101,15 +105,18 @@ function isObject(value: unknown, required: string[], optional: string[] = []): 
 
 const isString = (v: unknown): v is string => typeof v === "string" && v.length > 0;
 const isPath = (v: unknown): v is string => isString(v) && isAbsolute(v);
+const isShare = (v: unknown) => typeof v === "number" && v >= 0 && v <= 1;
+const isPositive = (v: unknown) => typeof v === "number" && v > 0 && Number.isFinite(v);
 
 function isRepoConfig(value: unknown): value is RepoConfig {
-  if (!isObject(value, ["project", "registry", "provider", "offlineStore", "onlineStore", "trackingPath"])) return false;
-  const { offlineStore: off, onlineStore: on } = value;
+  if (!isObject(value, ["project", "registry", "provider", "offlineStore", "onlineStore", "trackingPath"], ["logging"])) return false;
+  const { offlineStore: off, onlineStore: on, logging: log } = value;
   return (
     isString(value.project) && isPath(value.registry) && value.provider === "local" && isPath(value.trackingPath) &&
     isObject(off, ["type"], ["threads", "memoryLimit", "tempDirectory"]) && off.type === "duckdb" &&
     (off.threads === undefined || (Number.isInteger(off.threads) && (off.threads as number) >= 1)) &&
     (off.memoryLimit === undefined || isString(off.memoryLimit)) && (off.tempDirectory === undefined || isPath(off.tempDirectory)) &&
-    isObject(on, ["type", "path"]) && on.type === "sqlite" && isPath(on.path)
+    isObject(on, ["type", "path"]) && on.type === "sqlite" && isPath(on.path) &&
+    (log === undefined || (isObject(log, ["path", "sampleRate", "flushSeconds", "queueSize"]) && isPath(log.path) && isShare(log.sampleRate) && isPositive(log.flushSeconds) && Number.isInteger(log.queueSize) && isPositive(log.queueSize)))
   );
 }

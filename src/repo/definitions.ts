@@ -177,6 +177,7 @@ function normalizeService(s: FeatureServiceYaml) {
       const [view, features] = Object.entries(f)[0]!;
       return { view, features };
     }),
+    ...(s.logging && { logging: { sampleRate: s.logging.sample_rate ?? 1 } }),
     ...(s.description && { description: s.description }),
   };
 }

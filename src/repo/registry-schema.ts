@@ -87,7 +87,7 @@ export const DefinitionsSchema = Type.Object(
       ),
     ),
     featureServices: Type.Array(
-      Type.Object({ name: Name, features: Type.Array(Type.Object({ view: Name, features: Type.Optional(Type.Array(Name)) }, strict)), description: Type.Optional(Str) }, strict),
+      Type.Object({ name: Name, features: Type.Array(Type.Object({ view: Name, features: Type.Optional(Type.Array(Name)) }, strict)), logging: Type.Optional(Type.Object({ sampleRate: Type.Number({ minimum: 0, maximum: 1 }) }, strict)), description: Type.Optional(Str) }, strict),
     ),
     pipelines: Type.Optional(Type.Array(PipelineSchema)),
   },

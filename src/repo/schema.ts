@@ -13,6 +13,7 @@ const Column = Type.String({ minLength: 1 });
 const Duration = Type.Union([Type.String(), Type.Integer({ minimum: 0 })]);
 /** Type names are case-insensitive (Feast writes `Int64`), so their spelling is checked by the rules. */
 const TypeName = Type.String({ minLength: 1 });
+const SampleRate = Type.Number({ minimum: 0, maximum: 1, description: "a share of requests from 0 to 1" });
 
 /** A share of traffic: `"5%"` or a number from 0 to 1 (a margin may exceed 100%: `"200%"`). */
 const Percent = Type.Union([Type.String({ pattern: "^\\d+(\\.\\d+)?%$" }), Type.Number({ minimum: 0 })], { description: 'a share such as "5%" or 0.05' });
@@ -65,6 +66,17 @@ export const ConfigSchema = Type.Object(
     // Checked against the schema of its `type` (onlineStoreSchema), as sources are.
     online_store: Type.Optional(Type.Object({ type: Type.Unknown() })),
     tracking: Type.Optional(Type.Object({ path: Type.String({ minLength: 1 }) }, strict)),
+    logging: Type.Optional(
+      Type.Object(
+        {
+          path: Type.Optional(Type.String({ minLength: 1 })),
+          sample_rate: Type.Optional(SampleRate),
+          flush_seconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: "a number of seconds > 0" })),
+          queue_size: Type.Optional(Type.Integer({ minimum: 1, description: "a whole number of rows >= 1" })),
+        },
+        strict,
+      ),
+    ),
     routes: Type.Optional(Type.Record(Type.String(), RouteSchema)),
   },
   strict,
@@ -142,6 +154,8 @@ const FeatureServiceSchema = Type.Object(
   {
     name: Name,
     features: Type.Array(Type.Union([Name, Type.Record(Name, Type.Array(Name, { minItems: 1 }), { minProperties: 1, maxProperties: 1 })]), { minItems: 1 }),
+    /** Feast's FeatureService logging_config: this service's answers are logged by mlf serve at this rate. */
+    logging: Type.Optional(Type.Object({ sample_rate: Type.Optional(SampleRate) }, strict)),
     description: Type.Optional(Type.String()),
     tags: Type.Optional(Type.Record(Type.String(), Type.String())),
   },

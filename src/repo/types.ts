@@ -72,6 +72,8 @@ export interface ServiceProjection {
 export interface FeatureService {
   name: string;
   features: ServiceProjection[];
+  /** Present when the service's answers are logged by `mlf serve` (Feast's logging_config). */
+  logging?: { sampleRate: number };
   description?: string;
 }
 
@@ -129,6 +131,19 @@ export interface RepoConfig {
   onlineStore: OnlineStoreConfig;
   /** Absolute path of the tracking + model registry root. */
   trackingPath: string;
+  /** Feature logging by `mlf serve`; present when feature_store.yaml has a `logging:` block. */
+  logging?: FeatureLoggingConfig;
+}
+
+export interface FeatureLoggingConfig {
+  /** Absolute path of the log folder (default <repo>/data/logs). */
+  path: string;
+  /** Share of requests logged, 0 to 1, decided per request id. */
+  sampleRate: number;
+  /** Seconds between writes of the queued rows to a new file. */
+  flushSeconds: number;
+  /** Rows held in memory between flushes; a request that does not fit is dropped and counted. */
+  queueSize: number;
 }
 
 /** Where a definition was written, for error messages. */

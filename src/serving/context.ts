@@ -1,5 +1,6 @@
 import { MlfError } from "../errors.js";
 import type { FeatureBackend } from "./features.js";
+import type { FeatureLog } from "./logging/record.js";
 import type { RequestMetrics } from "./metrics.js";
 import type { Log, ModelPool } from "./model-pool.js";
 import type { ProcessMetrics } from "./process-metrics.js";
@@ -15,6 +16,10 @@ export interface ServerContext {
   metrics: RequestMetrics;
   processMetrics: ProcessMetrics;
   log: Log;
+  /** Where /predict and /get-online-features hand their answers; absent when feature logging is off. */
+  featureLog?: FeatureLog;
+  /** More metric families for /metrics (the feature logger's, the drift gauges), rendered in order. */
+  metricSources: { render(): string[] }[];
   /** The routes between served models and their challengers, when any are declared. */
   routing?: Routing;
 }

@@ -4,6 +4,7 @@ import { pushRows, type PushColumns, type PushResult, type PushTarget } from "..
 import type { OnlineStore } from "../online/store.js";
 import { openOnlineStore } from "../online/stores.js";
 import type { RegistryFile } from "../repo/registry.js";
+import type { Definitions } from "../repo/types.js";
 import { FeatureRegistryWatcher } from "../repo/registry-watch.js";
 import type { Repo } from "../repo/repo.js";
 import { formatFeatureRef, serviceRefs } from "../repo/resolve.js";
@@ -18,6 +19,8 @@ export interface FeatureBackend {
   read(request: OnlineFeaturesRequest, options?: { onlyKnownKeys?: boolean }): Promise<OnlineFeatures>;
   /** Writes pushed rows (pushRows: checked first, newer wins, one transaction per view). */
   push(target: PushTarget, df: PushColumns): Promise<PushResult>;
+  /** The applied definitions now (a new object after each reload that changed them); undefined before the first apply. */
+  definitions(): Definitions | undefined;
   /** The feature refs (`view:feature`) a feature service projects, in order. */
   serviceFeatures(service: string): string[];
   /**
@@ -66,6 +69,7 @@ export async function openFeatureBackend(repo: Repo): Promise<FeatureBackend> {
     push(target, df) {
       return pushRows(featureRegistry(), store, target, df);
     },
+    definitions: () => reader?.featureRegistry.definitions,
     serviceFeatures(name) {
       return serviceRefs(featureRegistry().definitions, name).map(formatFeatureRef);
     },

@@ -1,5 +1,7 @@
 import { dirname, join } from "node:path";
 import { MlfError } from "../errors.js";
+import { repoLogDir } from "../repo/feature-logs.js";
+import { LOGGING_DEFAULTS } from "../repo/config.js";
 import { openRepo, type Repo } from "../repo/repo.js";
 import { resolveTrackingDir } from "../tracking/dir.js";
 import { openFeatureBackend } from "./features.js";
@@ -8,7 +10,7 @@ import { repoRoutes } from "./routing/repo-routes.js";
 import { parseRouteFlag, type RouteSpec } from "./routing/spec.js";
 import { startServer, type ServeOptions, type Server } from "./server.js";
 
-export interface OpenServingOptions extends Omit<ServeOptions, "models" | "features" | "routes" | "routingState"> {
+export interface OpenServingOptions extends Omit<ServeOptions, "models" | "features" | "routes" | "routingState" | "featureLog" | "drift"> {
   /** The feature repository (default: MLF_REPO, else the nearest folder with feature_store.yaml). */
   repoDir?: string;
   /** Model references as the user wrote them (SPEC section 7's URIs or file paths). */
@@ -20,6 +22,29 @@ export interface OpenServingOptions extends Omit<ServeOptions, "models" | "featu
   /** The routing state file; default data/routing.db beside the repository's online store. */
   routingDb?: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Feature logging (in a repository only): by default as feature_store.yaml says (its
+   * `logging:` block logs every model and feature service; a feature service's own `logging:`
+   * logs that service); true logs every model and service even without a block; false nothing.
+   */
+  logFeatures?: boolean;
+  /** Seconds between recomputes of the drift gauges while logging (default 600; 0: no gauges). */
+  driftIntervalSeconds?: number;
+  /** Seconds of logs the drift gauges compare (default 86,400: a day). */
+  driftWindowSeconds?: number;
+}
+
+/** The feature logger's options for a repository, or undefined when logging is off. */
+function featureLogOptions(repo: Repo, logFeatures: boolean | undefined): ServeOptions["featureLog"] {
+  if (logFeatures === false) return undefined;
+  const logging = repo.config.logging;
+  return {
+    dir: repoLogDir(repo.root, repo.config),
+    // Without a block (and without --log-features) only services with their own `logging:` log.
+    ...((logging || logFeatures) && { sampleRate: logging?.sampleRate ?? LOGGING_DEFAULTS.sampleRate }),
+    flushSeconds: logging?.flushSeconds ?? LOGGING_DEFAULTS.flushSeconds,
+    queueSize: logging?.queueSize ?? LOGGING_DEFAULTS.queueSize,
+  };
 }
 
 /**
@@ -29,7 +54,7 @@ export interface OpenServingOptions extends Omit<ServeOptions, "models" | "featu
  * tracking.path, ./mlruns: resolveTrackingDir).
  */
 export async function openServing(options: OpenServingOptions): Promise<Server> {
-  const { repoDir, models, trackingDir: flag, routes: flags = [], routingDb, env = process.env, ...rest } = options;
+  const { repoDir, models, trackingDir: flag, routes: flags = [], routingDb, env = process.env, logFeatures, driftIntervalSeconds = 600, driftWindowSeconds = 86_400, ...rest } = options;
   let repo: Repo | undefined;
   try {
     repo = await openRepo(repoDir, env);
@@ -43,8 +68,11 @@ export async function openServing(options: OpenServingOptions): Promise<Server> 
   const routes = specs.map((spec) => ({ spec, sources: spec.challengers.map((c) => modelSource(trackingDir, c.uri)) }));
   const routingState = routingDb ?? (repo && join("path" in repo.config.onlineStore ? dirname(repo.config.onlineStore.path) : join(repo.root, "data"), "routing.db"));
   const features = repo ? await openFeatureBackend(repo) : undefined;
+  const featureLog = repo && featureLogOptions(repo, logFeatures);
+  // Gauges for the models only when their answers are logged here.
+  const drift = repo && featureLog?.sampleRate !== undefined && driftIntervalSeconds > 0 ? { trackingDir, logDir: featureLog.dir, offline: repo.config.offlineStore, intervalSeconds: driftIntervalSeconds, windowSeconds: driftWindowSeconds } : undefined;
   try {
-    return await startServer({ ...rest, models: sources, ...(features && { features }), ...(routes.length > 0 && { routes }), ...(routingState && { routingState }) });
+    return await startServer({ ...rest, models: sources, ...(features && { features }), ...(routes.length > 0 && { routes }), ...(routingState && { routingState }), ...(featureLog && { featureLog }), ...(drift && { drift }) });
   } catch (error) {
     await features?.close();
     throw error;

@@ -17,6 +17,8 @@ import type { RoutingClock } from "./routing/route.js";
 import { Routing, type RouteSetup } from "./routing/routing.js";
 import { RoutingState } from "./routing/state.js";
 import { installBookkeeping } from "./bookkeeping.js";
+import { DriftGauge, type DriftGaugeOptions } from "./logging/drift-gauge.js";
+import { FeatureLogger, type FeatureLoggerOptions } from "./logging/logger.js";
 import type { ModelSource } from "./sources.js";
 
 export interface ServeOptions {
@@ -43,6 +45,10 @@ export interface ServeOptions {
   routingState?: string;
   /** The routes' clock (tests inject one); default the system's. */
   clock?: RoutingClock;
+  /** Log /predict and /get-online-features answers to Parquet files (see FeatureLogger); default off. */
+  featureLog?: Omit<FeatureLoggerOptions, "definitions" | "log">;
+  /** Recompute the served versions' drift gauges (see DriftGauge); default off. */
+  drift?: DriftGaugeOptions;
 }
 
 /** A running server. `close` stops accepting, lets in-flight requests finish, then releases models and stores. */
@@ -51,6 +57,10 @@ export interface Server {
   pool: ModelPool;
   /** The routes, when any are declared. */
   routing: Routing | undefined;
+  /** The feature logger, when logging is on. */
+  featureLog?: FeatureLogger;
+  /** The drift gauges, when recomputed. */
+  drift?: DriftGauge;
   host: string;
   port: number;
   url: string;
@@ -108,8 +118,12 @@ function requestIds(): () => string {
 export async function startServer(options: ServeOptions = {}): Promise<Server> {
   const log = options.log ?? (() => {});
   const pool = new ModelPool(options.models ?? [], log);
+  const features = options.features;
+  const featureLog = options.featureLog && new FeatureLogger({ ...options.featureLog, definitions: () => features?.definitions(), log });
+  const drift = options.drift && new DriftGauge(pool, options.drift, log);
+  const metricSources = [...(featureLog ? [featureLog] : []), ...(drift ? [drift] : [])];
   const routing = openRouting(options, pool, log);
-  const ctx: ServerContext = { pool, features: options.features, metrics: new RequestMetrics(), processMetrics: new ProcessMetrics(), log, ...(routing && { routing }) };
+  const ctx: ServerContext = { pool, features, metrics: new RequestMetrics(), processMetrics: new ProcessMetrics(), log, ...(routing && { routing }), ...(featureLog && { featureLog }), metricSources };
   const app = buildApp(ctx, options);
   await pool.refresh();
   routing?.start();
@@ -124,10 +138,11 @@ export async function startServer(options: ServeOptions = {}): Promise<Server> {
     throw error;
   }
   ctx.processMetrics.start();
+  featureLog?.start();
+  drift?.start();
   const pollSeconds = options.pollSeconds ?? 5;
   pool.startPolling(pollSeconds);
   // Registry changes from `mlf apply` / `mlf materialize` are picked up on the same beat.
-  const features = options.features;
   const featureTimer = features && pollSeconds > 0 ? setInterval(() => void features.reload().catch((e: Error) => log({ level: "error", msg: "feature registry reload failed", error: e.message })), pollSeconds * 1000).unref() : undefined;
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : (options.port ?? 8000);
@@ -135,16 +150,20 @@ export async function startServer(options: ServeOptions = {}): Promise<Server> {
   log({ level: "info", msg: "listening", url, models: pool.status().map((m) => `${m.name}@${m.version ?? "unloaded"}`) });
   let closing: Promise<void> | undefined;
   return {
-    app, pool, routing, host, port, url,
+    app, pool, routing, ...(featureLog && { featureLog }), ...(drift && { drift }), host, port, url,
     close: () =>
       (closing ??= (async () => {
         clearInterval(featureTimer);
+        await drift?.close();
         // Keep-alive connections become idle as their last answers are written: close them as
         // they do, so close() does not wait out the keep-alive timeout.
         const idle = setInterval(() => app.server.closeIdleConnections(), 20);
         await app.close().finally(() => clearInterval(idle));
-        ctx.processMetrics.stop();
+        // Shadow scorings still running log their predictions: wait for them first.
         await routing?.close();
+        // Every answered request has been logged by now: the last flush writes them all.
+        await featureLog?.close();
+        ctx.processMetrics.stop();
         await pool.close();
         await options.features?.close();
       })()),

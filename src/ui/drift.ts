@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { MlfError } from "../errors.js";
 import { listModelNames, listVersions } from "../models/store.js";
-import { DEFAULT_LOG_DIR, listLogFiles, logFolder } from "../monitor/logs.js";
+import { DEFAULT_LOG_DIR, listLogFiles, logFolder } from "../repo/feature-logs.js";
 import { readReference } from "../monitor/read-reference.js";
 import type { DriftVersion } from "./types.js";
 

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { toOnnx } from "../../scripts/demo/onnx.js";
-import { logFilePath, logFolder } from "../../src/monitor/logs.js";
+import { logFilePath, logFolder } from "../../src/repo/feature-logs.js";
 import { MLF, tempDir } from "../helpers.js";
 import { writeParquet, type Cell } from "./fixtures.js";
 import { lcg, normal } from "./oracle.js";

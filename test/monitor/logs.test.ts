@@ -3,14 +3,14 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { computeDrift } from "../../src/monitor/drift.js";
-import { listLogFiles, logFilePath, logFolder } from "../../src/monitor/logs.js";
+import { listLogFiles, logFilePath, logFolder } from "../../src/repo/feature-logs.js";
 import { openTableSide } from "../../src/monitor/table-side.js";
 import { OfflineEngine } from "../../src/offline/engine.js";
 import { tempDir } from "../helpers.js";
 import { writeParquet, type Cell } from "./fixtures.js";
 
 /**
- * The feature log format (src/monitor/logs.ts) as the server will write it, written here with
+ * The feature log format (src/repo/feature-logs.ts) as the server writes it, written here with
  * DuckDB, read back by the drift reader.
  */
 

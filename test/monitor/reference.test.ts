@@ -8,7 +8,7 @@ import { loadExplainer } from "../../src/explain/explainer.js";
 import { registerMonitoredModel } from "../../src/monitor/register.js";
 import { listVersions } from "../../src/models/store.js";
 import { computeDrift } from "../../src/monitor/drift.js";
-import { logFilePath, logFolder } from "../../src/monitor/logs.js";
+import { logFilePath, logFolder } from "../../src/repo/feature-logs.js";
 import { monitorDrift } from "../../src/monitor/model-drift.js";
 import { backgroundRows } from "../../src/models/reference.js";
 import { readReference } from "../../src/monitor/read-reference.js";

@@ -47,6 +47,10 @@ const cases: Case[] = [
   { name: "bad project name", file: "feature_store.yaml", yaml: "project: my project\n", expect: /feature_store.yaml:1: project is "my project"/ },
   { name: "unknown key in a store block", file: "feature_store.yaml", yaml: "project: p\noffline_store:\n  type: duckdb\n  engine: fast\n", expect: /feature_store.yaml:4: unknown key offline_store.engine/ },
   { name: "unknown store type", file: "feature_store.yaml", yaml: "project: p\nonline_store:\n  type: redis2\n", expect: /feature_store.yaml:3: online_store.type is "redis2"/ },
+  { name: "unknown key in the logging block", file: "feature_store.yaml", yaml: "project: p\nlogging:\n  path: data/logs\n  rotate: hourly\n", expect: /feature_store.yaml:4: unknown key logging.rotate/ },
+  { name: "sample rate above 1", file: "feature_store.yaml", yaml: "project: p\nlogging:\n  sample_rate: 2\n", expect: /feature_store.yaml:3: logging.sample_rate is 2, expected a share of requests from 0 to 1/ },
+  { name: "flush interval of 0", file: "feature_store.yaml", yaml: "project: p\nlogging:\n  flush_seconds: 0\n", expect: /feature_store.yaml:3: logging.flush_seconds is 0, expected a number of seconds > 0/ },
+  { name: "unknown key in a service's logging", yaml: "feature_services:\n  - name: svc\n    features:\n      - driver_hourly_stats\n    logging:\n      destination: s3\n", expect: /extra.yaml:6: unknown key feature_services\[0\] \(svc\).logging.destination/ },
 ];
 
 test(`${cases.length} kinds of invalid repository: exit 2, file:line, registry unchanged`, (t) => {

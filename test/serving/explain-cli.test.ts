@@ -4,7 +4,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { loadExplainer } from "../../src/explain/explainer.js";
 import { setAlias } from "../../src/models/lifecycle.js";
-import { logFilePath, logFolder } from "../../src/monitor/logs.js";
+import { logFilePath, logFolder } from "../../src/repo/feature-logs.js";
 import { backgroundRows } from "../../src/models/reference.js";
 import { readReference } from "../../src/monitor/read-reference.js";
 import { openFeatureBackend } from "../../src/serving/features.js";
@@ -78,7 +78,7 @@ test("mlf explain --global without logs averages |attribution| over the referenc
   assert.equal((lines[1]!.match(/█/g) ?? []).length, 48);
 });
 
-/** Feature log rows of `version` in the layout src/monitor/logs.ts defines. */
+/** Feature log rows of `version` in the layout src/repo/feature-logs.ts defines. */
 function logRows(at: number, version: number, rows: number[], nullAt?: [number, number]): Cell[][] {
   return rows.map((r, k) => {
     const values: Cell[] = diabetesRows[r]!.map((v, i) => (nullAt?.[0] === r && nullAt[1] === i ? null : v));

@@ -6,7 +6,7 @@ import { transitionStage, setAlias } from "../../src/models/lifecycle.js";
 import { initRepo } from "../../src/repo/init.js";
 import { feastLineageTags } from "../../src/tracking/feast-lineage.js";
 import { endRun, logArtifact, logMetrics, startRun } from "../../src/tracking/write.js";
-import { logFilePath } from "../../src/monitor/logs.js";
+import { logFilePath } from "../../src/repo/feature-logs.js";
 import { registerMonitoredModel } from "../../src/monitor/register.js";
 import { modelLogFolder } from "../../src/ui/drift.js";
 import { random } from "../../src/util/random.js";

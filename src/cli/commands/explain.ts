@@ -119,11 +119,13 @@ export function register(program: Command): void {
       if (flags.global) {
         if (flags.entity || flags.value) throw new MlfError("usage", "--global explains many rows; drop -e and --value (or drop --global to explain one entity).");
         const { explainGlobal } = await import("../../monitor/explain-global.js");
+        const { repoLogDir } = await import("../../repo/feature-logs.js");
         const report = await explainGlobal({
           model: flags.model,
           trackingDir: root.dir,
           ...(root.repoRoot !== undefined && { repoRoot: root.repoRoot }),
-          ...(root.repoConfig && { offline: root.repoConfig.offlineStore }),
+          // The logs where mlf serve writes them (feature_store.yaml's logging.path).
+          ...(root.repoConfig && { offline: root.repoConfig.offlineStore, logDir: repoLogDir(root.repoRoot!, root.repoConfig) }),
           ...(flags.current !== undefined && { current: flags.current }),
           ...(flags.since !== undefined && { since: await parseSince(flags.since) }),
           ...(flags.rows !== undefined && { rows: numberFlag("--rows", flags.rows, 1) }),

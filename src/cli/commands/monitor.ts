@@ -104,9 +104,10 @@ export function register(program: Command): void {
       const { resolveTrackingRoot } = await import("../../tracking/dir.js");
       const root = flags.model === undefined ? undefined : await resolveTrackingRoot({ ...(flags.trackingDir !== undefined && { trackingDir: flags.trackingDir }), ...(g.repo !== undefined && { repo: g.repo }) });
       const { monitorDrift } = await import("../../monitor/model-drift.js");
+      const { repoLogDir } = await import("../../repo/feature-logs.js");
       const report = await monitorDrift({
         ...(flags.model !== undefined && { model: flags.model }),
-        ...(root && { trackingDir: root.dir, ...(root.repoRoot !== undefined && { repoRoot: root.repoRoot }), ...(root.repoConfig && { offline: root.repoConfig.offlineStore }) }),
+        ...(root && { trackingDir: root.dir, ...(root.repoRoot !== undefined && { repoRoot: root.repoRoot }), ...(root.repoConfig && { offline: root.repoConfig.offlineStore, logDir: repoLogDir(root.repoRoot!, root.repoConfig) }) }),
         ...(flags.reference !== undefined && { reference: flags.reference }),
         ...(flags.current !== undefined && { current: flags.current }),
         ...(flags.since !== undefined && { since: await parseSince(flags.since) }),

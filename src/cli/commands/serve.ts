@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { MlfError } from "../../errors.js";
 import { collect, globalOptions, numberFlag as number } from "../context.js";
 import { printJson } from "../render.js";
 
@@ -12,6 +13,17 @@ interface ServeFlags {
   pollInterval: string;
   bodyLimit: string;
   timeout: string;
+  logFeatures?: boolean;
+  driftInterval: string;
+  driftWindow: string;
+}
+
+/** A duration flag (`10m`, `24h`, `0`) in seconds. */
+async function durationFlag(flag: string, text: string, min = 0): Promise<number> {
+  const { parseDurationSeconds } = await import("../../util/time.js");
+  const seconds = parseDurationSeconds(text);
+  if (seconds === undefined || seconds < min) throw new MlfError("usage", `${flag} must be a duration such as 30s, 10m or 24h${min === 0 ? " (0 disables)" : ""}, not "${text}".`);
+  return seconds;
 }
 
 /**
@@ -56,6 +68,10 @@ export function register(program: Command): void {
     .option("--poll-interval <seconds>", "re-resolve model aliases and the feature registry this often (0 = only on /admin/reload)", "5")
     .option("--body-limit <mib>", "largest request body in MiB", "8")
     .option("--timeout <seconds>", "answer 503 to a request not done in this time", "10")
+    .option("--log-features", "log every /predict and feature service answer to data/logs, even without a logging: block in feature_store.yaml")
+    .option("--no-log-features", "log no answers, whatever feature_store.yaml says")
+    .option("--drift-interval <duration>", "recompute the drift gauges of logged models this often (0 = never)", "10m")
+    .option("--drift-window <duration>", "the drift gauges compare the logs of this last period with the reference", "24h")
     .action(async (flags: ServeFlags, command: Command) => {
       const g = globalOptions(command);
       const options = {
@@ -64,6 +80,9 @@ export function register(program: Command): void {
         pollSeconds: number("--poll-interval", flags.pollInterval, 0),
         bodyLimitBytes: Math.round(number("--body-limit", flags.bodyLimit, 0.001) * 1024 * 1024),
         requestTimeoutMs: Math.round(number("--timeout", flags.timeout, 0.001) * 1000),
+        ...(flags.logFeatures !== undefined && { logFeatures: flags.logFeatures }),
+        driftIntervalSeconds: await durationFlag("--drift-interval", flags.driftInterval),
+        driftWindowSeconds: await durationFlag("--drift-window", flags.driftWindow, 1),
       };
       const { openServing } = await import("../../serving/open.js");
       // Structured logs: one JSON object per line on stderr; --quiet drops the per-request lines.

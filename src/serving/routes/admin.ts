@@ -39,6 +39,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
       const freshness = await ctx.features.freshness();
       lines.push(...renderGauge("mlf_feature_freshness_seconds", "Age of the newest value stored per online feature view (now - newest event timestamp, materialized or pushed).", freshness.filter((f) => f.ageSeconds !== null).map((f) => ({ labels: { view: f.view }, value: f.ageSeconds! }))));
     }
+    for (const source of ctx.metricSources) lines.push(...source.render());
     if (ctx.routing) lines.push(...ctx.routing.renderMetrics());
     lines.push(...ctx.processMetrics.render(lag));
     return reply.type("text/plain; version=0.0.4; charset=utf-8").send(`${lines.join("\n")}\n`);

@@ -14,6 +14,8 @@ export function registerFeatureRoutes(app: FastifyInstance, ctx: ServerContext):
       throw new MlfError("invalid_argument", 'Send exactly one of "features" and "feature_service".');
     }
     const features = await requireFeatures(ctx).read({ entities: body.entities, features: body.features, service: body.feature_service, fullFeatureNames: body.full_feature_names === true });
+    // Feast logs answers per feature service; a request for a list of features has no log.
+    if (body.feature_service !== undefined) ctx.featureLog?.log({ kind: "services", name: body.feature_service, route: "/get-online-features", requestId: request.id, at: Date.now(), rows: features.results[0]?.values.length ?? 1, keys: body.entities, columns: features.results.slice(features.keyCount) });
     return reply.type(JSON_UTF8).send(feastJson(features));
   });
 

@@ -204,7 +204,7 @@ export class Route {
     });
     this.deps.state.recordShares(
       changes.filter((c) => c.version !== ""),
-      rolledBack && { variant: rolledBack.variant, version: rolledBack.version!, at, reason: rolledBack.rolledBack!.reason },
+      rolledBack && { variant: rolledBack.variant, version: rolledBack.version!, at: rolledBack.rolledBack!.at, reason: rolledBack.rolledBack!.reason },
     );
   }
 }

@@ -13,8 +13,18 @@ import type { RouteSpec } from "./spec.js";
 import type { RoutingState } from "./state.js";
 import type { AnsweredRow } from "./window.js";
 
+/**
+ * What a scoring is for: the variant it answers as ("shadow" for a shadow's scoring, which the
+ * caller does not get) and, when the body holds some of the request's rows, their positions
+ * in it. The route handler logs its answers with both (src/serving/logging).
+ */
+export interface Scoring {
+  variant: string;
+  positions?: readonly number[];
+}
+
 /** Runs one model version on (some rows of) a /predict body: the route handler's own scoring. */
-export type Score = (model: ServedModel, body: PredictBody, count: number) => Promise<Prediction[]>;
+export type Score = (model: ServedModel, body: PredictBody, count: number, scoring: Scoring) => Promise<Prediction[]>;
 
 /** A routed answer: per row the prediction, the version and the variant that gave it. */
 export interface RoutedPredictions {
@@ -132,7 +142,7 @@ export class Routing {
     arms.forEach((arm, r) => groups.set(arm, [...(groups.get(arm) ?? []), r]));
     await Promise.all(
       [...groups].map(async ([arm, rows]) => {
-        const got = await this.answer(route, arm, rowsOf(body, rows), rows.length, score);
+        const got = await this.answer(route, arm, rowsOf(body, rows), rows.length, score, rows);
         rows.forEach((r, i) => {
           out.predictions[r] = got.predictions[i]!;
           out.versions[r] = got.version;
@@ -143,24 +153,24 @@ export class Routing {
     return out;
   }
 
-  /** The arm's answer, or the champion's when a challenger fails (its failure counts against it). */
-  private async answer(route: Route, arm: Arm, body: PredictBody, count: number, score: Score) {
+  /** The arm's answer, or the champion's when a challenger fails (its failure counts against it); `positions` as in Scoring. */
+  private async answer(route: Route, arm: Arm, body: PredictBody, count: number, score: Score, positions?: readonly number[]) {
     if (!arm.champion) {
       try {
-        return await this.run(route, arm, body, count, score);
+        return await this.run(route, arm, body, count, score, { variant: arm.variant, ...(positions && { positions }) });
       } catch (error) {
         this.log({ level: "warn", msg: "route variant failed", model: route.spec.model, variant: arm.variant, version: arm.version, error: (error as Error).message });
       }
     }
-    return this.run(route, route.champion, body, count, score);
+    return this.run(route, route.champion, body, count, score, { variant: route.champion.variant, ...(positions && { positions }) });
   }
 
-  private run(route: Route, arm: Arm, body: PredictBody, count: number, score: Score) {
+  private run(route: Route, arm: Arm, body: PredictBody, count: number, score: Score, scoring: Scoring) {
     const fn = async (model: ServedModel) => {
       const started = this.clock.elapsed();
       let failed = true;
       try {
-        const predictions = await score(model, body, count);
+        const predictions = await score(model, body, count, scoring);
         failed = false;
         return { predictions, version: model.version, arm };
       } finally {
@@ -183,7 +193,8 @@ export class Routing {
     const rows = units.flatMap((u, r) => (route.shadowFor(u) ? [r] : []));
     if (rows.length === 0) return undefined;
     if (this.shadows.size >= MAX_SHADOWS) return void this.shadowsSkipped++;
-    const scored = this.run(route, arm, rows.length === units.length ? body : rowsOf(body, rows), rows.length, score);
+    const whole = rows.length === units.length;
+    const scored = this.run(route, arm, whole ? body : rowsOf(body, rows), rows.length, score, { variant: "shadow", ...(!whole && { positions: rows }) });
     let settle!: (answered: AnsweredRow[] | undefined) => void;
     const answered = new Promise<AnsweredRow[] | undefined>((resolve) => (settle = resolve));
     const done: Promise<void> = Promise.all([scored, answered])

@@ -9,9 +9,10 @@ export interface ShadowRecord {
 }
 
 /**
- * Where both predictions of a shadowed request are logged: one server log record per
- * request, the champion's answer beside the shadow's, per row. The one place to change when
- * the feature logs of `mlf serve` (src/serving/logging) take /predict rows with a variant.
+ * Both predictions of a shadowed request in the server log: one record per request, the
+ * champion's answer beside the shadow's, per row. With feature logging on, the feature log
+ * has them too, with the inputs each model saw (the shadow's as a second record of the request
+ * with variant "shadow", written by /predict's scoring: src/serving/routes/predict.ts).
  */
 export function logShadowPredictions(log: Log, record: ShadowRecord): void {
   log({

@@ -1,6 +1,8 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { MlfError } from "../errors.js";
+import { DEFAULT_LOG_DIR } from "./config.js";
+import type { RepoConfig } from "./types.js";
 
 /**
  * The feature log: what `mlf serve` answered, one Parquet file per flush, so monitoring can
@@ -16,7 +18,7 @@ import { MlfError } from "../errors.js";
  * `<yyyy-mm-dd>/<hh>` is the UTC hour every row of the file was logged in (a writer starts a
  * new file when the hour changes); `<seq>` a 6-digit sequence number within that hour
  * (000001, 000002, ...). A file is written under a hidden
- * temp name (a leading dot) and renamed into place when complete, never appended to, so a
+ * temp name (a leading dot) and linked into place when complete, never appended to, so a
  * reader sees whole files only and a crash loses at most the rows not yet flushed. Readers
  * ignore names starting with a dot.
  *
@@ -26,6 +28,8 @@ import { MlfError } from "../errors.js";
  *   model             VARCHAR      registered model name (NULL for a feature service log)
  *   model_version     INTEGER      the version that answered (NULL for a feature service log)
  *   route             VARCHAR      the HTTP route, e.g. "/predict"
+ *   variant           VARCHAR      the routing variant that answered ("champion", "challenger"...) or
+ *                                  "shadow" for a shadow's predictions; NULL when not routed
  *   request_id        VARCHAR      one id per request, shared by the rows of a batch
  *   request_row       INTEGER      the row's position in its request, from 0
  *   key.<join_key>    the entity's value type   one column per entity join key
@@ -38,14 +42,20 @@ import { MlfError } from "../errors.js";
  * folder may differ in their feature columns (a new model version): readers union by name.
  */
 
-/** The default log folder, relative to the repository root. */
-export const DEFAULT_LOG_DIR = join("data", "logs");
+/** The default log folder, relative to the repository root (feature_store.yaml's `logging.path` moves it). */
+export { DEFAULT_LOG_DIR } from "./config.js";
+
+/** The log folder of the repository at `root`: its `logging.path`, else `data/logs`. */
+export function repoLogDir(root: string, config: Pick<RepoConfig, "logging">): string {
+  return config.logging?.path ?? join(root, DEFAULT_LOG_DIR);
+}
 
 export const LOG_COLUMNS = {
   timestamp: "timestamp",
   model: "model",
   modelVersion: "model_version",
   route: "route",
+  variant: "variant",
   requestId: "request_id",
   requestRow: "request_row",
   prediction: "prediction",

@@ -1,0 +1,312 @@
+import { binary, bool, encodeStruct, i32, i64, list, struct, type ThriftStruct, type ThriftValue } from "./thrift.js";
+
+/**
+ * A lean Parquet writer for the feature log: one row group, every column OPTIONAL (nullable),
+ * uncompressed; strings dictionary-encoded (a status or model name costs a few bits per row),
+ * everything else PLAIN; definition levels and dictionary indices in the RLE/bit-packed hybrid.
+ * That is the subset of the format (apache/parquet-format) every reader supports, and it lets
+ * `mlf serve` write its logs without loading DuckDB. The logical types make DuckDB read the
+ * columns as the types named here (VARCHAR, TIMESTAMPTZ...).
+ */
+
+export type ParquetType = "BOOLEAN" | "INTEGER" | "BIGINT" | "FLOAT" | "DOUBLE" | "VARCHAR" | "BLOB" | "TIMESTAMPTZ";
+
+/**
+ * A column of `rows` rows, held as its final binary form already is: typed arrays (no boxed
+ * JavaScript value per row). `valid[r]` is 1 where row r has a value and 0 for NULL (the
+ * definition level); the data of a NULL row is ignored. TIMESTAMPTZ is microseconds since the
+ * epoch (UTC); FLOAT is narrowed from the doubles when written; VARCHAR is a dictionary and one
+ * index into it per row.
+ */
+export type ParquetColumn = { name: string; valid: Uint8Array } & (
+  | { type: "INTEGER"; data: Int32Array }
+  | { type: "BIGINT" | "TIMESTAMPTZ"; data: BigInt64Array }
+  | { type: "FLOAT" | "DOUBLE"; data: Float64Array }
+  | { type: "BOOLEAN"; data: Uint8Array }
+  | { type: "VARCHAR"; data: { dictionary: readonly string[]; ids: Int32Array } }
+  | { type: "BLOB"; data: readonly (Uint8Array | undefined)[] }
+);
+
+const PHYSICAL: Record<ParquetType, number> = { BOOLEAN: 0, INTEGER: 1, BIGINT: 2, TIMESTAMPTZ: 2, FLOAT: 4, DOUBLE: 5, VARCHAR: 6, BLOB: 6 };
+const WIDTH: Partial<Record<ParquetType, number>> = { INTEGER: 4, BIGINT: 8, TIMESTAMPTZ: 8, FLOAT: 4, DOUBLE: 8 };
+const OPTIONAL = 1;
+const ENCODING = { PLAIN: 0, RLE: 3, RLE_DICTIONARY: 8 };
+const PAGE = { DATA: 0, DICTIONARY: 2 };
+
+/** The schema element of a column: physical type plus the logical type readers map to SQL types. */
+function schemaElement(c: ParquetColumn): ThriftStruct {
+  const element: ThriftStruct = { 1: i32(PHYSICAL[c.type]), 3: i32(OPTIONAL), 4: binary(c.name) };
+  if (c.type === "VARCHAR") {
+    element[6] = i32(0); // converted type UTF8
+    element[10] = struct({ 1: struct({}) }); // logical type STRING
+  } else if (c.type === "TIMESTAMPTZ") {
+    element[6] = i32(10); // converted type TIMESTAMP_MICROS
+    element[10] = struct({ 8: struct({ 1: bool(true), 2: struct({ 2: struct({}) }) }) }); // TIMESTAMP(isAdjustedToUTC, MICROS)
+  }
+  return element;
+}
+
+/** A growable byte buffer. */
+class Bytes {
+  private buf = Buffer.allocUnsafe(256);
+  length = 0;
+
+  private room(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + n));
+    this.buf.copy(next, 0, 0, this.length);
+    this.buf = next;
+  }
+
+  byte(b: number): void {
+    this.room(1);
+    this.buf[this.length++] = b;
+  }
+
+  varint(n: number): void {
+    while (n >= 0x80) {
+      this.byte((n % 0x80) | 0x80);
+      n = Math.floor(n / 0x80);
+    }
+    this.byte(n);
+  }
+
+  bytes(data: Uint8Array): void {
+    this.room(data.length);
+    this.buf.set(data, this.length);
+    this.length += data.length;
+  }
+
+  /** A PLAIN byte array: 4-byte little-endian length, then the bytes. */
+  byteArray(data: Uint8Array): void {
+    this.room(4 + data.length);
+    this.buf.writeUInt32LE(data.length, this.length);
+    this.buf.set(data, this.length + 4);
+    this.length += 4 + data.length;
+  }
+
+  /** A string as a PLAIN byte array (UTF-8), written in place. */
+  text(s: string): void {
+    const n = Buffer.byteLength(s, "utf8");
+    this.room(4 + n);
+    this.buf.writeUInt32LE(n, this.length);
+    this.buf.write(s, this.length + 4, "utf8");
+    this.length += 4 + n;
+  }
+
+  done(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
+}
+
+/** Bits needed for values 0..max (at least 1). */
+const bitWidth = (max: number) => Math.max(1, Math.ceil(Math.log2(max + 1)));
+
+/**
+ * The RLE/bit-packed hybrid encoding of `n` small unsigned integers: runs of 8 or more equal
+ * values as one RLE run, the rest bit-packed in groups of 8 (LSB first, the last group padded).
+ */
+/** `n` copies of `value` in the hybrid encoding: one RLE run (a column without NULLs, a one-value dictionary). */
+function encodeRun(n: number, value: number, width: number): Uint8Array {
+  const out = new Bytes();
+  out.varint(n * 2);
+  for (let b = 0; b < Math.ceil(width / 8); b++, value >>>= 8) out.byte(value & 0xff);
+  return out.done();
+}
+
+export function encodeHybrid(values: ArrayLike<number>, n: number, width: number): Uint8Array {
+  if (width > 24) throw new Error(`bit width ${width} is too large`);
+  const out = new Bytes();
+  const valueBytes = Math.ceil(width / 8);
+  const runAt = (i: number) => {
+    let j = i + 1;
+    while (j < n && values[j] === values[i]) j++;
+    return j - i;
+  };
+  let i = 0;
+  while (i < n) {
+    const run = runAt(i);
+    if (run >= 8) {
+      out.varint(run * 2);
+      for (let b = 0, v = values[i]!; b < valueBytes; b++, v >>>= 8) out.byte(v & 0xff);
+      i += run;
+      continue;
+    }
+    // Bit-pack groups of 8 until a long run starts at a group boundary (or the end).
+    const start = i;
+    let groups = 0;
+    while (i < n && (groups === 0 || runAt(i) < 8)) {
+      i += 8;
+      groups++;
+    }
+    out.varint(groups * 2 + 1);
+    let acc = 0;
+    let bits = 0;
+    for (let k = start; k < start + groups * 8; k++) {
+      acc |= (k < n ? values[k]! : 0) << bits;
+      bits += width;
+      while (bits >= 8) {
+        out.byte(acc & 0xff);
+        acc >>>= 8;
+        bits -= 8;
+      }
+    }
+    i = Math.min(i, n);
+  }
+  return out.done();
+}
+
+const u32 = (n: number) => {
+  const b = Buffer.allocUnsafe(4);
+  b.writeUInt32LE(n);
+  return b;
+};
+
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+/** Strings as PLAIN byte arrays; ASCII strings (request ids, names) from one encoded buffer. */
+function byteArrays(out: Bytes, values: readonly string[]): void {
+  const joined = values.join("");
+  const utf8 = Buffer.from(joined, "utf8");
+  // As many bytes as characters: ASCII only, every string's bytes are its characters.
+  if (utf8.length !== joined.length) return values.forEach((v) => out.text(v));
+  for (let i = 0, at = 0; i < values.length; at += values[i]!.length, i++) out.byteArray(utf8.subarray(at, at + values[i]!.length));
+}
+
+/** PLAIN encoding of the non-null values of rows from..to-1 (VARCHAR: its dictionary's strings). */
+function plain(c: ParquetColumn, from: number, to: number, present: number): Uint8Array {
+  const { valid } = c;
+  if (c.type === "BOOLEAN") {
+    const out = new Uint8Array(Math.ceil(present / 8));
+    for (let r = from, k = 0; r < to; r++) if (valid[r]) out[k >> 3]! |= (c.data[r] ? 1 : 0) << (k++ & 7);
+    return out;
+  }
+  if (c.type === "VARCHAR" || c.type === "BLOB") {
+    const out = new Bytes();
+    if (c.type === "BLOB") for (let r = from; r < to; r++) valid[r] && out.byteArray(c.data[r]!);
+    else {
+      const strings: string[] = [];
+      for (let r = from; r < to; r++) if (valid[r]) strings.push(c.data.dictionary[c.data.ids[r]!]!);
+      byteArrays(out, strings);
+    }
+    return out.done();
+  }
+  const width = WIDTH[c.type]!;
+  // Without NULLs (the common case) the typed array already is the PLAIN encoding.
+  if (present === to - from && LITTLE_ENDIAN && c.type !== "FLOAT") return new Uint8Array(c.data.buffer, c.data.byteOffset + from * width, present * width).slice();
+  const out = new DataView(new ArrayBuffer(present * width));
+  for (let r = from, at = 0; r < to; r++) {
+    if (!valid[r]) continue;
+    if (c.type === "INTEGER") out.setInt32(at, c.data[r]!, true);
+    else if (c.type === "FLOAT") out.setFloat32(at, c.data[r]!, true);
+    else if (c.type === "DOUBLE") out.setFloat64(at, c.data[r]!, true);
+    else out.setBigInt64(at, (c.data as BigInt64Array)[r]!, true);
+    at += width;
+  }
+  return new Uint8Array(out.buffer);
+}
+
+/** A page: its header (with both sizes, uncompressed) followed by its body. */
+function page(header: ThriftStruct, body: Uint8Array[]): Uint8Array[] {
+  const size = body.reduce((a, b) => a + b.length, 0);
+  return [encodeStruct({ ...header, 2: i32(size), 3: i32(size) }), ...body];
+}
+
+const size = (chunks: Uint8Array[]) => chunks.reduce((a, b) => a + b.length, 0);
+
+/**
+ * Rows per data page. A page is encoded in one go, so this bounds how long the event loop
+ * waits between two writes of a large flush (a few milliseconds).
+ */
+export const PAGE_ROWS = 16_384;
+
+/**
+ * A column chunk as pages, each built when asked for: a dictionary page for text with few
+ * distinct values (statuses, names; near-unique text such as request ids is PLAIN), then
+ * data pages of at most PAGE_ROWS rows.
+ */
+function* columnPages(c: ParquetColumn, rows: number): Generator<{ kind: "dictionary" | "data"; chunks: Uint8Array[] }, number[]> {
+  const dictionary = c.type === "VARCHAR" && c.data.dictionary.length > 0 && c.data.dictionary.length <= rows / 2 ? c.data : undefined;
+  const width = dictionary ? bitWidth(dictionary.dictionary.length - 1) : 0;
+  if (dictionary) {
+    const entries = new Bytes();
+    byteArrays(entries, dictionary.dictionary);
+    yield { kind: "dictionary", chunks: page({ 1: i32(PAGE.DICTIONARY), 7: struct({ 1: i32(dictionary.dictionary.length), 2: i32(ENCODING.PLAIN) }) }, [entries.done()]) };
+  }
+  for (let from = 0; from < rows; from += PAGE_ROWS) {
+    const to = Math.min(rows, from + PAGE_ROWS);
+    const n = to - from;
+    const levels = c.valid.subarray(from, to);
+    let present = 0;
+    for (let r = 0; r < n; r++) present += levels[r]!;
+    const encodedLevels = present === n ? encodeRun(n, 1, 1) : encodeHybrid(levels, n, 1);
+    const header = (encoding: number): ThriftStruct => ({ 1: i32(PAGE.DATA), 5: struct({ 1: i32(n), 2: i32(encoding), 3: i32(ENCODING.RLE), 4: i32(ENCODING.RLE) }) });
+    const body = [u32(encodedLevels.length), encodedLevels];
+    if (dictionary) {
+      let indices = dictionary.ids.subarray(from, to);
+      if (present < n) {
+        indices = new Int32Array(present);
+        for (let r = from, k = 0; r < to; r++) if (c.valid[r]) indices[k++] = dictionary.ids[r]!;
+      }
+      const encoded = dictionary.dictionary.length === 1 ? encodeRun(present, 0, width) : encodeHybrid(indices, present, width);
+      yield { kind: "data", chunks: page(header(ENCODING.RLE_DICTIONARY), [...body, Uint8Array.of(width), encoded]) };
+    } else {
+      yield { kind: "data", chunks: page(header(ENCODING.PLAIN), [...body, plain(c, from, to, present)]) };
+    }
+  }
+  return dictionary ? [ENCODING.PLAIN, ENCODING.RLE, ENCODING.RLE_DICTIONARY] : [ENCODING.PLAIN, ENCODING.RLE];
+}
+
+const MAGIC = Buffer.from("PAR1");
+
+/**
+ * Writes a Parquet file of `rows` rows through `write`, one page per call, so the caller's
+ * awaits let the event loop run between pages. Columns are taken from `columns` one at a
+ * time, as they are written (a generator can build each when asked). Returns the file's size
+ * in bytes.
+ */
+export async function writeParquet(columns: Iterable<ParquetColumn>, rows: number, write: (chunks: Uint8Array[]) => Promise<void>): Promise<number> {
+  await write([MAGIC]);
+  let offset = MAGIC.length;
+  const schema: ThriftValue[] = [];
+  const metas: ThriftValue[] = [];
+  for (const column of columns) {
+    const start = offset;
+    let dictionaryOffset: number | undefined;
+    let dataOffset: number | undefined;
+    const pages = columnPages(column, rows);
+    let next = pages.next();
+    for (; !next.done; next = pages.next()) {
+      if (next.value.kind === "dictionary") dictionaryOffset = offset;
+      else dataOffset ??= offset;
+      await write(next.value.chunks);
+      offset += size(next.value.chunks);
+    }
+    schema.push(struct(schemaElement(column)));
+    metas.push(
+      struct({
+        2: i64(start),
+        3: struct({
+          1: i32(PHYSICAL[column.type]),
+          2: list("i32", next.value.map(i32)),
+          3: list("binary", [binary(column.name)]),
+          4: i32(0), // UNCOMPRESSED
+          5: i64(rows),
+          6: i64(offset - start),
+          7: i64(offset - start),
+          9: i64(dataOffset!),
+          11: dictionaryOffset === undefined ? undefined : i64(dictionaryOffset),
+        }),
+      }),
+    );
+  }
+  const footer = encodeStruct({
+    1: i32(1),
+    2: list("struct", [struct({ 4: binary("schema"), 5: i32(schema.length) }), ...schema]),
+    3: i64(rows),
+    4: list("struct", [struct({ 1: list("struct", metas), 2: i64(offset - MAGIC.length), 3: i64(rows) })]),
+    6: binary("mlf feature log writer"),
+  });
+  await write([footer, u32(footer.length), MAGIC]);
+  return offset + footer.length + 4 + MAGIC.length;
+}
