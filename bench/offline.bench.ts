@@ -2,38 +2,35 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { feastTemplate, handAsof, sourceViews } from "./offline-sql.js";
+import { featureRefs, large, repoFiles, shapes, type Shape } from "./offline-shapes.js";
+import type { Phase } from "../src/offline/phases.js";
 import type { BenchTable } from "./run.js";
 
 /**
- * get-historical against the point-in-time SQL a DuckDB expert would write by hand, on the
- * same Parquet data, in the same run, each contender in its own process (so peak RSS is its
- * own) with the same DuckDB settings, output to Parquet:
- *   (a) dedup + ASOF LEFT JOIN + ttl post-filter, without pruning or row order;
- *   (b) Feast's ROW_NUMBER point-in-time template (range join, then newest per entity row).
- * Shapes: short histories (2M entity rows x 20M feature rows over 1M entities) and long
- * histories (200k x 20M over 10k entities), ttl 30 days. MLF_BENCH_SCALE scales every size
- * (e.g. 0.1 for a quick look); MLF_BENCH_LARGE=1 adds 10M x 100M (mlf only: time and peak).
+ * get-historical on a matrix of generated shapes (bench/offline-shapes.ts), each against the
+ * SQL a DuckDB user would write by hand (bench/offline-sql.ts) on the same files, in the same
+ * run and with the same DuckDB settings, output to Parquet:
+ *   (a) ASOF: de-duplication by created time, ASOF LEFT JOIN per view, ttl applied after;
+ *   (b) Feast's ROW_NUMBER point-in-time template.
+ * Each run is its own process (so peak RSS is its own); contenders alternate, the minimum of
+ * MLF_BENCH_ROUNDS (default 2) runs counts. Quick sizes by default (a tenth of the full ones);
+ * MLF_BENCH_FULL=1 runs the full sizes (20M feature rows), MLF_BENCH_LARGE=1 adds 10M x 100M
+ * (mlf only), MLF_BENCH_SHAPES=id,id picks shapes, MLF_BENCH_PROFILE=1 adds mlf's seconds
+ * per phase (its fastest run). A contender slower than MLF_BENCH_TIMEOUT seconds (default 120
+ * quick, 300 full) is stopped and shown as ">".
  */
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
-const DATA = join(ROOT, ".bench", "offline");
-const SCALE = Number(process.env.MLF_BENCH_SCALE ?? 1);
-const THREADS = 2;
-const MEMORY_LIMIT = "3GB";
-const TTL_DAYS = 30;
-
-interface Shape {
-  name: string;
-  entityRows: number;
-  featureRows: number;
-  entities: number;
-}
-
-const shapes: Shape[] = [
-  { name: "short histories", entityRows: 2_000_000, featureRows: 20_000_000, entities: 1_000_000 },
-  { name: "long histories", entityRows: 200_000, featureRows: 20_000_000, entities: 10_000 },
-].map((s) => ({ ...s, entityRows: Math.round(s.entityRows * SCALE), featureRows: Math.round(s.featureRows * SCALE), entities: Math.max(10, Math.round(s.entities * SCALE)) }));
-const large: Shape = { name: "large", entityRows: Math.round(10_000_000 * SCALE), featureRows: Math.round(100_000_000 * SCALE), entities: Math.round(1_000_000 * SCALE) };
+const FULL = process.env.MLF_BENCH_FULL === "1";
+const DIVISOR = FULL ? 1 : 10;
+const ROUNDS = Number(process.env.MLF_BENCH_ROUNDS ?? 2);
+const TIMEOUT_S = Number(process.env.MLF_BENCH_TIMEOUT ?? (FULL ? 300 : 120));
+const PROFILE = process.env.MLF_BENCH_PROFILE === "1";
+const ONLY = process.env.MLF_BENCH_SHAPES?.split(",");
+const SETTINGS = { threads: 2, memoryLimit: "3GB" };
+/** Bumped whenever a generator changes, so stale data is never measured. */
+const DATA_VERSION = 1;
 
 type Contender = "mlf" | "asof" | "feast";
 interface Measure {
@@ -42,146 +39,150 @@ interface Measure {
   cpuSeconds: number;
   peakMb: number;
   rows: number;
+  /** Output rows whose first feature is not NULL: must agree between contenders. */
+  matched: number;
+  /** mlf only: seconds per phase. */
+  phases?: Phase[];
 }
 
-function shapeDir(shape: Shape): string {
-  return join(DATA, `v2-${shape.entityRows}x${shape.featureRows}x${shape.entities}`);
-}
-
-/** A repository over the shape's Parquet files: one view with 2 of its 5 features requested. */
-function writeRepo(dir: string): void {
-  writeFileSync(
-    join(dir, "feature_store.yaml"),
-    `project: bench\nregistry: registry.json\nprovider: local\noffline_store:\n  type: duckdb\n  threads: ${THREADS}\n  memory_limit: ${MEMORY_LIMIT}\n  temp_directory: spill\nonline_store:\n  type: sqlite\n  path: online.db\n`,
-  );
-  writeFileSync(
-    join(dir, "features.yaml"),
-    `entities:\n  - {name: user, join_keys: [user_id], value_type: int64}\nsources:\n  - {name: events, type: file, path: features.parquet, timestamp_field: ts, created_timestamp_column: created}\nfeature_views:\n  - name: user_stats\n    entities: [user]\n    source: events\n    ttl: ${TTL_DAYS}d\n    schema:\n      - {name: f1, dtype: float64}\n      - {name: f2, dtype: int64}\n      - {name: f3, dtype: float64}\n      - {name: f4, dtype: float64}\n      - {name: f5, dtype: string}\n`,
-  );
-}
+const shapeDir = (shape: Shape) => join(ROOT, ".bench", "offline", `${shape.id}-${shape.entityRows}x${shape.featureRows}-v${DATA_VERSION}`);
 
 async function generate(shape: Shape): Promise<string> {
   const dir = shapeDir(shape);
   if (existsSync(join(dir, "registry.json"))) return dir;
+  rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const { OfflineEngine } = await import("../src/offline/engine.js");
-  const engine = await OfflineEngine.open({ type: "duckdb", threads: THREADS, tempDirectory: join(dir, "spill") });
+  const engine = await OfflineEngine.open({ type: "duckdb", threads: SETTINGS.threads, tempDirectory: join(dir, "spill") });
   try {
-    const year = 365 * 86400;
-    await engine.run(
-      `COPY (SELECT (hash(i) % ${shape.entities})::BIGINT AS user_id, TIMESTAMPTZ '2023-01-01' + to_seconds((hash(i + 1) % ${year})::BIGINT) AS ts,
-        TIMESTAMPTZ '2023-01-01' + to_seconds((hash(i + 1) % ${year})::BIGINT + (hash(i + 2) % 600)::BIGINT) AS created,
-        random() AS f1, (hash(i + 3) % 1000)::BIGINT AS f2, random() AS f3, random() AS f4, 'v' || (i % 97) AS f5
-        FROM range(${shape.featureRows}) t(i)) TO '${join(dir, "features.parquet")}' (FORMAT parquet)`,
-    );
-    await engine.run(
-      // Negative inputs to hash(): the feature rows hash 0, 1, 2, ..., so entity row i would
-      // otherwise copy feature row i + 7's key and time, an exact match for every entity row.
-      `COPY (SELECT (hash(-1 - 2 * i) % ${shape.entities})::BIGINT AS user_id, TIMESTAMPTZ '2023-01-01' + to_seconds((hash(-2 - 2 * i) % ${year})::BIGINT) AS event_timestamp,
-        (i % 2)::INTEGER AS label FROM range(${shape.entityRows}) t(i)) TO '${join(dir, "entities.parquet")}' (FORMAT parquet)`,
-    );
+    for (const sql of shape.generate) await engine.run(sql.replaceAll("$DIR", dir));
   } finally {
     engine.close();
   }
-  writeRepo(dir);
+  for (const [name, text] of Object.entries(repoFiles(shape, SETTINGS))) writeFileSync(join(dir, name), text);
   const { applyRepo } = await import("../src/apply/apply.js");
   const { openRepo } = await import("../src/repo/repo.js");
   await applyRepo(await openRepo(dir));
   return dir;
 }
 
-/** The hand-written queries, reading the same files and writing Parquet. */
-function handWritten(contender: "asof" | "feast", dir: string): string {
-  const features = `read_parquet('${join(dir, "features.parquet")}')`;
-  const entities = `read_parquet('${join(dir, "entities.parquet")}')`;
-  const ttl = `INTERVAL ${TTL_DAYS} DAY`;
-  if (contender === "asof") {
-    return `WITH dedup AS (
-  SELECT user_id, ts, f1, f2 FROM ${features}
-  QUALIFY row_number() OVER (PARTITION BY user_id, ts ORDER BY created DESC) = 1)
-SELECT e.*, CASE WHEN d.ts >= e.event_timestamp - ${ttl} THEN d.f1 END AS f1, CASE WHEN d.ts >= e.event_timestamp - ${ttl} THEN d.f2 END AS f2
-FROM ${entities} e ASOF LEFT JOIN dedup d ON e.user_id = d.user_id AND e.event_timestamp >= d.ts`;
-  }
-  return `WITH entity_dataframe AS (
-  SELECT *, event_timestamp AS entity_timestamp, row_number() OVER () AS entity_row_unique_id FROM ${entities}
-), base AS (
-  SELECT s.*, ed.entity_timestamp, ed.entity_row_unique_id
-  FROM (SELECT ts AS event_timestamp, created AS created_timestamp, user_id, f1, f2 FROM ${features}
-        WHERE ts <= (SELECT max(entity_timestamp) FROM entity_dataframe)
-          AND ts >= (SELECT min(entity_timestamp) FROM entity_dataframe) - ${ttl}) s
-  INNER JOIN entity_dataframe ed ON s.event_timestamp <= ed.entity_timestamp
-    AND s.event_timestamp >= ed.entity_timestamp - ${ttl} AND s.user_id = ed.user_id
-), latest AS (
-  SELECT entity_row_unique_id, event_timestamp, created_timestamp FROM (
-    SELECT entity_row_unique_id, event_timestamp, created_timestamp,
-      ROW_NUMBER() OVER (PARTITION BY entity_row_unique_id ORDER BY event_timestamp DESC, created_timestamp DESC) AS rn
-    FROM base) WHERE rn = 1
-), feats AS (
-  SELECT base.entity_row_unique_id, base.f1, base.f2 FROM base
-  JOIN latest USING (entity_row_unique_id, event_timestamp, created_timestamp)
-)
-SELECT ed.* EXCLUDE (entity_timestamp, entity_row_unique_id), feats.f1, feats.f2
-FROM entity_dataframe ed LEFT JOIN feats USING (entity_row_unique_id)`;
+function findShape(id: string): Shape {
+  return id === "large" ? large() : shapes(DIVISOR).find((s) => s.id === id)!;
 }
 
-/** Runs in a child process: one contender, then prints its measure as JSON. */
-async function worker(contender: Contender, dir: string): Promise<void> {
+/** Runs in a child process: one contender on one shape, then prints its measure as JSON. */
+async function worker(contender: Contender, id: string): Promise<void> {
+  const shape = findShape(id);
+  const dir = shapeDir(shape);
   const out = join(dir, `out-${contender}.parquet`);
   rmSync(out, { force: true });
   const started = performance.now();
-  let rows: number;
+  const { OfflineEngine } = await import("../src/offline/engine.js");
+  let phases: Phase[] | undefined;
   if (contender === "mlf") {
     const { getHistoricalFeatures } = await import("../src/offline/get-historical.js");
     const { openRepo } = await import("../src/repo/repo.js");
-    const result = await getHistoricalFeatures(await openRepo(dir), { entities: join(dir, "entities.parquet"), features: ["user_stats:f1", "user_stats:f2"], output: out });
-    rows = result.rowCount;
+    phases = (await getHistoricalFeatures(await openRepo(dir), { entities: join(dir, shape.entities), features: featureRefs(shape), output: out })).phases;
   } else {
-    const { OfflineEngine } = await import("../src/offline/engine.js");
-    const engine = await OfflineEngine.open({ type: "duckdb", threads: THREADS, memoryLimit: MEMORY_LIMIT, tempDirectory: join(dir, "spill") });
+    const engine = await OfflineEngine.open({ type: "duckdb", ...SETTINGS, tempDirectory: join(dir, "spill") });
     try {
-      await engine.run(`COPY (${handWritten(contender, dir)}) TO '${out}' (FORMAT parquet)`);
-      const [r] = await engine.rows(`SELECT count(*) AS n FROM read_parquet('${out}')`);
-      rows = Number(r!.n);
+      for (const sql of sourceViews(shape, dir)) await engine.run(sql);
+      await engine.run(`COPY (${contender === "asof" ? handAsof(shape, dir) : feastTemplate(shape, dir)}) TO '${out}' (FORMAT parquet)`);
     } finally {
       engine.close();
     }
   }
   const seconds = (performance.now() - started) / 1000;
   const usage = process.resourceUsage();
-  const cpuSeconds = (usage.userCPUTime + usage.systemCPUTime) / 1e6;
-  process.stdout.write(JSON.stringify({ seconds, cpuSeconds, peakMb: Math.round(process.resourceUsage().maxRSS / 1024), rows } satisfies Measure));
+  const engine = await OfflineEngine.open({ type: "duckdb", threads: 1 });
+  const first = shape.views[0]!.features[0]!.name;
+  const [counts] = await engine.rows(`SELECT count(*) AS rows, count("${first}") AS matched FROM read_parquet('${out}')`);
+  engine.close();
+  rmSync(out, { force: true });
+  const measure: Measure = {
+    seconds,
+    cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
+    peakMb: Math.round(usage.maxRSS / 1024),
+    rows: Number(counts!.rows),
+    matched: Number(counts!.matched),
+    ...(phases && { phases }),
+  };
+  process.stdout.write(JSON.stringify(measure));
 }
 
-function measure(contender: Contender, dir: string): Measure {
-  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--worker", contender, dir], { encoding: "utf8", env: { ...process.env, TZ: "UTC" } });
-  if (child.status !== 0) throw new Error(`${contender} failed: ${child.stderr}`);
+function measure(contender: Contender, shape: Shape): Measure | "timeout" {
+  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--worker", contender, shape.id], {
+    encoding: "utf8",
+    env: { ...process.env, TZ: "UTC", MLF_BENCH_FULL: FULL ? "1" : "0" },
+    timeout: TIMEOUT_S * 1000,
+    killSignal: "SIGKILL",
+  });
+  if (child.error && (child.error as NodeJS.ErrnoException).code === "ETIMEDOUT") return "timeout";
+  if (child.status !== 0) throw new Error(`${contender} on ${shape.id} failed: ${child.stderr}`);
   return JSON.parse(child.stdout) as Measure;
 }
 
+/** Every contender ROUNDS times, alternating the order; the best run of each (or "timeout"). */
+function contest(shape: Shape, contenders: Contender[]): Map<Contender, Measure | "timeout"> {
+  const best = new Map<Contender, Measure | "timeout">();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const contender of round % 2 === 0 ? contenders : [...contenders].reverse()) {
+      if (best.get(contender) === "timeout") continue;
+      const m = measure(contender, shape);
+      const seen = best.get(contender);
+      if (m === "timeout" || seen === undefined) best.set(contender, m);
+      else if (seen !== "timeout") {
+        const faster = m.seconds < seen.seconds ? m : seen;
+        best.set(contender, { ...faster, cpuSeconds: Math.min(m.cpuSeconds, seen.cpuSeconds), peakMb: Math.max(m.peakMb, seen.peakMb) });
+      }
+    }
+  }
+  return best;
+}
+
 const fmt = (n: number) => n.toLocaleString("en-US");
-const rate = (m: Measure) => fmt(Math.round(m.rows / m.seconds));
+const secs = (m: Measure | "timeout" | undefined) => (m === undefined ? "-" : m === "timeout" ? `>${TIMEOUT_S}` : m.seconds.toFixed(2));
+const done = (m: Measure | "timeout" | undefined): m is Measure => m !== undefined && m !== "timeout";
 
 export async function run(): Promise<BenchTable> {
   const rows: (string | number)[][] = [];
   const notes: string[] = [];
-  for (const shape of shapes) {
-    const dir = await generate(shape);
-    const m = { mlf: measure("mlf", dir), asof: measure("asof", dir), feast: measure("feast", dir) };
-    const best = Math.min(m.asof.seconds, m.feast.seconds);
-    const label = `${shape.name} (${fmt(shape.entityRows)} x ${fmt(shape.featureRows)}, ${fmt(shape.entities)} entities)`;
-    for (const [name, r] of [["mlf get-historical", m.mlf], ["hand ASOF, no pruning", m.asof], ["Feast ROW_NUMBER template", m.feast]] as const) {
-      rows.push([label, name, r.seconds.toFixed(2), r.cpuSeconds.toFixed(2), rate(r), r.peakMb, (r.seconds / best).toFixed(2)]);
+  for (const shape of shapes(DIVISOR).filter((s) => !ONLY || ONLY.includes(s.id))) {
+    await generate(shape);
+    const m = contest(shape, ["mlf", "asof", "feast"]);
+    const [mlf, asof, feast] = [m.get("mlf"), m.get("asof"), m.get("feast")];
+    const hand = [asof, feast].filter(done);
+    const best = Math.min(...hand.map((r) => r.seconds));
+    const bestCpu = Math.min(...hand.map((r) => r.cpuSeconds));
+    const ratio = (x: number, y: number) => (done(mlf) && Number.isFinite(y) ? (x / y).toFixed(2) : "-");
+    rows.push([
+      `${shape.id} (${fmt(shape.entityRows)} x ${fmt(shape.featureRows)})`,
+      secs(mlf),
+      done(mlf) ? mlf.cpuSeconds.toFixed(2) : "-",
+      done(mlf) ? mlf.peakMb : "-",
+      secs(asof),
+      secs(feast),
+      ratio(done(mlf) ? mlf.seconds : 0, best),
+      ratio(done(mlf) ? mlf.cpuSeconds : 0, bestCpu),
+    ]);
+    for (const [name, r] of [["ASOF", asof], ["Feast", feast]] as const) {
+      if (!done(r) || !done(mlf)) continue;
+      if (r.rows !== shape.entityRows) notes.push(`${shape.id}: the ${name} query returned ${fmt(r.rows)} rows for ${fmt(shape.entityRows)} entity rows (rows with equal timestamps repeat the entity row).`);
+      else if (r.matched !== mlf.matched) notes.push(`${shape.id}: mlf matched ${fmt(mlf.matched)} rows, the ${name} query ${fmt(r.matched)}.`);
     }
-    const bestCpu = Math.min(m.asof.cpuSeconds, m.feast.cpuSeconds);
-    notes.push(`${shape.name}: mlf / faster hand-written = ${(m.mlf.seconds / best).toFixed(2)} wall, ${(m.mlf.cpuSeconds / bestCpu).toFixed(2)} CPU`);
+    if (done(mlf) && mlf.rows !== shape.entityRows) notes.push(`${shape.id}: mlf returned ${fmt(mlf.rows)} rows for ${fmt(shape.entityRows)} entity rows.`);
+    if (PROFILE && done(mlf)) notes.push(`profile ${shape.id} (s): ${mlf.phases!.map((p) => `${p.phase} ${p.seconds.toFixed(2)}`).join(", ")}`);
   }
   if (process.env.MLF_BENCH_LARGE === "1") {
-    const dir = await generate(large);
-    const r = measure("mlf", dir);
-    rows.push([`large (${fmt(large.entityRows)} x ${fmt(large.featureRows)}, ${fmt(large.entities)} entities)`, "mlf get-historical", r.seconds.toFixed(2), r.cpuSeconds.toFixed(2), rate(r), r.peakMb, "-"]);
-  } else notes.push("The 10M x 100M shape runs with MLF_BENCH_LARGE=1.");
-  notes.push(`DuckDB threads ${THREADS}, memory_limit ${MEMORY_LIMIT}, output Parquet, ttl ${TTL_DAYS} days, 2 of 5 features requested; each contender in its own process (peak = max RSS).`);
-  return { title: "get-historical: point-in-time join vs hand-written DuckDB SQL", head: ["shape", "contender", "seconds", "CPU s", "entity rows/s", "peak MB", "vs faster hand-written"], rows, notes };
+    const shape = large();
+    await generate(shape);
+    const r = contest(shape, ["mlf"]).get("mlf");
+    rows.push([`large (${fmt(shape.entityRows)} x ${fmt(shape.featureRows)})`, secs(r), done(r) ? r.cpuSeconds.toFixed(2) : "-", done(r) ? r.peakMb : "-", "-", "-", "-", "-"]);
+  } else notes.push("MLF_BENCH_LARGE=1 adds the 10M x 100M shape (mlf only).");
+  notes.push(
+    `${FULL ? "Full" : "Quick (a tenth of the full sizes; MLF_BENCH_FULL=1 for 20M feature rows)"}: DuckDB threads ${SETTINGS.threads}, memory_limit ${SETTINGS.memoryLimit}, output Parquet; min of ${ROUNDS} alternating runs, each its own process (peak = its max RSS). best = the faster hand-written query; ratio < 1 means mlf is faster.`,
+  );
+  return { title: "get-historical vs hand-written DuckDB SQL (entity rows x feature rows)", head: ["shape", "mlf s", "mlf CPU s", "mlf peak MB", "ASOF s", "Feast s", "mlf/best", "CPU mlf/best"], rows, notes };
 }
 
 if (process.argv[2] === "--worker") await worker(process.argv[3] as Contender, process.argv[4]!);

@@ -1,54 +1,33 @@
 import { ROW } from "./entity-rows.js";
-import { MATCHED, sourceParts, type ViewJoin } from "./point-in-time.js";
+import { entitySide, featureOutputs, sourceSide, tieOrder, ttlMicros, US, type ViewJoin } from "./point-in-time.js";
 import { ident } from "../util/sql.js";
-import { keyTypes } from "./sql.js";
-
-const TS = "__mlf_ts";
 
 /**
- * The `asof` plan (see JoinPlan): the source is pruned to the entity keys and to
- * `[min(T) - ttl, max(T)]` and projected to the needed columns; an ASOF LEFT JOIN finds the
- * newest timestamp at or before T; the ttl is applied afterwards because ASOF takes a single
- * inequality; the rows at the winning `(keys, ts)` are de-duplicated by the tie order (ASOF
- * itself picks arbitrarily among equal timestamps) and joined back.
+ * The `asof` plan (see JoinPlan). An ASOF LEFT JOIN carries only the keys and the time: it
+ * finds each entity row's newest source time at or before T, and the ttl is applied afterwards
+ * (ASOF takes a single inequality). Equal times make ASOF pick an arbitrary row, but never
+ * another time, so the result is exact so far. The source rows at the winning `(keys, time)`
+ * pairs, at most one pair per entity row, are then read again with their features and the
+ * tie order decides between them. The result holds the entity rows that found a value. Carrying the features through the ASOF join and ranking
+ * every source row instead cost a sort of the whole source by the tie order (measured 2x).
  */
 export function asofJoinSql(join: ViewJoin): string {
-  const { request, entities, timestampColumn, target } = join;
-  const { keys, view } = request;
-  const parts = sourceParts(join);
-  const ttl = view.ttlSeconds;
-  const keyList = keys.map((k) => ident(k.column)).join(", ");
-  const semiJoin =
-    keys.length === 0
-      ? ""
-      : ` SEMI JOIN (SELECT DISTINCT ${keyList} FROM ${entities.table}) AS k ON ${keys.map((k) => `CAST(s.${ident(k.column)} AS ${keyTypes[k.valueType]}) = k.${ident(k.column)}`).join(" AND ")}`;
-
-  const partition = [...keys.map((k) => ident(k.column)), TS].join(", ");
-  const e = (c: string) => `e.${ident(c)}`;
-  const keyColumns = keys.map((k) => ident(k.column));
-  const sameKeys = (a: string, b: string) => [...keyColumns.map((k) => `${a}.${k} = ${b}.${k}`), `${a}.${TS} = ${b}.${TS}`].join(" AND ");
-  const inWindow = ttl > 0 ? `c.${TS} >= ${e(timestampColumn)} - to_seconds(${ttl})` : "true";
-  const on = [...keys.map((k) => `${e(k.column)} = c.${ident(k.column)}`), `${e(timestampColumn)} >= c.${TS}`].join(" AND ");
-  const entityColumns = [ROW, ...keys.map((k) => k.column), timestampColumn].map((c) => ident(c)).join(", ");
-
-  // The ASOF join carries only (keys, ts): equal timestamps make it pick an arbitrary row, but
-  // never a different timestamp, so the result is still exact. Only the winning (keys, ts)
-  // pairs, at most one per entity row, are then de-duplicated and joined back; ranking the
-  // whole source first cost a sort of every source row (measured 2x slower).
-  return `CREATE OR REPLACE TEMP TABLE ${ident(target)} AS
-WITH pruned AS (
-  SELECT ${[...parts.keyExprs, `${parts.timestamp} AS ${TS}`, ...parts.created, ...parts.featureExprs].join(", ")}
-  FROM ${parts.from}${semiJoin}
-  WHERE ${parts.where}
-), hits AS (
-  SELECT ${[`e.${ident(ROW)}`, ...keys.map((k) => `${e(k.column)}`), `CASE WHEN ${inWindow} THEN c.${TS} END AS ${TS}`].join(", ")}
-  FROM (SELECT ${entityColumns} FROM ${entities.table}) AS e
-  ASOF LEFT JOIN (SELECT ${[...keyColumns, TS].join(", ")} FROM pruned) AS c ON ${on}
+  const keys = join.request.keys.map((k) => ident(k.column));
+  const ttl = ttlMicros(join);
+  const on = [...keys.map((k) => `e.${k} = c.${k}`), `e.${US} >= c.${US}`].join(" AND ");
+  const inWindow = ttl > 0n ? `c.${US} >= e.${US} - ${ttl}` : "true";
+  const pair = [...keys, US];
+  const same = (a: string, b: string) => pair.map((k) => `${a}.${k} = ${b}.${k}`).join(" AND ");
+  return `CREATE OR REPLACE TEMP TABLE ${ident(join.target)} AS
+WITH hits AS MATERIALIZED (
+  SELECT ${[`e.${ROW}`, ...keys.map((k) => `e.${k}`), `CASE WHEN ${inWindow} THEN c.${US} END AS ${US}`].join(", ")}
+  FROM (${entitySide(join)}) AS e
+  ASOF LEFT JOIN (SELECT ${pair.join(", ")} FROM (${sourceSide(join)})) AS c ON ${on}
 ), winners AS (
-  SELECT p.* FROM pruned AS p SEMI JOIN (SELECT DISTINCT ${[...keyColumns, TS].join(", ")} FROM hits WHERE ${TS} IS NOT NULL) AS h ON ${sameKeys("p", "h")}
-  QUALIFY row_number() OVER (PARTITION BY ${partition} ORDER BY ${parts.tieOrder.join(", ")}) = 1
+  SELECT s.* FROM (${sourceSide(join)}) AS s
+  SEMI JOIN (SELECT DISTINCT ${pair.join(", ")} FROM hits WHERE ${US} IS NOT NULL) AS h ON ${same("s", "h")}
+  QUALIFY row_number() OVER (PARTITION BY ${pair.map((k) => `s.${k}`).join(", ")} ORDER BY ${tieOrder(join, "s").join(", ") || "true"}) = 1
 )
-SELECT h.${ident(ROW)}, ${[...parts.outputs("w"), `h.${TS} IS NOT NULL AS ${MATCHED}`].join(", ")}
-FROM hits AS h LEFT JOIN winners AS w ON ${sameKeys("h", "w")}
-ORDER BY h.${ident(ROW)}`;
+SELECT ${[`h.${ROW}`, ...featureOutputs(join, "w")].join(", ")}
+FROM hits AS h JOIN winners AS w ON ${same("h", "w")}`;
 }

@@ -5,6 +5,22 @@ import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { MlfError } from "../errors.js";
 import type { Definitions, OfflineStoreConfig, Source } from "../repo/types.js";
 import { ident, literal } from "../util/sql.js";
+import { utcTimestamp } from "./utc.js";
+
+/** A registered source as stored: the relation that reads it (renames applied) and its column types. */
+export interface StoredSource {
+  /** A parenthesised relation or table function call (see rawSourceRelation). */
+  relation: string;
+  /** DuckDB type of every column, by name, before any conversion. */
+  types: Map<string, string>;
+  /**
+   * For a single Parquet file: the same relation with a `file_row_number` column, through
+   * which a block of rows can be read without the rest.
+   */
+  numbered?: string;
+  /** Read by parsing text (CSV): worth copying into a table before reading it several times. */
+  text: boolean;
+}
 
 /**
  * The offline engine: one in-memory DuckDB database in which every source of the repository
@@ -14,9 +30,12 @@ import { ident, literal } from "../util/sql.js";
  *
  * Inside the views, `field_mapping` renames are applied first and the timestamp and created
  * timestamp columns are TIMESTAMPTZ in UTC (naive values are taken as UTC, zoned values are
- * converted), whatever the file stored.
+ * converted; see utc.ts), whatever the file stored. Point-in-time joins read the stored
+ * relation instead (see `stored`), so that time filters reach the Parquet statistics.
  */
 export class OfflineEngine {
+  private readonly sources = new Map<string, StoredSource>();
+
   private constructor(
     private readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
@@ -74,7 +93,12 @@ export class OfflineEngine {
       const next: Source[] = [];
       for (const source of pending) {
         try {
-          await this.run(`CREATE OR REPLACE VIEW ${ident(source.name)} AS ${sourceSelect(root, source)}`);
+          const relation = rawSourceRelation(root, source);
+          const types = new Map((await this.describe(`SELECT * FROM ${relation}`)).map((c) => [c.name, c.type]));
+          await this.run(`CREATE OR REPLACE VIEW ${ident(source.name)} AS ${sourceSelect(relation, source, types)}`);
+          const numbered = source.type === "file" && /\.parquet$/i.test(source.path) && !/[*?[]/.test(source.path) && !types.has("file_row_number");
+          const text = source.type === "file" && /\.csv$/i.test(source.path);
+          this.sources.set(source.name, { relation, types, text, ...(numbered && { numbered: rawSourceRelation(root, source, true) }) });
           failures.delete(source.name);
         } catch (error) {
           failures.set(source.name, firstLine(error));
@@ -87,6 +111,13 @@ export class OfflineEngine {
     return failures;
   }
 
+  /** The stored relation of a source registered by registerSources. */
+  stored(name: string): StoredSource {
+    const source = this.sources.get(name);
+    if (!source) throw new Error(`source ${name} is not registered`);
+    return source;
+  }
+
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();
@@ -97,23 +128,29 @@ function firstLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
 }
 
-/** The source's rows as stored, with `field_mapping` renames applied (a parenthesised relation). */
-export function rawSourceRelation(root: string, source: Source): string {
+/**
+ * The source's rows as stored, with `field_mapping` renames applied (a parenthesised relation);
+ * `numbered` adds Parquet's `file_row_number`.
+ */
+export function rawSourceRelation(root: string, source: Source, numbered = false): string {
   const raw =
     source.type === "query"
       ? `(${source.sql.trim().replace(/;\s*$/, "")})`
       : /\.csv$/i.test(source.path)
         ? `read_csv(${literal(resolve(root, source.path))}, header = true)`
-        : `read_parquet(${literal(resolve(root, source.path))})`;
+        : `read_parquet(${literal(resolve(root, source.path))}${numbered ? ", file_row_number = true" : ""})`;
   const renames = Object.entries(source.fieldMapping).map(([from, to]) => `${ident(from)} AS ${ident(to)}`);
   return renames.length > 0 ? `(SELECT * RENAME (${renames.join(", ")}) FROM ${raw})` : raw;
 }
 
-/** The SELECT that defines a source's view: read, rename, normalise time columns to UTC. */
-export function sourceSelect(root: string, source: Source): string {
+/**
+ * The SELECT that defines a source's view over its stored relation: time columns normalised to
+ * TIMESTAMPTZ in UTC. A time column the source lacks is left to fail as a cast would.
+ */
+function sourceSelect(relation: string, source: Source, types: Map<string, string>): string {
   const timeColumns = [source.timestampField, ...(source.createdTimestampColumn ? [source.createdTimestampColumn] : [])];
-  const casts = timeColumns.map((c) => `CAST(${ident(c)} AS TIMESTAMPTZ) AS ${ident(c)}`);
-  return `SELECT * REPLACE (${casts.join(", ")}) FROM ${rawSourceRelation(root, source)}`;
+  const casts = timeColumns.map((c) => `${utcTimestamp(ident(c), types.get(c) ?? "")} AS ${ident(c)}`);
+  return `SELECT * REPLACE (${casts.join(", ")}) FROM ${relation}`;
 }
 
 /** Opens the engine with every source registered, failing if any source cannot be read. */

@@ -6,6 +6,7 @@ import type { OfflineEngine } from "./engine.js";
 import type { JoinKey } from "../repo/resolve.js";
 import { ident, literal } from "../util/sql.js";
 import { keyTypes } from "./sql.js";
+import { utcMicros, utcTimestamp } from "./utc.js";
 
 /** Where entity rows come from: a CSV/Parquet file, records in memory, or a DuckDB query. */
 export type EntityInput =
@@ -13,69 +14,118 @@ export type EntityInput =
   | { kind: "records"; records: Record<string, unknown>[] }
   | { kind: "sql"; sql: string };
 
-/** The table the entity rows were loaded into, and what retrieval needs to know about it. */
+/**
+ * The entity rows as loaded, and what retrieval needs to know about them. Their columns are
+ * as stored: the timestamp and the keys are converted where they are read (see the helpers
+ * below), which costs nothing when the stored types are the usual ones.
+ */
 export interface EntityTable {
-  /** Table name; its `__mlf_row` column numbers the rows in input order from 0. */
-  table: string;
-  /** The user's columns in input order (timestamp normalised to TIMESTAMPTZ, keys to their entity's type). */
+  /** What to select the rows from: a Parquet scan or a temp table (give it an alias). */
+  relation: string;
+  /** The 0-based input-order row number, a column of `relation`. */
+  row: string;
+  /** The user's columns in input order. */
   columns: string[];
+  /** DuckDB type of every column of `relation`, by name. */
+  types: Map<string, string>;
+  timestampColumn: string;
   rowCount: number;
-  /** Smallest and greatest timestamp as DuckDB TIMESTAMPTZ literals (microseconds kept); absent when empty. */
-  minTime?: string;
-  maxTime?: string;
+  /** Smallest and greatest timestamp in epoch microseconds (UTC); absent when there are no rows. */
+  minUs?: bigint;
+  maxUs?: bigint;
 }
 
 export const ROW = "__mlf_row";
 const RAW = "__mlf_entity_raw";
 const TABLE = "__mlf_entity_rows";
 
+/** The timestamp of row alias `e` as epoch microseconds (UTC). */
+export function entityMicros(entities: EntityTable, e: string): string {
+  return utcMicros(`${e}.${ident(entities.timestampColumn)}`, entities.types.get(entities.timestampColumn)!);
+}
+
+/** A join key of row alias `e` as its entity's type. */
+export function entityKey(entities: EntityTable, e: string, key: JoinKey): string {
+  const column = `${e}.${ident(key.column)}`;
+  return entities.types.get(key.column) === keyTypes[key.valueType] ? column : `CAST(${column} AS ${keyTypes[key.valueType]})`;
+}
+
 /**
- * Loads entity rows into a real table numbered in input order. A real table (not a view over
- * the file) gives DuckDB an exact row count, which keeps it off the nested-loop ASOF plan, and
- * lets each view read the rows once more without re-parsing the file.
+ * The select list of the output's entity columns from row alias `e`: every user column in input
+ * order, the timestamp as TIMESTAMPTZ in UTC, the given join keys as their entity's type.
+ */
+export function entityOutputColumns(entities: EntityTable, e: string, keys: JoinKey[]): string[] {
+  return entities.columns.map((column) => {
+    const key = keys.find((k) => k.column === column);
+    if (column === entities.timestampColumn) return `${utcTimestamp(`${e}.${ident(column)}`, entities.types.get(column)!)} AS ${ident(column)}`;
+    return key ? `${entityKey(entities, e, key)} AS ${ident(column)}` : `${e}.${ident(column)}`;
+  });
+}
+
+/**
+ * Loads the entity rows. A Parquet file is read in place (its row numbers are the input
+ * order); any other input is first copied into a temp table, whose insertion order is the
+ * input order. Timestamps stored as text are converted once, into a second table, because
+ * parsing them costs more than the join; stored timestamp types are converted where they are
+ * read. Naive values are UTC, zoned ones are converted.
  *
- * The timestamp column becomes TIMESTAMPTZ in UTC: naive values are UTC, zoned values are
- * converted. Join key columns are cast to their entity's value type. The first row whose
- * timestamp is missing or unparsable, or whose key does not fit the type, is reported by its
- * 1-based row number and column.
+ * The first row whose timestamp is missing, unparsable or infinite, or whose key does not fit
+ * the entity's type, is reported by its 1-based row number and column.
  */
 export async function loadEntityRows(engine: OfflineEngine, input: EntityInput, timestampColumn: string, keys: JoinKey[], cwd: string, repoRoot: string): Promise<EntityTable> {
   const cleanup: string[] = [];
   try {
-    const { relation, what, lineOffset } = await rawRelation(engine, input, timestampColumn, keys, cwd, repoRoot, cleanup);
+    const { relation, what, lineOffset, inPlace } = await rawRelation(engine, input, timestampColumn, keys, cwd, repoRoot, cleanup);
     const described = await engine.describe(`SELECT * FROM ${relation}`);
-    const types = new Map(described.map((c) => [c.name, c.type]));
+    const columns = described.map((c) => c.name);
     for (const column of [timestampColumn, ...keys.map((k) => k.column)]) {
-      if (!types.has(column)) {
+      if (!columns.includes(column)) {
         const role = column === timestampColumn ? "the timestamp column (set another with --timestamp-column)" : `the join key of entity "${keys.find((k) => k.column === column)!.entity}"`;
-        throw new MlfError("invalid_data", `The entity rows (${what}) have no column "${column}", ${role}; they have: ${[...types.keys()].join(", ")}.`);
+        throw new MlfError("invalid_data", `The entity rows (${what}) have no column "${column}", ${role}; they have: ${columns.join(", ")}.`);
       }
     }
-    if (types.has(ROW)) throw new MlfError("invalid_data", `The entity rows (${what}) have a column named "${ROW}", which mlf reserves; rename it.`);
-    await engine.run(`CREATE OR REPLACE TEMP TABLE ${RAW} AS SELECT * FROM ${relation}`).catch((error: unknown) => {
-      throw new MlfError("invalid_data", `The entity rows (${what}) cannot be read: ${(error as Error).message.split("\n")[0]}`, { cause: error });
-    });
-    const rowName = (rowid: unknown) => {
-      const row = Number(rowid) + 1;
-      return lineOffset === undefined ? `row ${row}` : `row ${row} (line ${row + lineOffset})`;
+    if (columns.includes(ROW)) throw new MlfError("invalid_data", `The entity rows (${what}) have a column named "${ROW}", which mlf reserves; rename it.`);
+    let table: EntityTable;
+    if (inPlace && !columns.includes("file_row_number")) {
+      table = { relation: `read_parquet(${inPlace}, file_row_number = true)`, row: "file_row_number", columns, types: new Map(described.map((c) => [c.name, c.type])), timestampColumn, rowCount: 0 };
+    } else {
+      // A user column named rowid hides the pseudo-column, so the rows are numbered explicitly.
+      const numbered = columns.some((c) => c.toLowerCase() === "rowid") ? `row_number() OVER () - 1 AS ${ROW}, ` : "";
+      await engine.run(`CREATE OR REPLACE TEMP TABLE ${RAW} AS SELECT ${numbered}* FROM ${relation}`).catch((error: unknown) => {
+        throw new MlfError("invalid_data", `The entity rows (${what}) cannot be read: ${(error as Error).message.split("\n")[0]}`, { cause: error });
+      });
+      table = { relation: RAW, row: numbered ? ROW : "rowid", columns, types: new Map(described.map((c) => [c.name, c.type])), timestampColumn, rowCount: 0 };
+    }
+    const rowName = (row: unknown) => {
+      const n = Number(row) + 1;
+      return lineOffset === undefined ? `row ${n}` : `row ${n} (line ${n + lineOffset})`;
     };
-    const stats = await checkRows(engine, what, timestampColumn, types.get(timestampColumn)!, keys, rowName);
-
-    const replaced = [`CAST(${ident(timestampColumn)} AS TIMESTAMPTZ) AS ${ident(timestampColumn)}`, ...keys.map((k) => `CAST(${ident(k.column)} AS ${keyTypes[k.valueType]}) AS ${ident(k.column)}`)];
-    // The raw table's rowid is the input order, and the copy keeps it (DuckDB preserves
-    // insertion order): each view's result is built in this order and joined by position.
-    await engine.run(`CREATE OR REPLACE TEMP TABLE ${TABLE} AS SELECT rowid AS ${ROW}, * REPLACE (${replaced.join(", ")}) FROM ${RAW}`);
-    await engine.run(`DROP TABLE ${RAW}`);
-    const rowCount = Number(stats!.n);
-    return {
-      table: TABLE,
-      columns: described.map((c) => c.name),
-      rowCount,
-      ...(rowCount > 0 && { minTime: `TIMESTAMPTZ ${literal(String(stats!.lo))}`, maxTime: `TIMESTAMPTZ ${literal(String(stats!.hi))}` }),
-    };
+    const stats = await checkRows(engine, table, what, keys, rowName);
+    const rowCount = Number(stats.n);
+    const text = [timestampColumn, ...keys.filter((k) => keyTypes[k.valueType] !== "VARCHAR").map((k) => k.column)].filter((c) => table.types.get(c) === "VARCHAR");
+    if (text.length > 0) table = await convertText(engine, table, keys);
+    return { ...table, rowCount, ...(rowCount > 0 && { minUs: stats.lo as bigint, maxUs: stats.hi as bigint }) };
   } finally {
     for (const path of cleanup) rmSync(path, { force: true });
   }
+}
+
+/**
+ * Parses text timestamps and keys once, into a table of its own numbered as the input: parsing
+ * costs more than reading the converted values again for every view.
+ */
+async function convertText(engine: OfflineEngine, table: EntityTable, keys: JoinKey[]): Promise<EntityTable> {
+  const types = new Map(table.types);
+  const replaced = [`CAST(e.${ident(table.timestampColumn)} AS TIMESTAMPTZ) AS ${ident(table.timestampColumn)}`];
+  types.set(table.timestampColumn, "TIMESTAMP WITH TIME ZONE");
+  for (const key of keys) {
+    if (types.get(key.column) === keyTypes[key.valueType]) continue;
+    replaced.push(`${entityKey(table, "e", key)} AS ${ident(key.column)}`);
+    types.set(key.column, keyTypes[key.valueType]);
+  }
+  await engine.run(`CREATE OR REPLACE TEMP TABLE ${TABLE} AS SELECT e.${table.row} AS ${ROW}, e.* REPLACE (${replaced.join(", ")}) FROM ${table.relation} AS e`);
+  if (table.relation === RAW) await engine.run(`DROP TABLE ${RAW}`);
+  return { ...table, relation: TABLE, row: ROW, types };
 }
 
 interface RawRelation {
@@ -84,6 +134,8 @@ interface RawRelation {
   what: string;
   /** Lines before the first data row (a CSV header), for messages that give line numbers. */
   lineOffset?: number;
+  /** A Parquet file (as a SQL literal), which is read in place. */
+  inPlace?: string;
 }
 
 async function rawRelation(engine: OfflineEngine, input: EntityInput, timestampColumn: string, keys: JoinKey[], cwd: string, repoRoot: string, cleanup: string[]): Promise<RawRelation> {
@@ -92,7 +144,7 @@ async function rawRelation(engine: OfflineEngine, input: EntityInput, timestampC
   const path = locate(input.path, cwd, repoRoot);
   const what = basename(path);
   const ext = extname(path).toLowerCase();
-  if (ext === ".parquet") return { relation: `read_parquet(${literal(path)})`, what };
+  if (ext === ".parquet") return { relation: `read_parquet(${literal(path)})`, what, inPlace: literal(path) };
   if (ext !== ".csv") throw new MlfError("invalid_argument", `The entity file ${input.path} is neither .csv nor .parquet; convert it or use --entity-sql.`);
   if (statSync(path).size === 0) return { relation: emptyRelation(timestampColumn, keys), what };
   // Keys and the timestamp are read as text and converted by mlf: the sniffer would otherwise
@@ -162,21 +214,23 @@ const isNumeric = (kind: JsKind) => kind === "integer" || kind === "number";
 const TIME_TYPES = /^(TIMESTAMP|DATE)/;
 
 /**
- * One scan of the raw rows finds the first row with a missing, unparsable or infinite
- * timestamp and, per key, the first value that does not fit the entity's type (reported in
- * that order), and counts the rows and the time range on the way.
+ * One scan of the rows finds the first row with a missing, unparsable or infinite timestamp
+ * and, per key stored in another type than its entity's, the first value that does not fit
+ * (reported in that order), and counts the rows and the time range on the way.
  */
-async function checkRows(engine: OfflineEngine, what: string, column: string, type: string, keys: JoinKey[], rowName: (rowid: unknown) => string): Promise<Record<string, unknown>> {
-  const c = ident(column);
+async function checkRows(engine: OfflineEngine, table: EntityTable, what: string, keys: JoinKey[], rowName: (row: unknown) => string): Promise<Record<string, unknown>> {
+  const column = table.timestampColumn;
+  const type = table.types.get(column)!;
   if (type !== "VARCHAR" && !TIME_TYPES.test(type)) {
     throw new MlfError("invalid_data", `Column "${column}" of the entity rows (${what}) holds ${type} values, not timestamps; store ISO-8601 times or a timestamp type.`);
   }
-  const time = `${type === "VARCHAR" ? "TRY_CAST" : "CAST"}(${c} AS TIMESTAMPTZ)`;
-  const keyChecks = keys.map((k, i) => `min(rowid) FILTER (WHERE ${ident(k.column)} IS NOT NULL AND TRY_CAST(${ident(k.column)} AS ${keyTypes[k.valueType]}) IS NULL) AS bad_key_${i}`);
+  const micros = type === "VARCHAR" ? `epoch_us(TRY_CAST(${ident(column)} AS TIMESTAMPTZ))` : utcMicros(ident(column), type);
+  const cast = keys.filter((k) => table.types.get(k.column) !== keyTypes[k.valueType]);
+  const keyChecks = cast.map((k, i) => `min(${table.row}) FILTER (WHERE ${ident(k.column)} IS NOT NULL AND TRY_CAST(${ident(k.column)} AS ${keyTypes[k.valueType]}) IS NULL) AS bad_key_${i}`);
   const [stats] = await engine.rows(
-    `SELECT ${[`count(*) AS n`, `min(rowid) FILTER (WHERE ${time} IS NULL OR NOT isfinite(${time})) AS bad_time`, ...keyChecks, `CAST(min(${time}) AS VARCHAR) AS lo`, `CAST(max(${time}) AS VARCHAR) AS hi`].join(", ")} FROM ${RAW}`,
+    `SELECT ${[`count(*) AS n`, `min(${table.row}) FILTER (WHERE ${micros} IS NULL) AS bad_time`, ...keyChecks, `min(${micros}) AS lo`, `max(${micros}) AS hi`].join(", ")} FROM ${table.relation}`,
   );
-  const valueAt = async (rowid: unknown, name: string) => (await engine.rows(`SELECT CAST(${ident(name)} AS VARCHAR) AS v FROM ${RAW} WHERE rowid = ${Number(rowid)}`))[0]!.v;
+  const valueAt = async (row: unknown, name: string) => (await engine.rows(`SELECT CAST(${ident(name)} AS VARCHAR) AS v FROM ${table.relation} WHERE ${table.row} = ${Number(row)}`))[0]!.v;
   if (stats!.bad_time !== null) {
     const value = await valueAt(stats!.bad_time, column);
     throw new MlfError(
@@ -184,12 +238,12 @@ async function checkRows(engine: OfflineEngine, what: string, column: string, ty
       `The entity rows (${what}) have ${value === null ? "no value" : `"${String(value)}"`} at ${rowName(stats!.bad_time)}, column "${column}", which is not a timestamp; use ISO-8601 such as 2024-01-01T10:00:00Z.`,
     );
   }
-  for (const [i, key] of keys.entries()) {
-    const rowid = stats![`bad_key_${i}`];
-    if (rowid === null) continue;
+  for (const [i, key] of cast.entries()) {
+    const row = stats![`bad_key_${i}`];
+    if (row === null) continue;
     throw new MlfError(
       "invalid_data",
-      `Column "${key.column}" of the entity rows (${what}) mixes types: ${rowName(rowid)} holds "${String(await valueAt(rowid, key.column))}", which is not ${key.valueType} as entity "${key.entity}" declares; fix the value.`,
+      `Column "${key.column}" of the entity rows (${what}) mixes types: ${rowName(row)} holds "${String(await valueAt(row, key.column))}", which is not ${key.valueType} as entity "${key.entity}" declares; fix the value.`,
     );
   }
   return stats!;

@@ -1,53 +1,128 @@
 import type { OfflineEngine } from "./engine.js";
 import { asofJoinSql } from "./asof-join.js";
-import type { ViewJoin } from "./point-in-time.js";
-import { rangeJoinEstimateSql, rangeJoinSql } from "./range-join.js";
+import type { Phases } from "./phases.js";
+import { storedColumnsSql, ttlMicros, type ViewJoin } from "./point-in-time.js";
+import { candidatesSql, openRowsSql, SAMPLE, SAMPLE_ROWS, sampleSql, sourceSample, windowPassSql } from "./range-join.js";
 
 /**
  * How one view is joined to the entity rows. Both plans return exactly the same rows; they
  * differ in cost:
- * - `asof`: sort-merge ASOF join of the entity rows and the pruned source, then the winning
- *   `(keys, ts)` pairs de-duplicated. Cost grows with the source size, whatever the histories.
- * - `range`: hash join of the entity rows and the source on the keys with the ttl window as
- *   the join condition, then the newest candidate per entity row. Cost grows with the number
- *   of candidates (source rows inside some entity row's window), so it wins on short
- *   histories and loses badly on long ones; never used with unlimited ttl.
- * - `auto` (the default): `range` when a sample of the keys predicts at most 0.75
- *   candidates per source row in the time range, else `asof`.
+ * - `asof`: sort-merge ASOF join of the entity rows and the pruned source on keys and time,
+ *   then the winning rows read again and de-duplicated. Cost grows with the source size (a
+ *   sort), whatever the histories.
+ * - `range`: hash joins of the entity rows and the source on the keys with a time window as
+ *   the join condition, then the newest candidate per entity row, in passes of growing
+ *   windows up to the ttl (rows resolved by a narrow window are done). Each pass costs a scan
+ *   of the source plus its candidates, so a few passes beat the sort unless every window
+ *   holds many rows; never used with unlimited ttl.
+ * - `auto` (the default): the cheaper of the two by a cost model fed by a sample (see choose).
+ *   A forced `range` runs a pass for every window of the ladder (the ttl divided by powers of
+ *   4), which is rarely the fastest but exercises every pass.
  */
 export type JoinPlan = "auto" | "asof" | "range";
 
 /**
- * Builds one view's result table: exactly one row per entity row, in `__mlf_row` order (so
- * results combine by position), with the requested features under their output names and
- * `__mlf_matched`. Returns the plan used.
+ * Builds one view's result table: `__mlf_row` and the requested features under their output
+ * names, one row per entity row that found a value (in no order). Returns the plan used.
  *
  * Semantics (SPEC section 3): candidates share the view's join keys and have
  * `T - ttl <= ts <= T` (inclusive; no lower bound when ttl is 0); the greatest `ts` wins, then
  * the greatest created timestamp (NULL created loses), then, so that every run returns the
  * same row, the greatest feature values in request order (NULLs lowest). No candidate gives
- * NULL features.
+ * NULL features. Times are compared in microseconds; a row with an infinite time is never a
+ * candidate.
  */
-export async function buildViewResult(engine: OfflineEngine, join: ViewJoin, plan: JoinPlan): Promise<"asof" | "range"> {
-  const chosen = plan === "auto" ? await choosePlan(engine, join) : plan === "range" && join.request.view.ttlSeconds === 0 ? "asof" : plan;
-  await engine.run(chosen === "range" ? rangeJoinSql(join) : asofJoinSql(join));
-  return chosen;
+export async function buildViewResult(engine: OfflineEngine, view: ViewJoin, plan: JoinPlan, phases: Phases): Promise<"asof" | "range"> {
+  const name = view.request.view.name;
+  const join = view.source.text ? await phases.time(`${name}: copy source`, () => copySource(engine, view)) : view;
+  const ttl = ttlMicros(join);
+  const windows = ttl === 0n || plan === "asof" ? undefined : plan === "range" ? ladder(ttl).reverse() : await phases.time(`${name}: plan`, () => choose(engine, join));
+  await phases.time(`${name}: join`, () => (windows === undefined ? engine.run(asofJoinSql(join)) : rangePasses(engine, join, windows)));
+  if (join !== view) await engine.run(`DROP TABLE ${SOURCE_COPY}`);
+  return windows === undefined ? "asof" : "range";
 }
 
-/** About how many entity rows the cost estimate looks at. */
-const SAMPLE_ROWS = 2000;
+/** The range plan's passes, each on the entity rows the narrower ones left open (none: done). */
+async function rangePasses(engine: OfflineEngine, join: ViewJoin, windows: bigint[]): Promise<void> {
+  for (const [pass, window] of windows.entries()) {
+    // CREATE TABLE AS answers with the rows it wrote.
+    if (pass > 0 && Number((await engine.rows(openRowsSql(join)))[0]!.Count) === 0) break;
+    await engine.run(windowPassSql(join, pass, window));
+  }
+}
+
+/** A copy of a text source's needed rows and columns. */
+const SOURCE_COPY = "__mlf_source_rows";
 
 /**
- * Estimates the range plan's candidates from a sample of the keys or rows (the same on every
- * run, so the choice is repeatable) and takes it when they are at most 0.75 per source row
- * in the time range. Measured on 20M source rows, 2 threads, CPU seconds range vs ASOF:
- * 0.16 candidates per source row 2.9 vs 6.3; 0.82: 6.3 vs 6.7; 1.23: 8.7 vs 7.2; 1.6: 9.8
- * vs 5.0. The break-even is near 1; the margin absorbs sampling error, because the range
- * plan's cost keeps growing with the candidates while the ASOF plan's does not.
+ * Parsing CSV costs more than anything else here, and every plan reads the source more than
+ * once (the estimate, the passes, the ASOF plan's second read): the rows and columns the
+ * view needs are parsed once into a table, which then stands for the source.
  */
-async function choosePlan(engine: OfflineEngine, join: ViewJoin): Promise<"asof" | "range"> {
-  const rowCount = join.entities.rowCount;
-  if (join.request.view.ttlSeconds === 0 || rowCount === 0) return "asof";
-  const [row] = await engine.rows(rangeJoinEstimateSql(join, Math.max(1, Math.floor(rowCount / SAMPLE_ROWS))));
-  return Number(row!.ratio) <= 0.75 ? "range" : "asof";
+async function copySource(engine: OfflineEngine, join: ViewJoin): Promise<ViewJoin> {
+  await engine.run(`CREATE OR REPLACE TEMP TABLE ${SOURCE_COPY} AS ${storedColumnsSql(join)}`);
+  const types = new Map((await engine.describe(SOURCE_COPY)).map((c) => [c.name, c.type]));
+  return { ...join, source: { relation: SOURCE_COPY, types, text: false } };
+}
+
+/** Windows the range plan may use: the ttl divided by powers of 4, the ttl first. */
+const LEVELS = 6;
+const ladder = (ttl: bigint) => Array.from({ length: LEVELS }, (_, j) => ttl / 4n ** BigInt(j)).filter((w) => w > 0n);
+
+/**
+ * CPU cost per unit, in nanoseconds, fitted to the plans' CPU time on the benchmark shapes (2
+ * threads, a busy machine; only the ratios matter): a source row read by a range pass, an
+ * entity row copy hashed by a pass, a candidate ranked, an entity row in the range plan's
+ * result; a source row and an entity row through the ASOF plan (sort, join, second read and
+ * result).
+ */
+const COST = { passSourceRow: 50, passEntityRow: 250, candidate: 700, rangeEntityRow: 250, asofSourceRow: 260, asofEntityRow: 1500 };
+
+/**
+ * The cheapest plan for the view, as the windows of the range passes in order (narrowest
+ * first), or undefined for the ASOF plan.
+ *
+ * A sample of the entity rows is joined to a sample of the source (see sourceSample): each
+ * sampled entity row gets its expected candidates inside the ttl, λ (its sampled candidates
+ * divided by the source fraction). Inside a window w the candidates are taken as Poisson with
+ * mean λ·w/ttl, so a row stays unresolved after a pass with window w with probability
+ * exp(-λ·w/ttl), and the next pass with window w' ranks λ·(w' - w)/ttl candidates for it.
+ * Every sequence of windows ending with the ttl is costed (each pass also reads the source
+ * and hashes the open entity rows) against the ASOF plan.
+ */
+async function choose(engine: OfflineEngine, join: ViewJoin): Promise<bigint[] | undefined> {
+  const rows = join.entities.rowCount;
+  if (rows === 0) return undefined;
+  const ttl = ttlMicros(join);
+  const stored = join.source.numbered === undefined ? undefined : Number((await engine.rows(`SELECT count(*) AS n FROM ${join.source.numbered}`))[0]!.n);
+  const { relation, fraction } = sourceSample(join, stored);
+  // CREATE TABLE AS answers with the rows it wrote.
+  const sampled = Math.max(1, Number((await engine.rows(sampleSql(join, Math.max(1, Math.floor(rows / SAMPLE_ROWS)))))[0]!.Count));
+  const candidates = await engine.rows(candidatesSql(join, relation));
+  await engine.run(`DROP TABLE ${SAMPLE}`);
+  const lambdas = candidates.map((r) => Number(r.n) / fraction);
+  const sourceRows = (candidates.length > 0 ? Number(candidates[0]!.total) : Number((await engine.rows(`SELECT count(*) AS n FROM (${relation})`))[0]!.n)) / fraction;
+  const scale = rows / sampled;
+  // Rows without any sampled candidate stay open through every pass and cost their hashing only.
+  const empty = sampled - lambdas.length;
+
+  const asof = sourceRows * COST.asofSourceRow + rows * COST.asofEntityRow;
+  const windows = ladder(ttl);
+  let best: { cost: number; windows?: bigint[] } = { cost: asof };
+  for (let mask = 0; mask < 2 ** (windows.length - 1); mask++) {
+    const sequence = windows.filter((_, j) => j === 0 || (mask >> (j - 1)) & 1).reverse();
+    let cost = rows * COST.rangeEntityRow;
+    let before = 0;
+    for (const window of sequence) {
+      const [from, to] = [before, Number(window) / Number(ttl)];
+      const open = lambdas.map((l) => Math.exp(-l * from));
+      const candidates = lambdas.reduce((sum, l, i) => sum + open[i]! * l * (to - from), 0);
+      const hashed = empty + open.reduce((sum, p) => sum + p, 0);
+      cost += sourceRows * COST.passSourceRow + scale * (2 * hashed * COST.passEntityRow + candidates * COST.candidate);
+      before = to;
+    }
+    if (cost < best.cost) best = { cost, windows: sequence };
+  }
+  if (process.env.MLF_DEBUG_PLAN) console.error(join.request.view.name, { sourceRows, fraction, sampled, best: best.windows?.map(String) ?? "asof", cost: best.cost / 1e9, asof: asof / 1e9 });
+  return best.windows;
 }

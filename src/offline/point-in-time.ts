@@ -1,62 +1,105 @@
-import type { EntityTable } from "./entity-rows.js";
+import type { StoredSource } from "./engine.js";
+import { entityKey, entityMicros, ROW, type EntityTable } from "./entity-rows.js";
 import type { ViewRequest } from "../repo/resolve.js";
-import type { OfflineEngine } from "./engine.js";
-import { ident, literal } from "../util/sql.js";
+import { ident } from "../util/sql.js";
 import { duckdbTypes, keyTypes } from "./sql.js";
+import { pruneFilter, utcMicros } from "./utc.js";
 
-/** Column of a view's result table that says whether the row found a value inside the ttl. */
-export const MATCHED = "__mlf_matched";
+/** Columns of the SQL below: event and created times in epoch microseconds (the row number is ROW). */
+export const US = "__mlf_us";
+export const CREATED = "__mlf_created";
 
-/**
- * What each view's SQL needs: the request, the entity table, the entity timestamp column, the
- * result table to create and the bounds of the source rows worth reading.
- */
+/** What each view's SQL needs: the request, the entity rows, the source as stored, the result table to create. */
 export interface ViewJoin {
   request: ViewRequest;
   entities: EntityTable;
-  timestampColumn: string;
+  source: StoredSource;
   target: string;
-  /** `min(T) - ttl` as a TIMESTAMPTZ literal (see pruneLowerBound); absent with unlimited ttl or no rows. */
-  lowerBound: string | undefined;
 }
 
-/** Pieces of SQL both plans share: the pruned, projected source and the winner order. */
-export function sourceParts(join: ViewJoin) {
-  const { source, keys, features } = join.request;
-  const s = (c: string) => `s.${ident(c)}`;
-  const where = [`${s(source.timestampField)} IS NOT NULL`, ...keys.map((k) => `${s(k.column)} IS NOT NULL`)];
-  const { minTime, maxTime } = join.entities;
-  if (minTime === undefined || maxTime === undefined) where.push("false");
-  else {
-    where.push(`${s(source.timestampField)} <= ${maxTime}`);
-    if (join.lowerBound !== undefined) where.push(`${s(source.timestampField)} >= ${join.lowerBound}`);
-  }
-  const order = [
-    ...(source.createdTimestampColumn ? ["__mlf_created DESC NULLS LAST"] : []),
-    ...features.map((_, i) => `${ident(`__mlf_f${i}`)} DESC NULLS LAST`),
-  ];
-  return {
-    from: `${ident(source.name)} AS s`,
-    where: where.join(" AND "),
-    timestamp: s(source.timestampField),
-    keyExprs: keys.map((k) => `CAST(${s(k.column)} AS ${keyTypes[k.valueType]}) AS ${ident(k.column)}`),
-    /** The source's join keys cast to the entity's type, as the entity table holds them. */
-    keyCasts: keys.map((k) => `CAST(${s(k.column)} AS ${keyTypes[k.valueType]})`),
-    created: source.createdTimestampColumn ? [`${s(source.createdTimestampColumn)} AS __mlf_created`] : [],
-    featureExprs: features.map((f, i) => `CAST(${s(f.name)} AS ${duckdbTypes[f.dtype]}) AS ${ident(`__mlf_f${i}`)}`),
-    /** Among candidates with equal timestamps, the order that picks the winner (best first). */
-    tieOrder: order,
-    outputs: (alias: string) => features.map((f, i) => `${alias}.${ident(`__mlf_f${i}`)} AS ${ident(f.column)}`),
-  };
+/** The view's ttl in microseconds (0: unlimited). */
+export const ttlMicros = (join: ViewJoin) => BigInt(join.request.view.ttlSeconds) * 1_000_000n;
+
+/** `__mlf_f0`, `__mlf_f1`, ...: the requested features inside the SQL, whatever their names. */
+export const featureColumn = (i: number) => ident(`__mlf_f${i}`);
+
+/**
+ * The entity side of a join: row number, the view's keys as their entity's type and the time
+ * in microseconds, for every entity row.
+ */
+export function entitySide(join: ViewJoin): string {
+  const { entities, request } = join;
+  const columns = [`e.${entities.row} AS ${ROW}`, ...request.keys.map((k) => `${entityKey(entities, "e", k)} AS ${ident(k.column)}`), `${entityMicros(entities, "e")} AS ${US}`];
+  return `SELECT ${columns.join(", ")} FROM ${entities.relation} AS e`;
 }
 
 /**
- * `min(T) - ttl` as a literal. Computed beforehand rather than written as an expression in the
- * filter: a constant expression there made DuckDB 1.5.6 fail with an internal cast error once
- * its top-n window rewrite met the de-duplication (and a literal prunes row groups).
+ * The source side: the view's keys (as the entity's type), the time and created time in
+ * microseconds and the requested features (cast to their dtype, as `__mlf_f<i>`), of the
+ * rows that can be a candidate: non-NULL keys and time, inside `[min(T) - ttl, max(T)]`
+ * (pruned on the stored column, so Parquet row groups outside are skipped). Callers select
+ * from it what they need; DuckDB reads only those columns.
  */
-export async function pruneLowerBound(engine: OfflineEngine, entities: EntityTable, ttlSeconds: number): Promise<string | undefined> {
-  if (ttlSeconds === 0 || entities.minTime === undefined) return undefined;
-  const [row] = await engine.rows(`SELECT CAST(${entities.minTime} - to_seconds(${ttlSeconds}) AS VARCHAR) AS t`);
-  return `TIMESTAMPTZ ${literal(String(row!.t))}`;
+export function sourceSide(join: ViewJoin, options: SourceOptions = {}): string {
+  const { request, source } = join;
+  const s = (c: string) => `s.${ident(c)}`;
+  const created = request.source.createdTimestampColumn;
+  const columns = [
+    ...request.keys.map((k) => `${source.types.get(k.column) === keyTypes[k.valueType] ? s(k.column) : `CAST(${s(k.column)} AS ${keyTypes[k.valueType]})`} AS ${ident(k.column)}`),
+    `${utcMicros(s(request.source.timestampField), source.types.get(request.source.timestampField)!)} AS ${US}`,
+    ...(created ? [`${utcMicros(s(created), source.types.get(created)!)} AS ${CREATED}`] : []),
+    ...request.features.map((f, i) => `CAST(${s(f.name)} AS ${duckdbTypes[f.dtype]}) AS ${featureColumn(i)}`),
+  ];
+  return `SELECT ${columns.join(", ")} FROM ${options.relation ?? source.relation} AS s WHERE ${sourceWhere(join, options).join(" AND ")}`;
+}
+
+/** The conditions of sourceSide on alias `s`. */
+function sourceWhere(join: ViewJoin, options: SourceOptions): string[] {
+  const { request, entities, source } = join;
+  const time = `s.${ident(request.source.timestampField)}`;
+  const where = [`${time} IS NOT NULL`, ...request.keys.map((k) => `s.${ident(k.column)} IS NOT NULL`), ...(options.where ?? [])];
+  if (entities.minUs === undefined || entities.maxUs === undefined) return [...where, "false"];
+  const ttl = ttlMicros(join);
+  return [...where, ...pruneFilter(time, source.types.get(request.source.timestampField)!, ttl > 0n ? entities.minUs - ttl : undefined, entities.maxUs)];
+}
+
+/**
+ * The source's columns the view needs, as stored, of the rows sourceSide keeps: a table made
+ * of it reads like the source (see JoinPlan: text sources are copied once).
+ */
+export function storedColumnsSql(join: ViewJoin): string {
+  const { request } = join;
+  const columns = [...request.keys.map((k) => k.column), request.source.timestampField, ...(request.source.createdTimestampColumn ? [request.source.createdTimestampColumn] : []), ...request.features.map((f) => f.name)];
+  return `SELECT ${[...new Set(columns)].map((c) => `s.${ident(c)}`).join(", ")} FROM ${join.source.relation} AS s WHERE ${sourceWhere(join, {}).join(" AND ")}`;
+}
+
+export interface SourceOptions {
+  /** Read this relation (with the stored columns) instead of the source's. */
+  relation?: string;
+  /** More conditions on alias `s`. */
+  where?: string[];
+}
+
+/**
+ * Among candidates with equal timestamps the winner has the greatest created time (NULL
+ * loses), then, so that every run returns the same row, the greatest feature values in
+ * request order (NULL lowest). As an ORDER BY list, best first.
+ */
+export function tieOrder(join: ViewJoin, alias: string): string[] {
+  return [...createdOrder(join, alias), ...valueOrder(join, alias)];
+}
+
+/** The created-time part of tieOrder (empty without a created timestamp column). */
+export function createdOrder(join: ViewJoin, alias: string): string[] {
+  return join.request.source.createdTimestampColumn ? [`${alias}.${CREATED} DESC NULLS LAST`] : [];
+}
+
+/** The feature-value part of tieOrder. */
+export function valueOrder(join: ViewJoin, alias: string): string[] {
+  return join.request.features.map((_, i) => `${alias}.${featureColumn(i)} DESC NULLS LAST`);
+}
+
+/** The requested features under their output names, from alias `w`'s `__mlf_f<i>` columns. */
+export function featureOutputs(join: ViewJoin, alias: string): string[] {
+  return join.request.features.map((f, i) => `${alias}.${featureColumn(i)} AS ${ident(f.column)}`);
 }

@@ -1,6 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { OfflineEngine } from "../../src/offline/engine.js";
 import { getHistoricalFeatures } from "../../src/offline/get-historical.js";
+import { applyRepo } from "../../src/apply/apply.js";
+import { appliedRegistry, type Repo } from "../../src/repo/repo.js";
 import { csv, makeRepo, random } from "./fixtures.js";
 import { pointInTime, type OracleRow, type Value } from "./oracle.js";
 
@@ -97,17 +102,51 @@ feature_views:
 
 const plain = (v: unknown): unknown => (typeof v === "bigint" ? Number(v) : v instanceof Date ? v.getTime() : v);
 
-for (const joinPlan of ["asof", "range"] as const) {
-  test(`get-historical (${joinPlan} plan) equals the oracle on ${BATCHES * CASES_PER_BATCH} random cases`, async (t) => {
+/** How odd batches store their times in Parquet: naive, naive nanoseconds, zoned. */
+const PARQUET_TIMES = ["TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMPTZ"] as const;
+
+/**
+ * Odd batches read Parquet instead of CSV, sources and entity rows alike (the engine reads
+ * them in place, prunes row groups on the stored type and samples the source by row blocks),
+ * with the batch's timestamp type.
+ */
+async function toParquet(repo: Repo, batch: Batch, type: (typeof PARQUET_TIMES)[number]): Promise<string> {
+  const engine = await OfflineEngine.open({ type: "duckdb", threads: 1 });
+  try {
+    for (const name of ["a", "b", "c"]) {
+      const csvPath = join(repo.root, "data", `${name}.csv`);
+      const times = ["ts", ...(name === "c" ? [] : ["created"])].map((c) => `CAST(CAST(${c} AS TIMESTAMPTZ) AS ${type}) AS ${c}`);
+      await engine.run(`COPY (SELECT * REPLACE (${times.join(", ")}) FROM read_csv('${csvPath}', header = true, types = {'ts': 'VARCHAR'${name === "c" ? "" : ", 'created': 'VARCHAR'"}})) TO '${csvPath.replace(/\.csv$/, ".parquet")}' (FORMAT parquet)`);
+    }
+    const entities = join(repo.root, "entities.parquet");
+    writeFileSync(join(repo.root, "entities.ndjson"), batch.entities.map((e) => JSON.stringify(e)).join("\n"));
+    await engine.run(
+      `COPY (SELECT k, m, CAST(CAST(event_timestamp AS TIMESTAMPTZ) AS ${type}) AS event_timestamp, label FROM read_json('${join(repo.root, "entities.ndjson")}', columns = {k: 'BIGINT', m: 'VARCHAR', event_timestamp: 'VARCHAR', label: 'BIGINT'})) TO '${entities}' (FORMAT parquet)`,
+    );
+    return entities;
+  } finally {
+    engine.close();
+  }
+}
+
+for (const joinPlan of ["asof", "range", "auto"] as const) {
+  test(`get-historical (${joinPlan} plan) equals the oracle on ${BATCHES * CASES_PER_BATCH} random cases, from CSV and Parquet`, async (t) => {
     let compared = 0;
     for (let b = 0; b < BATCHES; b++) {
       const batch = makeBatch(1000 + b);
       const repo = await makeRepo(t, batch.definitions, batch.files);
-      const result = await getHistoricalFeatures(repo, { entities: batch.entities, features: batch.features, fullFeatureNames: batch.fullNames, joinPlan });
+      let entities: string | Record<string, unknown>[] = batch.entities;
+      if (b % 2 === 1) {
+        entities = await toParquet(repo, batch, PARQUET_TIMES[Math.floor(b / 2) % 3]!);
+        writeFileSync(join(repo.root, "features.yaml"), batch.definitions.replace(/\.csv/g, ".parquet"));
+        await applyRepo(repo);
+        assert.deepEqual(appliedRegistry(repo).definitions.sources.map((s) => (s as { path: string }).path), ["data/a.parquet", "data/b.parquet", "data/c.parquet"]);
+      }
+      const result = await getHistoricalFeatures(repo, { entities, features: batch.features, fullFeatureNames: batch.fullNames, joinPlan });
       const rows = result.rows!;
       assert.equal(rows.length, batch.entities.length, `batch ${b}: every entity row is kept`);
       // Unlimited ttl always takes the ASOF plan: a range join would pair every earlier row.
-      for (const [i, view] of result.views.entries()) assert.equal(view.plan, batch.views[i]!.ttlMs === 0 ? "asof" : joinPlan);
+      for (const [i, view] of result.views.entries()) if (joinPlan !== "auto") assert.equal(view.plan, batch.views[i]!.ttlMs === 0 ? "asof" : joinPlan);
       batch.entities.forEach((entity, i) => {
         const row = rows[i]!;
         assert.equal(plain(row.label), entity.label, `batch ${b} row ${i}: input order`);

@@ -56,6 +56,13 @@ const FILES = {
       [4, "2023-01-01T00:00:00Z", "2023-01-01T00:00:00Z", 0.6, 6],
       // driver 5: full ties (same ts and created): the result must not vary between runs
       ...Array.from({ length: 20 }, (_, i) => [5, "2024-01-01T09:45:00Z", "2024-01-01T09:45:00Z", i / 100, i]),
+      // driver 6: a full tie of time and created decided by the values: a NULL conv loses to any
+      // conv, then trips decides between equal convs; an exact duplicate changes nothing
+      [6, "2024-01-01T09:45:00Z", "2024-01-01T09:45:00Z", null, 30],
+      [6, "2024-01-01T09:45:00Z", "2024-01-01T09:45:00Z", 0.01, 1],
+      [6, "2024-01-01T09:45:00Z", "2024-01-01T09:45:00Z", 0.01, 2],
+      [6, "2024-01-01T09:45:00Z", "2024-01-01T09:45:00Z", 0.01, 2],
+      [6, "2024-01-01T09:44:00Z", "2024-01-01T09:50:00Z", 0.99, 99],
     ],
   ),
   "data/other.csv": csv(["driver_id", "ts", "conv"], [[1, "2024-01-01T09:00:00Z", 0.99]]),
@@ -67,15 +74,16 @@ const FILES = {
 const T = new Date("2024-01-01T10:00:00Z");
 const row = (driver_id: number | null, extra: Record<string, unknown> = {}) => ({ driver_id, event_timestamp: T, ...extra });
 
-/** The rows under both join plans, which must agree (each rule below is checked against both). */
+/** The rows under every join plan, which must agree (each rule below is checked against all). */
 async function fetch(repo: Repo, options: Omit<HistoricalFeaturesOptions, "cwd" | "joinPlan">): Promise<Record<string, unknown>[]> {
-  const [asof, range] = await Promise.all(
-    (["asof", "range"] as const).map(async (joinPlan) => {
+  const [asof, range, auto] = await Promise.all(
+    (["asof", "range", "auto"] as const).map(async (joinPlan) => {
       const result = await getHistoricalFeatures(repo, { ...options, joinPlan });
       return result.rows!.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === "bigint" ? Number(v) : v])));
     }),
   );
   assert.deepEqual(range, asof, "the range plan returns what the ASOF plan returns");
+  assert.deepEqual(auto, asof, "the automatic choice returns what the ASOF plan returns");
   return asof!;
 }
 
@@ -113,6 +121,13 @@ test("point-in-time rules on hand-written data", async (t) => {
     assert.deepEqual(runs[1], runs[0]);
     assert.deepEqual(runs[2], runs[0]);
     assert.deepEqual([runs[0]![0]!.conv, runs[0]![0]!.trips], [0.19, 19], "the greatest values win a full tie");
+  });
+
+  await t.test("in a full tie the values decide in request order, NULL lowest; duplicates count once", async () => {
+    const [r] = await fetch(repo, { entities: [row(6)], features });
+    assert.deepEqual([r!.conv, r!.trips], [0.01, 2]);
+    const [reversed] = await fetch(repo, { entities: [row(6)], features: ["hourly:trips", "hourly:conv"] });
+    assert.deepEqual([reversed!.trips, reversed!.conv], [30, null], "trips asked first decides first");
   });
 
   await t.test("every entity row is kept in input order, duplicates included, with all its columns", async () => {

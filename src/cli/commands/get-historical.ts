@@ -49,6 +49,7 @@ export function register(program: Command): void {
         const where = flags.output === undefined ? "" : ` to ${flags.output}`;
         info(g, `${result.rowCount} row${result.rowCount === 1 ? "" : "s"}${where} in ${result.seconds.toFixed(2)} s`);
         for (const v of result.views) info(g, `  ${v.view}: ${(v.matchRate * 100).toFixed(1)}% matched (${v.matched}/${result.rowCount}), ${v.plan === "asof" ? "ASOF join" : "range join"}`);
+        if (g.verbose) for (const p of result.phases) info(g, `  ${p.phase}: ${p.seconds.toFixed(2)} s`);
       } finally {
         spinner?.stop();
         scratch?.remove();

@@ -1,0 +1,20 @@
+/** Seconds one phase of a retrieval took (see HistoricalFeaturesResult.phases). */
+export interface Phase {
+  /** `entity rows`, then per view `VIEW: copy source` (CSV sources only), `VIEW: plan`, `VIEW: join`, then `write`. */
+  phase: string;
+  seconds: number;
+}
+
+/** Times the phases of one retrieval, in the order they ran. */
+export class Phases {
+  readonly list: Phase[] = [];
+
+  async time<T>(phase: string, run: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await run();
+    } finally {
+      this.list.push({ phase, seconds: (performance.now() - started) / 1000 });
+    }
+  }
+}
