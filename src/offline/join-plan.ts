@@ -34,7 +34,7 @@ export type JoinPlan = "auto" | "asof" | "range";
  */
 export async function buildViewResult(engine: OfflineEngine, view: ViewJoin, plan: JoinPlan, phases: Phases): Promise<"asof" | "range"> {
   const name = view.request.view.name;
-  const join = view.source.text ? await phases.time(`${name}: copy source`, () => copySource(engine, view)) : view;
+  const join = view.source.copyFirst ? await phases.time(`${name}: copy source`, () => copySource(engine, view)) : view;
   const ttl = ttlMicros(join);
   const chosen = ttl === 0n || plan === "asof" ? undefined : plan === "range" ? { windows: ladder(ttl).reverse() } : await phases.time(`${name}: plan`, () => choose(engine, join));
   await phases.time(`${name}: join`, () => (chosen?.windows === undefined ? engine.run(asofJoinSql(join)) : rangePasses(engine, join, chosen.windows, chosen.sourceRows)));
@@ -57,18 +57,19 @@ async function rangePasses(engine: OfflineEngine, join: ViewJoin, windows: bigin
   }
 }
 
-/** A copy of a text source's needed rows and columns. */
+/** A copy of a CSV or query source's needed rows and columns. */
 const SOURCE_COPY = "__mlf_source_rows";
 
 /**
- * Parsing CSV costs more than anything else here, and every plan reads the source more than
- * once (the estimate, the passes, the ASOF plan's second read): the rows and columns the
- * view needs are parsed once into a table, which then stands for the source.
+ * Parsing CSV costs more than anything else here, a query source runs its SQL (over the whole
+ * of its inputs) at every read, and every plan reads the source more than once (the estimate,
+ * the passes, the ASOF plan's second read): the rows and columns the view needs are read once
+ * into a table, which then stands for the source.
  */
 async function copySource(engine: OfflineEngine, join: ViewJoin): Promise<ViewJoin> {
   await engine.run(`CREATE OR REPLACE TEMP TABLE ${SOURCE_COPY} AS ${storedColumnsSql(join)}`);
   const types = new Map((await engine.describe(SOURCE_COPY)).map((c) => [c.name, c.type]));
-  return { ...join, source: { relation: SOURCE_COPY, types, text: false } };
+  return { ...join, source: { relation: SOURCE_COPY, types, copyFirst: false } };
 }
 
 /** Windows the range plan may use: the ttl divided by powers of 4, the ttl first. */
