@@ -19,10 +19,10 @@ export interface StoredSource {
    */
   numbered?: string;
   /**
-   * Costly to read (CSV is parsed, a query source runs its SQL every time): worth copying into
-   * a table before reading it several times.
+   * What makes a read costly, so that a plan reading the source several times reads a copy:
+   * `parse` (CSV, parsed at every read), `query` (a query source runs its SQL at every read).
    */
-  copyFirst: boolean;
+  readCost?: "parse" | "query";
 }
 
 /**
@@ -100,8 +100,8 @@ export class OfflineEngine {
           const types = new Map((await this.describe(`SELECT * FROM ${relation}`)).map((c) => [c.name, c.type]));
           await this.run(`CREATE OR REPLACE VIEW ${ident(source.name)} AS ${sourceSelect(relation, source, types)}`);
           const numbered = source.type === "file" && /\.parquet$/i.test(source.path) && !/[*?[]/.test(source.path) && !types.has("file_row_number");
-          const copyFirst = source.type === "query" || /\.csv$/i.test(source.path);
-          this.sources.set(source.name, { relation, types, copyFirst, ...(numbered && { numbered: rawSourceRelation(root, source, true) }) });
+          const readCost = source.type === "query" ? "query" : /\.csv$/i.test(source.path) ? "parse" : undefined;
+          this.sources.set(source.name, { relation, types, ...(readCost && { readCost }), ...(numbered && { numbered: rawSourceRelation(root, source, true) }) });
           failures.delete(source.name);
         } catch (error) {
           failures.set(source.name, firstLine(error));
