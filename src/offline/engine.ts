@@ -18,8 +18,11 @@ export interface StoredSource {
    * which a block of rows can be read without the rest.
    */
   numbered?: string;
-  /** Read by parsing text (CSV): worth copying into a table before reading it several times. */
-  text: boolean;
+  /**
+   * What makes a read costly, so that a plan reading the source several times reads a copy:
+   * `parse` (CSV, parsed at every read), `query` (a query source runs its SQL at every read).
+   */
+  readCost?: "parse" | "query";
 }
 
 /**
@@ -97,8 +100,8 @@ export class OfflineEngine {
           const types = new Map((await this.describe(`SELECT * FROM ${relation}`)).map((c) => [c.name, c.type]));
           await this.run(`CREATE OR REPLACE VIEW ${ident(source.name)} AS ${sourceSelect(relation, source, types)}`);
           const numbered = source.type === "file" && /\.parquet$/i.test(source.path) && !/[*?[]/.test(source.path) && !types.has("file_row_number");
-          const text = source.type === "file" && /\.csv$/i.test(source.path);
-          this.sources.set(source.name, { relation, types, text, ...(numbered && { numbered: rawSourceRelation(root, source, true) }) });
+          const readCost = source.type === "query" ? "query" : /\.csv$/i.test(source.path) ? "parse" : undefined;
+          this.sources.set(source.name, { relation, types, ...(readCost && { readCost }), ...(numbered && { numbered: rawSourceRelation(root, source, true) }) });
           failures.delete(source.name);
         } catch (error) {
           failures.set(source.name, firstLine(error));

@@ -1,6 +1,6 @@
 /** Seconds one phase of a retrieval took (see HistoricalFeaturesResult.phases). */
 export interface Phase {
-  /** `entity rows`, then per view `VIEW: copy source` (CSV sources only), `VIEW: plan`, `VIEW: join`, then `write`. */
+  /** `entity rows`, then per view `VIEW: copy source` (CSV sources; query sources when the join reads them twice or more), `VIEW: plan`, `VIEW: join`, then `write`. */
   phase: string;
   seconds: number;
 }

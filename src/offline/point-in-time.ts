@@ -65,7 +65,7 @@ function sourceWhere(join: ViewJoin, options: SourceOptions): string[] {
 
 /**
  * The source's columns the view needs, as stored, of the rows sourceSide keeps: a table made
- * of it reads like the source (see JoinPlan: text sources are copied once).
+ * of it reads like the source (see copySource in join-plan.ts).
  */
 export function storedColumnsSql(join: ViewJoin): string {
   const { request } = join;

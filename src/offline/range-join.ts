@@ -28,20 +28,26 @@ export function openRowsSql(join: ViewJoin): string {
  * Besides the keys, the join matches on a time bucket `floor(ts / window)`: a window spans at
  * most two buckets (every bucket is at least the window wide; integer division truncates
  * towards zero, so bucket 0 is wider), so each entity row is paired with the buckets of T and
- * of the one before, and each candidate meets exactly one of the two copies. Times are epoch
- * microseconds.
+ * of the one before, and each candidate meets exactly one of the two copies. Symmetrically,
+ * each source row can be paired with its own bucket and the next one instead: `copySource`
+ * copies the side with fewer rows (an entity file larger than the source hashes half the rows).
+ * Times are epoch microseconds.
  */
-export function windowPassSql(join: ViewJoin, pass: number, window: bigint): string {
+export function windowPassSql(join: ViewJoin, pass: number, window: bigint, copySource = false): string {
   const keys = join.request.keys.map((k) => ident(k.column));
   const on = [...keys.map((k) => `c.${k} = e.${k}`), `c.${BUCKET} = e.${BUCKET}`, `c.${US} BETWEEN e.${LO} AND e.${US}`].join(" AND ");
+  const [sourceCopies, entityCopies] = copySource ? [`, ${TWO}`, ""] : ["", `, ${TWO}`];
   return `${pass === 0 ? `CREATE OR REPLACE TEMP TABLE ${ident(join.target)} AS` : `INSERT INTO ${ident(join.target)}`}
 WITH c AS (
-  SELECT *, ${US} // ${window} AS ${BUCKET} FROM (${sourceSide(join)})
+  SELECT *, ${US} // ${window}${copySource ? " + d.x" : ""} AS ${BUCKET} FROM (${sourceSide(join)})${sourceCopies}
 ), e AS (
-  SELECT ${[ROW, ...keys, US, `${US} - ${window} AS ${LO}`, `${US} // ${window} - d.x AS ${BUCKET}`].join(", ")} FROM ${pass === 0 ? `(${entitySide(join)})` : OPEN}, (VALUES (0), (1)) AS d(x)
+  SELECT ${[ROW, ...keys, US, `${US} - ${window} AS ${LO}`, `${US} // ${window}${copySource ? "" : " - d.x"} AS ${BUCKET}`].join(", ")} FROM ${pass === 0 ? `(${entitySide(join)})` : OPEN}${entityCopies}
 )
 ${winnersSql(join, on)}`;
 }
+
+/** Two copies of each row of the relation it is joined to (d.x = 0, 1). */
+const TWO = "(VALUES (0), (1)) AS d(x)";
 
 /**
  * The best candidate of each entity row (CTEs `e` and `c` joined on `on`) in two steps: the
@@ -107,7 +113,7 @@ export function candidatesSql(join: ViewJoin, relation: string): string {
   // Read once: the count and the join would each read the sampled blocks again.
   return `WITH c AS MATERIALIZED (SELECT ${[...keys, US, `${US} // ${ttl} AS ${BUCKET}`].join(", ")} FROM (${relation}))
 SELECT count(*) AS n, (SELECT count(*) FROM c) AS total
-FROM (SELECT *, ${US} // ${ttl} - d.x AS ${BUCKET} FROM ${SAMPLE}, (VALUES (0), (1)) AS d(x)) AS e
+FROM (SELECT *, ${US} // ${ttl} - d.x AS ${BUCKET} FROM ${SAMPLE}, ${TWO}) AS e
 JOIN c ON ${on}
 GROUP BY e.${ROW}`;
 }

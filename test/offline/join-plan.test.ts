@@ -34,8 +34,10 @@ sources:
   - {name: user_src, type: file, path: data/users.csv, timestamp_field: ts}
   - {name: group_src, type: file, path: data/groups.csv, timestamp_field: ts}
   - {name: weather_src, type: file, path: data/weather.csv, timestamp_field: ts}
+  - {name: user_query, type: query, sql: "SELECT user_id, ts, score * 2 AS double_score FROM user_src", timestamp_field: ts}
 feature_views:
   - {name: user_stats, entities: [user], source: user_src, ttl: 2h, schema: [{name: score, dtype: int64}]}
+  - {name: user_query_stats, entities: [user], source: user_query, ttl: 2h, schema: [{name: double_score, dtype: int64}]}
   - {name: group_stats, entities: [group], source: group_src, ttl: 1d, schema: [{name: seq, dtype: int64}]}
   - {name: weather, entities: [], source: weather_src, ttl: 2h, schema: [{name: temp, dtype: int64}]}
 `,
@@ -45,12 +47,15 @@ feature_views:
       "data/weather.csv": csv(["ts", "temp"], weather),
     },
   );
-  const features = ["user_stats:score", "group_stats:seq", "weather:temp"];
+  // A query source read by a single range pass is read in place; by the forced plans, copied.
+  const features = ["user_stats:score", "group_stats:seq", "weather:temp", "user_query_stats:double_score"];
   const auto = await getHistoricalFeatures(repo, { entities, features });
   assert.deepEqual(
     auto.views.map((v) => [v.view, v.plan]),
-    [["user_stats", "range"], ["group_stats", "asof"], ["weather", "asof"]],
+    [["user_stats", "range"], ["group_stats", "asof"], ["weather", "asof"], ["user_query_stats", "range"]],
   );
+  assert.ok(!auto.phases.some((p) => p.phase === "user_query_stats: copy source"));
+  assert.deepEqual(auto.rows!.map((r) => r.double_score), auto.rows!.map((r) => (r.score === null ? null : 2n * (r.score as bigint))));
   assert.ok(auto.views.every((v) => v.matched > 0));
   for (const joinPlan of ["asof", "range"] as const) {
     const forced = await getHistoricalFeatures(repo, { entities, features, joinPlan });
@@ -61,4 +66,44 @@ feature_views:
     entities.map((e) => e.label),
     "input order",
   );
+});
+
+test("the range plan pairs each source row with two buckets when the entity rows outnumber the source, from a file and a query source, with the oracle's rows", async (t) => {
+  // Few source rows, many entity rows: every pass copies the source side (see windowPassSql).
+  // Times straddle 1970 (bucket 0 is wider) and land exactly on window edges.
+  const next = random(11);
+  const sources = Array.from({ length: 60 }, (_, i) => [i % 4, new Date(-20 * HOUR + Math.floor(next() * 40) * HOUR + (i % 3) * 60_000), i]);
+  const entities = Array.from({ length: 3000 }, (_, i) => {
+    const [user, ts] = sources[Math.floor(next() * sources.length)]! as [number, Date, number];
+    const shift = [0, 2 * HOUR, 2 * HOUR + 1000, 30 * 60_000, -60_000][i % 5]!;
+    return { user_id: user, event_timestamp: new Date(ts.getTime() + shift), label: i };
+  });
+  const repo = await makeRepo(
+    t,
+    `
+entities:
+  - {name: user, join_keys: [user_id], value_type: int64}
+sources:
+  - {name: user_src, type: file, path: data/users.csv, timestamp_field: ts}
+  - {name: user_query, type: query, sql: "SELECT user_id, ts, seq AS seq2 FROM user_src", timestamp_field: ts}
+feature_views:
+  - {name: user_stats, entities: [user], source: user_src, ttl: 2h, schema: [{name: seq, dtype: int64}]}
+  - {name: user_query_stats, entities: [user], source: user_query, ttl: 2h, schema: [{name: seq2, dtype: int64}]}
+`,
+    { "data/users.csv": csv(["user_id", "ts", "seq"], sources) },
+  );
+  const oracle = entities.map((e) => {
+    const T = e.event_timestamp.getTime();
+    const candidates = sources.filter(([u, ts]) => u === e.user_id && (ts as Date).getTime() <= T && (ts as Date).getTime() >= T - 2 * HOUR);
+    // Greatest time, then greatest value.
+    candidates.sort((a, b) => (b[1] as Date).getTime() - (a[1] as Date).getTime() || (b[2] as number) - (a[2] as number));
+    return candidates.length === 0 ? null : BigInt(candidates[0]![2] as number);
+  });
+  for (const joinPlan of ["range", "asof", "auto"] as const) {
+    // The query source is copied before the join, except when a single range pass reads it once.
+    const result = await getHistoricalFeatures(repo, { entities, features: ["user_stats:seq", "user_query_stats:seq2"], joinPlan });
+    assert.deepEqual(result.rows!.map((r) => r.seq), oracle, `${joinPlan} plan`);
+    assert.deepEqual(result.rows!.map((r) => r.seq2), oracle, `${joinPlan} plan, query source`);
+  }
+  assert.ok(oracle.filter((v) => v !== null).length > 1000 && oracle.includes(null));
 });
