@@ -12,6 +12,7 @@ import { readEvents } from "../models/events.js";
 import { checkModelName, parseVersion } from "../models/names.js";
 import { readModel } from "../models/store.js";
 import { readReference, type VersionReference } from "../monitor/read-reference.js";
+import { repoLogDir } from "../repo/feature-logs.js";
 import { appliedRegistry, type Repo } from "../repo/repo.js";
 import { compareRuns } from "../tracking/compare.js";
 import { checkArtifactPath } from "../tracking/names.js";
@@ -90,7 +91,8 @@ export function registerUiApi(app: FastifyInstance, ctx: MlflowContext, options:
     return { pipelines };
   });
 
-  app.get("/ui-api/drift", async () => ({ versions: driftVersions(ctx.root, options.repo?.root) }));
+  const logDir = options.repo && repoLogDir(options.repo.root, options.repo.config);
+  app.get("/ui-api/drift", async () => ({ versions: driftVersions(ctx.root, logDir) }));
 
   // `mlf monitor drift --model NAME/N --since ...`: the version's reference against its feature logs. Reads only.
   app.get("/ui-api/drift/report", async (request) => {
@@ -100,7 +102,7 @@ export function registerUiApi(app: FastifyInstance, ctx: MlflowContext, options:
     if (!repo) throw new MlfError("not_found", "This server has no feature repository, so no feature logs to check; start mlf ui inside one or pass -C <repo>.");
     const { monitorDrift } = await import("../monitor/model-drift.js");
     return monitorDrift({
-      model: reqString(m, "model"), trackingDir: ctx.root, repoRoot: repo.root, cwd: repo.root, offline: repo.config.offlineStore,
+      model: reqString(m, "model"), trackingDir: ctx.root, repoRoot: repo.root, cwd: repo.root, offline: repo.config.offlineStore, logDir: logDir!,
       ...(since && { since: parseSince(since) }),
     });
   });

@@ -1,8 +1,7 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { MlfError } from "../errors.js";
 import { listModelNames, listVersions } from "../models/store.js";
-import { DEFAULT_LOG_DIR, listLogFiles, logFolder } from "../repo/feature-logs.js";
+import { listLogFiles, logFolder } from "../repo/feature-logs.js";
 import { readReference } from "../monitor/read-reference.js";
 import type { DriftVersion } from "./types.js";
 
@@ -12,13 +11,14 @@ import type { DriftVersion } from "./types.js";
  * model has in the repository. The report itself is `monitorDrift`, run when asked for.
  */
 
-/** A model's feature log folder in the repository (`data/logs/models/NAME`), as monitor drift reads it. */
-export const modelLogFolder = (repoRoot: string, model: string) => logFolder(join(repoRoot, DEFAULT_LOG_DIR), "models", model);
-
-export function driftVersions(trackingDir: string, repoRoot: string | undefined): DriftVersion[] {
+/**
+ * `logDir`: the repository's feature log folder (repoLogDir: its `logging.path`, else
+ * `data/logs`), where `mlf serve` writes and `mlf monitor drift --model` reads.
+ */
+export function driftVersions(trackingDir: string, logDir: string | undefined): DriftVersion[] {
   const out: DriftVersion[] = [];
   for (const model of listModelNames(trackingDir)) {
-    const folder = repoRoot === undefined ? undefined : modelLogFolder(repoRoot, model);
+    const folder = logDir === undefined ? undefined : logFolder(logDir, "models", model);
     const files = folder !== undefined && existsSync(folder) ? listLogFiles(folder).length : 0;
     for (const version of listVersions(trackingDir, model)) {
       let reference;

@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { toOnnx } from "../../scripts/demo/onnx.js";
 import { FeatureStore } from "../../src/feature-store.js";
@@ -6,9 +6,8 @@ import { transitionStage, setAlias } from "../../src/models/lifecycle.js";
 import { initRepo } from "../../src/repo/init.js";
 import { feastLineageTags } from "../../src/tracking/feast-lineage.js";
 import { endRun, logArtifact, logMetrics, startRun } from "../../src/tracking/write.js";
-import { logFilePath } from "../../src/repo/feature-logs.js";
+import { logFilePath, logFolder } from "../../src/repo/feature-logs.js";
 import { registerMonitoredModel } from "../../src/monitor/register.js";
-import { modelLogFolder } from "../../src/ui/drift.js";
 import { random } from "../../src/util/random.js";
 import { MLRUNS_IRIS, tempDir } from "../helpers.js";
 import { writeParquet, type Cell } from "../monitor/fixtures.js";
@@ -44,6 +43,8 @@ export async function buildUiStore(t: { after(fn: () => void): void }): Promise<
   const tracking = join(base, "mlruns");
   cpSync(MLRUNS_IRIS, tracking, { recursive: true });
   const repo = initRepo(join(base, "repo"));
+  // Feature logs outside the default data/logs: the drift pages must read where serve writes.
+  appendFileSync(join(repo, "feature_store.yaml"), `logging:\n  path: ${SERVED_LOGS}\n`);
   const now = Date.now();
   const store = await FeatureStore.open(repo);
   let registryVersion: number;
@@ -111,9 +112,12 @@ const LOG_COLUMNS: Record<string, string> = {
   prediction: "DOUBLE",
 };
 
+/** feature_store.yaml's logging.path in the fixture repository. */
+const SERVED_LOGS = "data/served-logs";
+
 /** Rows of the 4 inputs (null: served OUTSIDE_MAX_AGE) as one log file of the hour of `at`. */
 async function writeFeatureLog(repo: string, at: number, inputs: (number | null)[][]): Promise<void> {
-  const path = logFilePath(modelLogFolder(repo, "driver_model"), at, 1);
+  const path = logFilePath(logFolder(join(repo, SERVED_LOGS), "models", "driver_model"), at, 1);
   mkdirSync(dirname(path), { recursive: true });
   const rows = inputs.map((values, i): Cell[] => [
     new Date(at + i * 1000).toISOString(), "driver_model", 1, "/predict", `req-${i}`, 0, 1001 + (i % 5),
