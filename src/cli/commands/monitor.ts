@@ -83,7 +83,7 @@ export function register(program: Command): void {
     .description("per-feature drift tests (Evidently's defaults) of current data against a reference; exit 4 on dataset drift")
     .option("--model <ref>", "a registered model (NAME@ALIAS, NAME/N): its reference data and feature logs")
     .option("--reference <file>", "reference data (.parquet/.csv); with --model, instead of the registered one")
-    .option("--current <file|dir>", "current data (.parquet/.csv) or a feature log folder (default with --model: data/logs/models/NAME)")
+    .option("--current <file|dir>", "current data (.parquet/.csv) or a feature log folder (default with --model: the model's feature logs under the repository's logging.path, else data/logs)")
     .option("--since <time>", "only logged rows since a duration ago (24h, 7d) or a time (ISO-8601)")
     .option("--features <names>", "only these features (comma-separated)")
     .option("--stattest <test>", "ks, wasserstein, chisquare, z, jensenshannon or psi, for every feature that takes it, or feature=test (repeatable)", collect)
