@@ -55,7 +55,7 @@ export function readConfigText(root: string): string {
  * a RepoConfig, else undefined (none yet, torn, stale or edited by hand: the caller parses).
  * Checked by hand rather than with the schema library, whose loading is what the cache saves.
  */
-export function readConfigSnapshot(root: string, text: string): RepoConfig | undefined {
+function readConfigSnapshot(root: string, text: string): RepoConfig | undefined {
   let snapshot: unknown;
   try {
     snapshot = JSON.parse(readFileSync(join(root, SNAPSHOT), "utf8"));

@@ -187,7 +187,7 @@ export function resolvedRefs(resolution: Resolution): string[] {
 }
 
 /** The union of the requests' join keys (rule 7). */
-export function joinKeyColumns(requests: ViewRequest[]): Map<string, JoinKey & { views: string[] }> {
+function joinKeyColumns(requests: ViewRequest[]): Map<string, JoinKey & { views: string[] }> {
   const keys = new Map<string, JoinKey & { views: string[] }>();
   for (const request of requests) {
     for (const key of request.keys) {

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { MlfError } from "../../errors.js";
 import type { GlobalReport } from "../../monitor/explain-global.js";
 import type { ExplainAnswer, RowExplanation } from "../../serving/explain.js";
-import { collect, collectList, globalOptions, numberFlag, parseEntities, parseSince, type GlobalOptions } from "../context.js";
+import { collect, collectList, globalOptions, modelLogSources, numberFlag, parseEntities, parseSince, TRACKING_DIR_HELP, trackingRoot, type GlobalOptions } from "../context.js";
 import { paint, printJson, printLine } from "../render.js";
 
 interface Flags {
@@ -15,7 +15,6 @@ interface Flags {
   current?: string;
   since?: string;
   rows?: string;
-  trackingDir?: string;
 }
 
 /** Characters of the longest bar (each side of the axis for signed charts). */
@@ -111,21 +110,16 @@ export function register(program: Command): void {
     .option("--current <file|dir>", "with --global: rows to explain, a .parquet/.csv file or a feature log folder (default: the model's logs, else its reference sample)")
     .option("--since <time>", "with --global: only logged rows since a duration ago (24h, 7d) or a time (ISO-8601)")
     .option("--rows <n>", "with --global: explain at most this many rows (a deterministic sample; default 500)")
-    .option("--tracking-dir <dir>", "tracking root holding models/ (default: $MLF_TRACKING_DIR, the repository's tracking.path, ./mlruns)")
+    .option("--tracking-dir <dir>", TRACKING_DIR_HELP)
     .action(async (flags: Flags, command: Command) => {
       const g = globalOptions(command);
-      const { resolveTrackingRoot } = await import("../../tracking/dir.js");
-      const root = await resolveTrackingRoot({ ...(flags.trackingDir !== undefined && { trackingDir: flags.trackingDir }), ...(g.repo !== undefined && { repo: g.repo }) });
+      const root = await trackingRoot(command);
       if (flags.global) {
         if (flags.entity || flags.value) throw new MlfError("usage", "--global explains many rows; drop -e and --value (or drop --global to explain one entity).");
         const { explainGlobal } = await import("../../monitor/explain-global.js");
-        const { repoLogDir } = await import("../../repo/feature-logs.js");
         const report = await explainGlobal({
           model: flags.model,
-          trackingDir: root.dir,
-          ...(root.repoRoot !== undefined && { repoRoot: root.repoRoot }),
-          // The logs where mlf serve writes them (feature_store.yaml's logging.path).
-          ...(root.repoConfig && { offline: root.repoConfig.offlineStore, logDir: repoLogDir(root.repoRoot!, root.repoConfig) }),
+          ...(await modelLogSources(root)),
           ...(flags.current !== undefined && { current: flags.current }),
           ...(flags.since !== undefined && { since: await parseSince(flags.since) }),
           ...(flags.rows !== undefined && { rows: numberFlag("--rows", flags.rows, 1) }),

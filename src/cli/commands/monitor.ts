@@ -3,7 +3,7 @@ import { MlfError } from "../../errors.js";
 import type { FeatureDrift } from "../../monitor/drift.js";
 import type { ModelDriftReport } from "../../monitor/model-drift.js";
 import type { StatTestName } from "../../monitor/stattests/tests.js";
-import { collect, globalOptions, parseSince, type GlobalOptions } from "../context.js";
+import { collect, globalOptions, modelLogSources, TRACKING_DIR_HELP, parseSince, trackingRoot, type GlobalOptions } from "../context.js";
 import { info, paint, printJson, printLine, printTable } from "../render.js";
 
 /**
@@ -23,7 +23,6 @@ interface Flags {
   driftShare?: string;
   html?: string;
   webhook?: string;
-  trackingDir?: string;
 }
 
 /** `NAME` or `feature=NAME`, repeatable: one value for all features, and per-feature overrides. */
@@ -84,7 +83,7 @@ export function register(program: Command): void {
     .description("per-feature drift tests (Evidently's defaults) of current data against a reference; exit 4 on dataset drift")
     .option("--model <ref>", "a registered model (NAME@ALIAS, NAME/N): its reference data and feature logs")
     .option("--reference <file>", "reference data (.parquet/.csv); with --model, instead of the registered one")
-    .option("--current <file|dir>", "current data (.parquet/.csv) or a feature log folder (default with --model: data/logs/models/NAME)")
+    .option("--current <file|dir>", "current data (.parquet/.csv) or a feature log folder (default with --model: the model's feature logs under the repository's logging.path, else data/logs)")
     .option("--since <time>", "only logged rows since a duration ago (24h, 7d) or a time (ISO-8601)")
     .option("--features <names>", "only these features (comma-separated)")
     .option("--stattest <test>", "ks, wasserstein, chisquare, z, jensenshannon or psi, for every feature that takes it, or feature=test (repeatable)", collect)
@@ -92,7 +91,7 @@ export function register(program: Command): void {
     .option("--drift-share <share>", "dataset drift when at least this share of features drift (default 0.5)")
     .option("--html <file>", "also write a self-contained HTML report")
     .option("--webhook <url>", "POST a JSON alert here when dataset drift is detected")
-    .option("--tracking-dir <dir>", "tracking root holding models/ (default: $MLF_TRACKING_DIR, the repository's tracking.path, ./mlruns)")
+    .option("--tracking-dir <dir>", TRACKING_DIR_HELP)
     .action(async (flags: Flags, command: Command) => {
       const g = globalOptions(command);
       const { checkWebhookUrl, postDriftAlert } = await import("../../monitor/webhook.js");
@@ -101,13 +100,9 @@ export function register(program: Command): void {
       const thresholds = perFeature(flags.threshold, (v, f) => parseNumber(v, f), "--threshold");
       const stattests: Record<string, StatTestName> = {};
       for (const [feature, name] of Object.entries(tests.by)) stattests[feature] = await parseTest(name, "--stattest");
-      const { resolveTrackingRoot } = await import("../../tracking/dir.js");
-      const root = flags.model === undefined ? undefined : await resolveTrackingRoot({ ...(flags.trackingDir !== undefined && { trackingDir: flags.trackingDir }), ...(g.repo !== undefined && { repo: g.repo }) });
       const { monitorDrift } = await import("../../monitor/model-drift.js");
-      const { repoLogDir } = await import("../../repo/feature-logs.js");
       const report = await monitorDrift({
-        ...(flags.model !== undefined && { model: flags.model }),
-        ...(root && { trackingDir: root.dir, ...(root.repoRoot !== undefined && { repoRoot: root.repoRoot }), ...(root.repoConfig && { offline: root.repoConfig.offlineStore, logDir: repoLogDir(root.repoRoot!, root.repoConfig) }) }),
+        ...(flags.model !== undefined && { model: flags.model, ...(await modelLogSources(await trackingRoot(command))) }),
         ...(flags.reference !== undefined && { reference: flags.reference }),
         ...(flags.current !== undefined && { current: flags.current }),
         ...(flags.since !== undefined && { since: await parseSince(flags.since) }),

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { RepoConfig } from "../../repo/types.js";
-import { collectList, globalOptions, type GlobalOptions } from "../context.js";
+import { collectList, globalOptions, TRACKING_DIR_HELP, trackingRoot, type GlobalOptions } from "../context.js";
 import { info, printJson, printLine, printTable, printYaml, warn } from "../render.js";
 
 /**
@@ -18,16 +18,12 @@ interface Context {
 
 async function context(command: Command): Promise<Context> {
   const g = globalOptions(command);
-  const { trackingDir } = command.optsWithGlobals<{ trackingDir?: string }>();
-  const { resolveTrackingRoot } = await import("../../tracking/dir.js");
-  const root = await resolveTrackingRoot({ ...(trackingDir !== undefined && { trackingDir }), ...(g.repo !== undefined && { repo: g.repo }) });
+  const root = await trackingRoot(command);
   return { g, trackingDir: root.dir, ...(root.repoConfig !== undefined && { repoConfig: root.repoConfig }) };
 }
 
 const time = async (ms: number | null | undefined) => (ms ? (await import("../../util/time.js")).formatTime(ms) : "");
 const aliasText = (aliases: Record<string, number>) => Object.entries(aliases).map(([a, v]) => `${a}->${v}`).join(", ");
-
-const TRACKING_DIR_HELP = "tracking root holding models/ (default: $MLF_TRACKING_DIR, the repository's tracking.path, ./mlruns)";
 
 export function register(program: Command): void {
   const registry = program.command("registry").description("model registry: versions, aliases, stages, audit log").option("--tracking-dir <dir>", TRACKING_DIR_HELP);

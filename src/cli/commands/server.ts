@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { globalOptions, numberFlag as number } from "../context.js";
+import { closeOnSignal, globalOptions, listenOptions, numberFlag as number, stderrJsonLog, trackingRoot } from "../context.js";
 import { info, printJson } from "../render.js";
 
 /**
@@ -18,7 +18,6 @@ import { info, printJson } from "../render.js";
 interface ServerFlags {
   host: string;
   port: string;
-  trackingDir?: string;
   serveArtifacts: boolean;
   artifactsDestination?: string;
   authToken?: string;
@@ -27,12 +26,7 @@ interface ServerFlags {
 }
 
 export function register(program: Command): void {
-  program
-    .command("server")
-    .description("MLflow's tracking server REST API over the tracking store (MLflow clients log, register and load through it)")
-    .option("--host <host>", "interface to bind (loopback unless told otherwise)", "127.0.0.1")
-    .option("--port <port>", "TCP port (0 = any free port)", "5000")
-    .option("--tracking-dir <dir>", "tracking folder (default: $MLF_TRACKING_DIR, else the repository's tracking.path, else ./mlruns)")
+  listenOptions(program.command("server").description("MLflow's tracking server REST API over the tracking store (MLflow clients log, register and load through it)"), "5000")
     .option("--serve-artifacts", "proxy artifacts: runs get mlflow-artifacts:/ URIs and clients upload through the server (default)", true)
     .option("--no-serve-artifacts", "no proxy: runs get file:// artifact URIs that clients write to directly")
     .option("--artifacts-destination <dir>", "where proxied artifacts are stored (default: each run's artifacts/ folder in the tracking folder)")
@@ -41,8 +35,7 @@ export function register(program: Command): void {
     .option("--artifact-limit <mib>", "largest artifact upload in MiB", "5120")
     .action(async (flags: ServerFlags, command: Command) => {
       const g = globalOptions(command);
-      const { resolveTrackingRoot } = await import("../../tracking/dir.js");
-      const { dir, repoRoot, repoConfig } = await resolveTrackingRoot({ ...(flags.trackingDir !== undefined && { trackingDir: flags.trackingDir }), ...(g.repo !== undefined && { repo: g.repo }) });
+      const { dir, repoRoot, repoConfig } = await trackingRoot(command);
       const authToken = flags.authToken ?? process.env.MLF_AUTH_TOKEN;
       const { startMlflowServer } = await import("../../mlflow/server.js");
       const { registerUi } = await import("../../ui/server.js");
@@ -55,15 +48,11 @@ export function register(program: Command): void {
         ...(authToken && { authToken }),
         bodyLimitBytes: Math.round(number("--body-limit", flags.bodyLimit, 0.001) * 1024 * 1024),
         artifactLimitBytes: Math.round(number("--artifact-limit", flags.artifactLimit, 0.001) * 1024 * 1024),
-        log: (record) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...record })}\n`),
+        log: stderrJsonLog,
         extend: (app, ctx) => registerUi(app, ctx, { writes: "all", ...(repoRoot !== undefined && repoConfig !== undefined && { repo: { root: repoRoot, config: repoConfig } }), ...(authToken && { authToken }) }),
       });
       if (g.json) printJson({ url: server.url, tracking_dir: dir, serve_artifacts: flags.serveArtifacts, auth: authToken !== undefined });
       else info(g, `mlf server: MLflow tracking API at ${server.url} on ${dir}${authToken ? " (token required)" : ""}`);
-      await new Promise<void>((done) => {
-        const stop = () => void server.close().then(done);
-        process.once("SIGTERM", stop);
-        process.once("SIGINT", stop);
-      });
+      await closeOnSignal(server);
     });
 }

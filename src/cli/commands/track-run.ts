@@ -1,8 +1,7 @@
 import type { Command } from "commander";
 import { MlfError } from "../../errors.js";
-import type { ResolvedTrackingDir } from "../../tracking/dir.js";
 import type { FeastLineage } from "../../tracking/feast-lineage.js";
-import { collect, collectList, globalOptions } from "../context.js";
+import { collect, collectList, globalOptions, trackingRoot } from "../context.js";
 import { info, printJson, warn } from "../render.js";
 
 /** `mlf track run`: a command run as a tracked run, with its inputs, git state and feature lineage. */
@@ -18,7 +17,7 @@ export function keyValues(pairs: string[] = [], what: string): Record<string, st
 }
 
 /** Registers `run` on the `track` command. */
-export function registerRun(track: Command, trackingRoot: (command: Command) => Promise<ResolvedTrackingDir>): void {
+export function registerRun(track: Command): void {
   track
     .command("run")
     .description("run a command as a tracked run (put the command after --)")

@@ -1,24 +1,15 @@
 import type { Command } from "commander";
 import { MlfError } from "../../errors.js";
 import { formatTime } from "../../util/time.js";
-import type { ResolvedTrackingDir } from "../../tracking/dir.js";
 import type { Run } from "../../tracking/types.js";
-import { collect, globalOptions, type GlobalOptions } from "../context.js";
+import { collect, globalOptions, TRACKING_DIR_HELP, trackingRoot, type GlobalOptions } from "../context.js";
 import { info, paint, printJson, printLine, printTable, warn } from "../render.js";
 import { keyValues, registerRun } from "./track-run.js";
 
 /** `mlf track ...`: thin commands over src/tracking (MLflow's file layout, SPEC section 6). */
 
 interface TrackOptions {
-  trackingDir?: string;
   run?: string;
-}
-
-async function trackingRoot(command: Command): Promise<ResolvedTrackingDir> {
-  const g = globalOptions(command);
-  const o = command.optsWithGlobals<TrackOptions>();
-  const { resolveTrackingRoot } = await import("../../tracking/dir.js");
-  return resolveTrackingRoot({ ...(o.trackingDir !== undefined && { trackingDir: o.trackingDir }), ...(g.repo !== undefined && { repo: g.repo }) });
 }
 
 async function root(command: Command): Promise<string> {
@@ -60,11 +51,11 @@ export function register(program: Command): void {
   const track = program
     .command("track")
     .description("experiment tracking in MLflow's file layout")
-    .option("--tracking-dir <dir>", "tracking folder (default: $MLF_TRACKING_DIR, else the repository's tracking.path, else ./mlruns)")
+    .option("--tracking-dir <dir>", TRACKING_DIR_HELP)
     .enablePositionalOptions();
   const withRun = (c: Command) => c.option("--run <id>", "run id (default: $MLF_RUN_ID)");
 
-  registerRun(track, trackingRoot);
+  registerRun(track);
 
   track
     .command("start")

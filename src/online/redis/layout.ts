@@ -23,12 +23,12 @@ import type { OnlineTableSpec } from "../store.js";
  * the two slots make a write of many chunks appear at once.
  */
 
-/** The prefix of every key of a project. */
+/** The prefix of every key of a project: the others are built on it, so teardown's scan finds them all. */
 export const projectPrefix = (project: string) => `mlf:${project}:`;
-export const metaKey = (project: string) => `mlf:${project}:meta`;
-export const lockKey = (project: string, view: string) => `mlf:${project}:lock:${view}`;
-export const deadKey = (project: string, view: string) => `mlf:${project}:dead:${view}`;
-export const entityPrefix = (project: string) => `mlf:${project}:k:`;
+export const metaKey = (project: string) => `${projectPrefix(project)}meta`;
+export const lockKey = (project: string, view: string) => `${projectPrefix(project)}lock:${view}`;
+export const deadKey = (project: string, view: string) => `${projectPrefix(project)}dead:${view}`;
+export const entityPrefix = (project: string) => `${projectPrefix(project)}k:`;
 
 /** Builds entity key names of one view: its join keys in name order, each value encoded. */
 export type EntityKeyer = (key: unknown[]) => string;
