@@ -39,7 +39,7 @@ export interface RouteSetup {
   sources: ModelSource[];
 }
 
-export const systemClock: RoutingClock = { now: Date.now, elapsed: () => performance.now() };
+const systemClock: RoutingClock = { now: Date.now, elapsed: () => performance.now() };
 
 /** Shadow scorings running at once; beyond this a shadow is skipped (and counted), never queued. */
 const MAX_SHADOWS = 64;
