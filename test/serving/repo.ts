@@ -73,10 +73,20 @@ ${schema}
 ${options.extra ?? ""}`,
   );
   const csv = join(dir, "data", `${view}.csv`);
-  const header = ["patient_id", "event_timestamp", "created", ...names].join(",");
-  writeFileSync(csv, [header, ...options.rows.map((r, i) => [options.ids[i], EVENT_TIME, EVENT_TIME, ...r].join(","))].join("\n") + "\n");
+  writePatientCsv(csv, names, options.rows, options.ids);
   const repo = await openRepo(dir);
   await applyRepo(repo);
-  await materialize(repo, Date.parse("2023-01-01T00:00:00Z"), Date.parse("2024-06-01T00:00:00Z"));
+  await materializeAll(repo);
   return { repo, csv };
+}
+
+/** A view's source file: `rows[i]` (CSV text) for patient `ids[i]` at EVENT_TIME. */
+export function writePatientCsv(path: string, names: readonly string[], rows: string[][], ids: readonly number[]): void {
+  const header = ["patient_id", "event_timestamp", "created", ...names].join(",");
+  writeFileSync(path, [header, ...rows.map((r, i) => [ids[i], EVENT_TIME, EVENT_TIME, ...r].join(","))].join("\n") + "\n");
+}
+
+/** Materializes a window holding EVENT_TIME. */
+export function materializeAll(repo: Repo): Promise<unknown> {
+  return materialize(repo, Date.parse("2023-01-01T00:00:00Z"), Date.parse("2024-06-01T00:00:00Z"));
 }
