@@ -15,7 +15,7 @@ import type { ModelArtifact } from "./sources.js";
  */
 
 /** Rows one /explain request may ask for: each costs milliseconds of the event loop (KernelSHAP: tens). */
-export const MAX_EXPLAIN_ROWS = 100;
+const MAX_EXPLAIN_ROWS = 100;
 
 /** One input feature's part in one prediction. */
 export interface FeatureAttribution {

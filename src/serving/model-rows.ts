@@ -71,7 +71,7 @@ function provided(features: Record<string, Value>, aliases: [string, string, str
 }
 
 /** The model's input refs in order: recorded features, or its feature service's projection. */
-export function inputRefs(ctx: Features, model: Model): string[] {
+function inputRefs(ctx: Features, model: Model): string[] {
   if (model.features) return model.features;
   if (model.service) return requireFeatures(ctx).serviceFeatures(model.service);
   throw new MlfError("invalid_argument", `Model ${model.name} version ${model.version} records no input features; register it with --features or --service, or call /invocations with the feature values.`);

@@ -8,14 +8,19 @@ const GC_BUCKETS = [0.001, 0.01, 0.1, 1, 2, 5];
 /** perf_hooks' GC kinds (NODE_PERFORMANCE_GC_*) as prom-client names them. */
 const GC_KINDS: Record<number, string> = { 1: "major", 2: "minor", 4: "incremental", 8: "weakcb" };
 
-/** One line of /proc/self/status or /proc/self/limits as a number, or undefined off Linux. */
-function procNumber(file: string, pattern: RegExp): number | undefined {
+/** A /proc/self file's text, or undefined off Linux. */
+function procText(file: string): string | undefined {
   try {
-    const match = pattern.exec(readFileSync(file, "utf8"));
-    return match ? Number(match[1]) : undefined;
+    return readFileSync(file, "utf8");
   } catch {
     return undefined;
   }
+}
+
+/** One line of a /proc/self file's text as a number, or undefined (off Linux, or no such line). */
+function procNumber(text: string | undefined, pattern: RegExp): number | undefined {
+  const match = text === undefined ? null : pattern.exec(text);
+  return match ? Number(match[1]) : undefined;
 }
 
 const sample = (value: number, labels: Record<string, string> = {}): GaugeSample => ({ labels, value });
@@ -65,7 +70,8 @@ export class ProcessMetrics {
       ...renderFamily("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", "gauge", [sample(Math.round(Date.now() / 1000 - process.uptime()))]),
       ...renderFamily("process_resident_memory_bytes", "Resident memory size in bytes.", "gauge", [sample(memory.rss)]),
     ];
-    const kb = (name: string) => procNumber("/proc/self/status", new RegExp(`^${name}:\\s+(\\d+) kB`, "m"));
+    const status = procText("/proc/self/status");
+    const kb = (name: string) => procNumber(status, new RegExp(`^${name}:\\s+(\\d+) kB`, "m"));
     const [virtual, data] = [kb("VmSize"), kb("VmData")];
     if (virtual !== undefined) lines.push(...renderFamily("process_virtual_memory_bytes", "Virtual memory size in bytes.", "gauge", [sample(virtual * 1024)]));
     if (data !== undefined) lines.push(...renderFamily("process_heap_bytes", "Process heap size in bytes.", "gauge", [sample(data * 1024)]));
@@ -77,7 +83,7 @@ export class ProcessMetrics {
       }
     })();
     if (fds !== undefined) lines.push(...renderFamily("process_open_fds", "Number of open file descriptors.", "gauge", [sample(fds)]));
-    const maxFds = procNumber("/proc/self/limits", /^Max open files\s+(\d+)/m);
+    const maxFds = procNumber(procText("/proc/self/limits"), /^Max open files\s+(\d+)/m);
     if (maxFds !== undefined) lines.push(...renderFamily("process_max_fds", "Maximum number of open file descriptors.", "gauge", [sample(maxFds)]));
 
     const loop = this.loop;

@@ -26,9 +26,31 @@ export async function cancerRepo(t: { after(fn: () => void): void }): Promise<{ 
 
 /** cancerRepo in a given empty folder (the bench uses it too). */
 export async function writeCancerRepo(dir: string): Promise<{ repo: Repo; trackingDir: string }> {
+  const services = `feature_services:
+  - name: cancer_all
+    features:
+      - cancer
+`;
+  const { repo } = await writeViewRepo(dir, { project: "srv", view: "cancer", names: expected.feature_names, rows: expected.rows.map((r) => r.map(float)), ids: patientIds, extra: services });
+  const trackingDir = repo.config.trackingPath;
+  await registerModel(trackingDir, "cancer", { file: MODEL, features: featureRefs });
+  return { repo, trackingDir };
+}
+
+/**
+ * A repository in the empty folder `dir` (DuckDB offline, SQLite online, tracking in mlruns)
+ * with one feature view `view` of the float64 features `names` over patients: `rows[i]` (CSV
+ * text) for patient `ids[i]` at EVENT_TIME, read from data/<view>.csv, applied and
+ * materialized. `extra` is appended to features.yaml. Returns the repository and that file.
+ */
+export async function writeViewRepo(
+  dir: string,
+  options: { project: string; view: string; names: string[]; rows: string[][]; ids: number[]; extra?: string },
+): Promise<{ repo: Repo; csv: string }> {
+  const { project, view, names } = options;
   mkdirSync(join(dir, "data"));
-  writeFileSync(join(dir, "feature_store.yaml"), ["project: srv", "registry: data/registry.json", "provider: local", "offline_store:", "  type: duckdb", "online_store:", "  type: sqlite", "  path: data/online.db", "tracking:", "  path: mlruns", ""].join("\n"));
-  const schema = expected.feature_names.map((f) => `      - {name: ${f}, dtype: float64}`).join("\n");
+  writeFileSync(join(dir, "feature_store.yaml"), [`project: ${project}`, "registry: data/registry.json", "provider: local", "offline_store:", "  type: duckdb", "online_store:", "  type: sqlite", "  path: data/online.db", "tracking:", "  path: mlruns", ""].join("\n"));
+  const schema = names.map((f) => `      - {name: ${f}, dtype: float64}`).join("\n");
   writeFileSync(
     join(dir, "features.yaml"),
     `entities:
@@ -36,30 +58,35 @@ export async function writeCancerRepo(dir: string): Promise<{ repo: Repo; tracki
     join_keys: [patient_id]
     value_type: int64
 sources:
-  - name: cancer_rows
+  - name: ${view}_rows
     type: file
-    path: data/cancer.csv
+    path: data/${view}.csv
     timestamp_field: event_timestamp
     created_timestamp_column: created
 feature_views:
-  - name: cancer
+  - name: ${view}
     entities: [patient]
-    source: cancer_rows
+    source: ${view}_rows
     ttl: 0
     schema:
 ${schema}
-feature_services:
-  - name: cancer_all
-    features:
-      - cancer
-`,
+${options.extra ?? ""}`,
   );
-  const header = ["patient_id", "event_timestamp", "created", ...expected.feature_names].join(",");
-  writeFileSync(join(dir, "data", "cancer.csv"), [header, ...expected.rows.map((r, i) => [patientIds[i], EVENT_TIME, EVENT_TIME, ...r.map(float)].join(","))].join("\n") + "\n");
+  const csv = join(dir, "data", `${view}.csv`);
+  writePatientCsv(csv, names, options.rows, options.ids);
   const repo = await openRepo(dir);
   await applyRepo(repo);
-  await materialize(repo, Date.parse("2023-01-01T00:00:00Z"), Date.parse("2024-06-01T00:00:00Z"));
-  const trackingDir = repo.config.trackingPath;
-  await registerModel(trackingDir, "cancer", { file: MODEL, features: featureRefs });
-  return { repo, trackingDir };
+  await materializeAll(repo);
+  return { repo, csv };
+}
+
+/** A view's source file: `rows[i]` (CSV text) for patient `ids[i]` at EVENT_TIME. */
+export function writePatientCsv(path: string, names: readonly string[], rows: string[][], ids: readonly number[]): void {
+  const header = ["patient_id", "event_timestamp", "created", ...names].join(",");
+  writeFileSync(path, [header, ...rows.map((r, i) => [ids[i], EVENT_TIME, EVENT_TIME, ...r].join(","))].join("\n") + "\n");
+}
+
+/** Materializes a window holding EVENT_TIME. */
+export function materializeAll(repo: Repo): Promise<unknown> {
+  return materialize(repo, Date.parse("2023-01-01T00:00:00Z"), Date.parse("2024-06-01T00:00:00Z"));
 }

@@ -2,6 +2,7 @@ import { logFolder } from "../../repo/feature-logs.js";
 import type { Definitions } from "../../repo/types.js";
 import { renderFamily, type GaugeSample } from "../metrics.js";
 import type { Log } from "../model-pool.js";
+import { fmix32 } from "../routing/hash.js";
 import { LogBatch, logTypes, recordRefs } from "./batch.js";
 import { hourOf, LogFileWriter } from "./files.js";
 import type { FeatureLog, FeatureLogRecord } from "./record.js";
@@ -32,12 +33,7 @@ export interface FeatureLoggerOptions {
 export function sampleKey(id: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return (h >>> 0) / 2 ** 32;
+  return fmix32(h) / 2 ** 32;
 }
 
 type DropReason = "queue_full" | "write_failed" | "unknown_features" | "invalid" | "closed";

@@ -63,7 +63,11 @@ export function murmur3(text: string, seed = 0): number {
     k = (k << 15) | (k >>> 17);
     h ^= Math.imul(k, C2);
   }
-  h ^= length;
+  return fmix32(h ^ length);
+}
+
+/** MurmurHash3's 32-bit finalizer: every input bit moves every output bit (unsigned result). */
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

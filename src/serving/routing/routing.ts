@@ -39,7 +39,7 @@ export interface RouteSetup {
   sources: ModelSource[];
 }
 
-export const systemClock: RoutingClock = { now: Date.now, elapsed: () => performance.now() };
+const systemClock: RoutingClock = { now: Date.now, elapsed: () => performance.now() };
 
 /** Shadow scorings running at once; beyond this a shadow is skipped (and counted), never queued. */
 const MAX_SHADOWS = 64;
@@ -139,7 +139,11 @@ export class Routing {
   private async answerRows(route: Route, arms: Arm[], body: PredictBody, score: Score): Promise<RoutedPredictions> {
     const out: RoutedPredictions = { predictions: new Array(arms.length), versions: new Array(arms.length), variants: new Array(arms.length) };
     const groups = new Map<Arm, number[]>();
-    arms.forEach((arm, r) => groups.set(arm, [...(groups.get(arm) ?? []), r]));
+    arms.forEach((arm, r) => {
+      const rows = groups.get(arm);
+      if (rows) rows.push(r);
+      else groups.set(arm, [r]);
+    });
     await Promise.all(
       [...groups].map(async ([arm, rows]) => {
         const got = await this.answer(route, arm, rowsOf(body, rows), rows.length, score, rows);
@@ -295,7 +299,7 @@ export class Routing {
     const shares = [...this.routes.values()].flatMap((route) => route.arms.map((arm) => ({ labels: { model: route.spec.model, variant: arm.variant }, value: arm.share })));
     return [
       ...this.metrics.render(shares),
-      "# HELP mlf_route_shadow_skipped_total Shadow scorings skipped because 64 were already running.",
+      `# HELP mlf_route_shadow_skipped_total Shadow scorings skipped because ${MAX_SHADOWS} were already running.`,
       "# TYPE mlf_route_shadow_skipped_total counter",
       `mlf_route_shadow_skipped_total ${this.shadowsSkipped}`,
     ];

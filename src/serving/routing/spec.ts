@@ -4,7 +4,7 @@ import { parseModelUri } from "../../models/uri.js";
 import type { RouteYaml } from "../../repo/schema.js";
 import { parseDurationSeconds } from "../../util/time.js";
 
-export const routeModes = ["canary", "shadow", "bandit"] as const;
+const routeModes = ["canary", "shadow", "bandit"] as const;
 export type RouteMode = (typeof routeModes)[number];
 
 /** When a challenger is rolled back to 0% (every test compares it with the champion). */

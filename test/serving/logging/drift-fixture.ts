@@ -1,15 +1,13 @@
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setAlias } from "../../../src/models/lifecycle.js";
 import { registerModel } from "../../../src/models/register.js";
 import { registerMonitoredModel } from "../../../src/monitor/register.js";
-import { materialize } from "../../../src/online/materialize.js";
 import type { Repo } from "../../../src/repo/repo.js";
 import { tempDir } from "../../helpers.js";
 import { lcg, normal } from "../../monitor/oracle.js";
 import { writeParquet } from "../../monitor/fixtures.js";
 import { MODEL, expected } from "../helpers.js";
-import { EVENT_TIME, featureRefs, writeCancerRepo } from "../repo.js";
+import { featureRefs, materializeAll, writeCancerRepo, writePatientCsv } from "../repo.js";
 
 /**
  * The breast-cancer repository with patients drawn from a distribution, for drift tests:
@@ -36,9 +34,8 @@ export async function driftRepo(t: { after(fn: () => void): void }): Promise<{ r
   const dir = tempDir(t, "mlf-drift-");
   const { repo, trackingDir } = await writeCancerRepo(dir);
   const rows = [...draws(200, 0, 3), ...draws(200, 1.5, 4)];
-  const header = ["patient_id", "event_timestamp", "created", ...expected.feature_names].join(",");
-  writeFileSync(join(dir, "data", "cancer.csv"), [header, ...rows.map((r, i) => [i + 1, EVENT_TIME, EVENT_TIME, ...r.map((v) => v.toFixed(6))].join(","))].join("\n") + "\n");
-  await materialize(repo, Date.parse("2023-01-01T00:00:00Z"), Date.parse("2024-06-01T00:00:00Z"));
+  writePatientCsv(join(dir, "data", "cancer.csv"), expected.feature_names, rows.map((r) => r.map((v) => v.toFixed(6))), rows.map((_, i) => i + 1));
+  await materializeAll(repo);
   const reference = join(dir, "data", "training_set.parquet");
   await writeParquet(reference, Object.fromEntries(expected.feature_names.map((f) => [f, "DOUBLE"])), draws(300, 0, 5));
   await registerMonitoredModel(trackingDir, "cancer", { file: MODEL, features: featureRefs, reference });

@@ -11,7 +11,7 @@ import { logDirOf, metric } from "./helpers.js";
 
 test("after the interval the served version's drift is a gauge per feature; a model without a reference gets none and one log line", async (t) => {
   const { repo, trackingDir } = await driftRepo(t);
-  const dir = logDirOf(repo.root);
+  const dir = logDirOf(repo);
   let tick: (() => void) | undefined;
   let every: number | undefined;
   const schedule = (run: () => void, ms: number) => {

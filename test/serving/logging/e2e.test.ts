@@ -110,7 +110,7 @@ test("kill -9 during a flush: every finished file reads whole, the half-written 
   // Frequent flushes of large batches: a flush is often under way.
   appendFileSync(join(repo.root, "feature_store.yaml"), "logging:\n  flush_seconds: 0.1\n");
   const serving = await startServe(repo.root);
-  const folder = logFolder(logDirOf(repo.root), "models", "cancer");
+  const folder = logFolder(logDirOf(repo), "models", "cancer");
   let answered = 0;
   let stop = false;
   const load = (async () => {

@@ -17,7 +17,7 @@ const LOGGING = { sampleRate: 1, flushSeconds: 3600, queueSize: 10_000 };
 test("/predict and feature service answers are logged with keys, values, statuses and predictions", async (t) => {
   const { repo, trackingDir } = await cancerRepo(t);
   setAlias(trackingDir, "cancer", "champion", 1);
-  const dir = logDirOf(repo.root);
+  const dir = logDirOf(repo);
   const server = await serve(t, { features: await openFeatureBackend(repo), models: [modelSource(trackingDir, "cancer@champion")], featureLog: { dir, ...LOGGING } });
   const started = Date.now();
 
@@ -103,7 +103,7 @@ async function burst(n: number, concurrency: number, send: (i: number) => Promis
 
 test("a full queue drops and counts requests, never failing one", async (t) => {
   const { repo, trackingDir } = await cancerRepo(t);
-  const dir = logDirOf(repo.root);
+  const dir = logDirOf(repo);
   const server = await serve(t, { features: await openFeatureBackend(repo), models: [modelSource(trackingDir, "cancer/1")], featureLog: { dir, ...LOGGING, queueSize: 10 } });
   const statuses = await burst(1000, 32, async (i) => (await post(server, "/predict", { model: "cancer", entities: { patient_id: patientIds[i % 30] } })).status);
   assert.deepEqual([...new Set(statuses)], [200]);
@@ -131,7 +131,7 @@ test("sampling is decided by request id: the same id always, evenly over sequent
   assert.equal(sampleKey("req-1f"), sampleKey("req-1f"));
 
   const { repo, trackingDir } = await cancerRepo(t);
-  const dir = logDirOf(repo.root);
+  const dir = logDirOf(repo);
   const server = await serve(t, { features: await openFeatureBackend(repo), models: [modelSource(trackingDir, "cancer/1")], featureLog: { dir, ...LOGGING, sampleRate: 0.25 } });
   await burst(400, 8, async (i) => (await post(server, "/predict", { model: "cancer", entities: { patient_id: patientIds[i % 30] } })).status);
   const sampledOut = await metric(server, "mlf_feature_log_sampled_out_total", { kind: "models", name: "cancer" });

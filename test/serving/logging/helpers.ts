@@ -1,5 +1,5 @@
-import { join } from "node:path";
-import { listLogFiles, logFolder } from "../../../src/repo/feature-logs.js";
+import { listLogFiles, logFolder, repoLogDir } from "../../../src/repo/feature-logs.js";
+import type { Repo } from "../../../src/repo/repo.js";
 import { OfflineEngine } from "../../../src/offline/engine.js";
 import type { Server } from "../../../src/serving/server.js";
 import { get } from "../helpers.js";
@@ -44,4 +44,5 @@ export function sample(text: string, name: string, labels: Record<string, string
   return undefined;
 }
 
-export const logDirOf = (root: string) => join(root, "data", "logs");
+/** Where serve writes a repository's feature logs: its logging.path (by default data/logs). */
+export const logDirOf = (repo: Repo) => repoLogDir(repo.root, repo.config);

@@ -25,7 +25,7 @@ const close = (a: number, b: number) => Math.abs(a - b) < 1e-5;
 test("canary: a batch split between variants is logged row by row as answered: variant, version, prediction and inputs at the row's place in the request", async (t) => {
   const l = await lab(t);
   aliases(l, 1, 2);
-  const dir = logDirOf(l.dir);
+  const dir = logDirOf(l.repo);
   const server = await routedServer(t, l, route("cancer:canary=cancer@challenger:50%"), { featureLog: { dir, sampleRate: 1, flushSeconds: 3600, queueSize: 10_000 } });
   const answer = await predict(server, users);
   assert.equal(answer.status, 200, answer.text);
@@ -52,7 +52,7 @@ test("canary: a batch split between variants is logged row by row as answered: v
 test("shadow: the answer is logged under champion, the shadow's predictions as a second record of the request under shadow, each on its own rows", async (t) => {
   const l = await lab(t);
   aliases(l, 1, 2);
-  const dir = logDirOf(l.dir);
+  const dir = logDirOf(l.repo);
   // The shadow scores half the rows: their places in the request are logged, not 0..k-1.
   const server = await routedServer(t, l, route("cancer:shadow=cancer@challenger:50%"), { featureLog: { dir, sampleRate: 1, flushSeconds: 3600, queueSize: 10_000 } });
   const answer = await predict(server, users);
