@@ -1,16 +1,16 @@
-import { existsSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { MlfError } from "../errors.js";
-import { parseModelUri, resolveModelUri, type ResolvedModel } from "../models/uri.js";
+import type { ResolvedModel } from "../models/uri.js";
 import { OfflineEngine } from "../offline/engine.js";
-import { DEFAULT_LOG_DIR, LOG_COLUMNS, logFolder } from "../repo/feature-logs.js";
+import { LOG_COLUMNS } from "../repo/feature-logs.js";
 import type { OfflineStoreConfig } from "../repo/types.js";
 import { sha256 } from "../tracking/wrapper.js";
 import { computeDrift, type DriftOptions, type DriftReport } from "./drift.js";
 import { PREDICTION, profileSide } from "./profile-side.js";
-import { readReference } from "./read-reference.js";
+import { readReference, resolveRegisteredModel } from "./read-reference.js";
 import type { DriftSide } from "./side.js";
-import { openTableSide, type TableInput } from "./table-side.js";
+import { currentInput, modelLogFolder, openTableSide } from "./table-side.js";
 
 /** What to compare: two data sets, or a registered model's reference with what it served. */
 export interface DriftRequest extends Omit<DriftOptions, "prediction"> {
@@ -34,12 +34,6 @@ export interface DriftRequest extends Omit<DriftOptions, "prediction"> {
 export interface ModelDriftReport extends DriftReport {
   /** The model version compared, when a model was given. */
   model: { name: string; version: number } | null;
-}
-
-function currentInput(path: string, since: number | undefined, version: number | undefined): TableInput {
-  if (existsSync(path) && statSync(path).isDirectory()) return { kind: "logs", folder: path, ...(since !== undefined && { since }), ...(version !== undefined && { version }) };
-  if (since !== undefined) throw new MlfError("usage", "--since applies to a folder of feature logs; it cannot filter a file.");
-  return { kind: "file", path };
 }
 
 /**
@@ -78,14 +72,12 @@ export async function monitorDrift(request: DriftRequest): Promise<ModelDriftRep
     let model: ModelDriftReport["model"] = null;
     let currentPath: string;
     if (request.model !== undefined) {
-      const parsed = parseModelUri(request.model, { files: false });
-      if (parsed.kind !== "registry") throw new MlfError("usage", `--model takes a registered model (NAME@ALIAS, NAME/N); "${request.model}" is not one.`);
       const trackingDir = request.trackingDir ?? resolve(cwd, "mlruns");
-      const resolved = resolveModelUri(trackingDir, request.model);
-      const version = resolved.version!;
+      const resolved = resolveRegisteredModel(trackingDir, request.model);
+      const { version } = resolved;
       model = { name: version.name, version: version.version };
       reference = await modelReference(engine, request, trackingDir, resolved);
-      currentPath = request.current !== undefined ? resolve(cwd, request.current) : logFolder(request.logDir ?? join(request.repoRoot ?? cwd, DEFAULT_LOG_DIR), "models", version.name);
+      currentPath = request.current !== undefined ? resolve(cwd, request.current) : modelLogFolder(request, cwd, version.name);
     } else {
       if (request.reference === undefined || request.current === undefined) throw new MlfError("usage", "Pass --model NAME@ALIAS, or both --reference FILE and --current FILE.");
       reference = { side: await openTableSide(engine, { kind: "file", path: resolve(cwd, request.reference) }) };
