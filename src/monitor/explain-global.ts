@@ -3,7 +3,6 @@ import { resolve } from "node:path";
 import { MlfError } from "../errors.js";
 import { readCheckedModel } from "../models/load.js";
 import { OfflineEngine } from "../offline/engine.js";
-import type { OfflineStoreConfig } from "../repo/types.js";
 import { samplePositions } from "../util/random.js";
 import { ident } from "../util/sql.js";
 import type { GlobalImportance } from "../explain/explainer.js";
@@ -12,9 +11,9 @@ import type { ModelVersion } from "../models/store.js";
 import { listLogFiles } from "../repo/feature-logs.js";
 import { resolveColumn } from "./match.js";
 import { resolveRegisteredModel } from "./read-reference.js";
-import { currentInput, modelLogFolder, relationOf, type TableInput } from "./table-side.js";
+import { currentInput, modelLogFolder, relationOf, type ServedDataOptions, type TableInput } from "./table-side.js";
 
-export interface GlobalRequest {
+export interface GlobalRequest extends ServedDataOptions {
   /** A registered model (`NAME@ALIAS`, `NAME/N`, `models:/...`). */
   model: string;
   trackingDir: string;
@@ -24,16 +23,8 @@ export interface GlobalRequest {
    * version's reference sample.
    */
   current?: string;
-  /** Only logged rows at or after this time (epoch ms); feature logs only. */
-  since?: number;
   /** At most this many rows, a deterministic uniform sample of the rest (default 500). */
   rows?: number;
-  /** The repository root, where `data/logs/` is. */
-  repoRoot?: string;
-  /** The feature log folder; default `<repoRoot>/data/logs`. */
-  logDir?: string;
-  cwd?: string;
-  offline?: OfflineStoreConfig;
 }
 
 export type GlobalSource =

@@ -4,16 +4,15 @@ import { MlfError } from "../errors.js";
 import type { ResolvedModel } from "../models/uri.js";
 import { OfflineEngine } from "../offline/engine.js";
 import { LOG_COLUMNS } from "../repo/feature-logs.js";
-import type { OfflineStoreConfig } from "../repo/types.js";
 import { sha256 } from "../tracking/wrapper.js";
 import { computeDrift, type DriftOptions, type DriftReport } from "./drift.js";
 import { PREDICTION, profileSide } from "./profile-side.js";
 import { readReference, resolveRegisteredModel } from "./read-reference.js";
 import type { DriftSide } from "./side.js";
-import { currentInput, modelLogFolder, openTableSide } from "./table-side.js";
+import { currentInput, modelLogFolder, openTableSide, type ServedDataOptions } from "./table-side.js";
 
 /** What to compare: two data sets, or a registered model's reference with what it served. */
-export interface DriftRequest extends Omit<DriftOptions, "prediction"> {
+export interface DriftRequest extends Omit<DriftOptions, "prediction">, ServedDataOptions {
   /** A registered model (`NAME@ALIAS`, `NAME/N`, `models:/...`): its reference and its feature logs. */
   model?: string;
   trackingDir?: string;
@@ -21,14 +20,6 @@ export interface DriftRequest extends Omit<DriftOptions, "prediction"> {
   reference?: string;
   /** A Parquet/CSV file or a folder of feature logs; with `model`, default its log folder. */
   current?: string;
-  /** Only logged rows at or after this time (epoch ms); for feature logs only. */
-  since?: number;
-  /** The repository root, where `data/logs/` is. */
-  repoRoot?: string;
-  /** The feature log folder (feature_store.yaml's `logging.path`); default `<repoRoot>/data/logs`. */
-  logDir?: string;
-  cwd?: string;
-  offline?: OfflineStoreConfig;
 }
 
 export interface ModelDriftReport extends DriftReport {

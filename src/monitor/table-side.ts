@@ -2,6 +2,7 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import { MlfError } from "../errors.js";
 import type { OfflineEngine } from "../offline/engine.js";
+import type { OfflineStoreConfig } from "../repo/types.js";
 import { ident, literal } from "../util/sql.js";
 import { categoryCounts, rowCount, sortedFiniteValues } from "./columns.js";
 import { DEFAULT_LOG_DIR, FEATURE_STATUSES, LOG_COLUMNS, listLogFiles, logFolder, STATUS_PREFIX } from "../repo/feature-logs.js";
@@ -30,8 +31,20 @@ export function currentInput(path: string, since: number | undefined, version: n
   return { kind: "file", path };
 }
 
-/** A model's feature log folder: under `logDir` (feature_store.yaml's `logging.path`), default `<repoRoot or cwd>/data/logs`. */
-export function modelLogFolder(where: { logDir?: string; repoRoot?: string }, cwd: string, model: string): string {
+/** Where a command that reads a model's served data (drift, explain --global) finds it. */
+export interface ServedDataOptions {
+  /** Only logged rows at or after this time (epoch ms); for feature logs only. */
+  since?: number;
+  /** The repository root, where `data/logs/` is. */
+  repoRoot?: string;
+  /** The feature log folder (feature_store.yaml's `logging.path`); default `<repoRoot>/data/logs`. */
+  logDir?: string;
+  cwd?: string;
+  offline?: OfflineStoreConfig;
+}
+
+/** A model's feature log folder: under `logDir`, default `<repoRoot or cwd>/data/logs`. */
+export function modelLogFolder(where: ServedDataOptions, cwd: string, model: string): string {
   return logFolder(where.logDir ?? join(where.repoRoot ?? cwd, DEFAULT_LOG_DIR), "models", model);
 }
 
