@@ -1,13 +1,12 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { MlfError } from "../errors.js";
-import type { ResolvedModel } from "../models/uri.js";
 import { OfflineEngine } from "../offline/engine.js";
 import { LOG_COLUMNS } from "../repo/feature-logs.js";
 import { sha256 } from "../tracking/wrapper.js";
 import { computeDrift, type DriftOptions, type DriftReport } from "./drift.js";
 import { PREDICTION, profileSide } from "./profile-side.js";
-import { readReference, resolveRegisteredModel } from "./read-reference.js";
+import { readReference, resolveRegisteredModel, type RegisteredModel } from "./read-reference.js";
 import type { DriftSide } from "./side.js";
 import { currentInput, modelLogFolder, openTableSide, type ServedDataOptions } from "./table-side.js";
 
@@ -32,14 +31,14 @@ export interface ModelDriftReport extends DriftReport {
  * the recorded sha256; otherwise its stored profile (approximate for features with more than
  * 1,000 distinct values). Also the side holding the reference predictions (the profile).
  */
-async function modelReference(engine: OfflineEngine, request: DriftRequest, trackingDir: string, resolved: ResolvedModel): Promise<{ side: DriftSide; predictions?: DriftSide; features?: string[] }> {
-  const reference = readReference(trackingDir, resolved.version!);
+async function modelReference(engine: OfflineEngine, request: DriftRequest, trackingDir: string, resolved: RegisteredModel): Promise<{ side: DriftSide; predictions?: DriftSide; features?: string[] }> {
+  const reference = readReference(trackingDir, resolved.version);
   const features = resolved.mlmodel?.mlf?.features ?? reference?.profile.features.map((f) => f.name);
   const predictions = reference?.profile.prediction ? profileSide(reference.profile, reference.profilePath) : undefined;
   const withFeatures = { ...(features && { features }), ...(predictions && { predictions }) };
   if (request.reference !== undefined) return { side: await openTableSide(engine, { kind: "file", path: resolve(request.cwd ?? process.cwd(), request.reference) }), ...withFeatures };
   if (!reference) {
-    throw new MlfError("usage", `Version ${resolved.version!.version} of model "${resolved.name}" has no reference data; pass the training set with --reference FILE (or register with --reference).`);
+    throw new MlfError("usage", `Version ${resolved.version.version} of model "${resolved.name}" has no reference data; pass the training set with --reference FILE (or register with --reference).`);
   }
   const { path, sha256: recorded } = reference.record;
   if (existsSync(path) && (await sha256(path)) === recorded) {

@@ -16,8 +16,11 @@ export interface VersionReference {
   profilePath: string;
 }
 
+/** A model resolved from the registry: its version is known. */
+export type RegisteredModel = ResolvedModel & { version: ModelVersion };
+
 /** The model version `--model` names (NAME@ALIAS, NAME/N, models:/...); a file or run URI is a usage error. */
-export function resolveRegisteredModel(trackingDir: string, model: string): ResolvedModel & { version: ModelVersion } {
+export function resolveRegisteredModel(trackingDir: string, model: string): RegisteredModel {
   const parsed = parseModelUri(model, { files: false });
   if (parsed.kind !== "registry") throw new MlfError("usage", `--model takes a registered model (NAME@ALIAS, NAME/N); "${model}" is not one.`);
   const resolved = resolveModelUri(trackingDir, model);
