@@ -1,20 +1,19 @@
-import { existsSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { MlfError } from "../errors.js";
 import { readCheckedModel } from "../models/load.js";
-import { parseModelUri, resolveModelUri } from "../models/uri.js";
 import { OfflineEngine } from "../offline/engine.js";
-import type { OfflineStoreConfig } from "../repo/types.js";
 import { samplePositions } from "../util/random.js";
 import { ident } from "../util/sql.js";
 import type { GlobalImportance } from "../explain/explainer.js";
 import { referenceBackground, VersionExplainer, type Background } from "../explain/version.js";
 import type { ModelVersion } from "../models/store.js";
-import { DEFAULT_LOG_DIR, listLogFiles, logFolder } from "../repo/feature-logs.js";
+import { listLogFiles } from "../repo/feature-logs.js";
 import { resolveColumn } from "./match.js";
-import { relationOf, type TableInput } from "./table-side.js";
+import { resolveRegisteredModel } from "./read-reference.js";
+import { currentInput, modelLogFolder, relationOf, type ServedDataOptions, type TableInput } from "./table-side.js";
 
-export interface GlobalRequest {
+export interface GlobalRequest extends ServedDataOptions {
   /** A registered model (`NAME@ALIAS`, `NAME/N`, `models:/...`). */
   model: string;
   trackingDir: string;
@@ -24,16 +23,8 @@ export interface GlobalRequest {
    * version's reference sample.
    */
   current?: string;
-  /** Only logged rows at or after this time (epoch ms); feature logs only. */
-  since?: number;
   /** At most this many rows, a deterministic uniform sample of the rest (default 500). */
   rows?: number;
-  /** The repository root, where `data/logs/` is. */
-  repoRoot?: string;
-  /** The feature log folder; default `<repoRoot>/data/logs`. */
-  logDir?: string;
-  cwd?: string;
-  offline?: OfflineStoreConfig;
 }
 
 export type GlobalSource =
@@ -111,16 +102,11 @@ async function tableRows(request: GlobalRequest, input: TableInput, inputs: stri
  */
 async function rowsToExplain(request: GlobalRequest, version: ModelVersion, background: Background, limit: number): Promise<Rows> {
   const cwd = request.cwd ?? process.cwd();
-  const since = request.since === undefined ? {} : { since: request.since };
-  const folder = logFolder(request.logDir ?? join(request.repoRoot ?? cwd, DEFAULT_LOG_DIR), "models", version.name);
+  const folder = modelLogFolder(request, cwd, version.name);
   let input: TableInput | undefined;
-  if (request.current !== undefined) {
-    const path = resolve(cwd, request.current);
-    if (existsSync(path) && statSync(path).isDirectory()) input = { kind: "logs", folder: path, version: version.version, ...since };
-    else if (request.since !== undefined) throw new MlfError("usage", "--since applies to a folder of feature logs; it cannot filter a file.");
-    else input = { kind: "file", path };
-  } else if (request.since !== undefined || (existsSync(folder) && listLogFiles(folder).length > 0)) {
-    input = { kind: "logs", folder, version: version.version, ...since };
+  if (request.current !== undefined) input = currentInput(resolve(cwd, request.current), request.since, version.version);
+  else if (request.since !== undefined || (existsSync(folder) && listLogFiles(folder).length > 0)) {
+    input = { kind: "logs", folder, version: version.version, ...(request.since !== undefined && { since: request.since }) };
   }
   if (input) {
     const read = await tableRows(request, input, background.columns, limit);
@@ -144,10 +130,8 @@ async function rowsToExplain(request: GlobalRequest, version: ModelVersion, back
 export async function explainGlobal(request: GlobalRequest): Promise<GlobalReport> {
   const limit = request.rows ?? DEFAULT_GLOBAL_ROWS;
   if (!Number.isInteger(limit) || limit < 1) throw new MlfError("usage", `--rows ${limit} is not a positive whole number.`);
-  const parsed = parseModelUri(request.model, { files: false });
-  if (parsed.kind !== "registry") throw new MlfError("usage", `--model takes a registered model (NAME@ALIAS, NAME/N); "${request.model}" is not one.`);
-  const resolved = resolveModelUri(request.trackingDir, request.model);
-  const version = resolved.version!;
+  const resolved = resolveRegisteredModel(request.trackingDir, request.model);
+  const { version } = resolved;
   const label = `${version.name} version ${version.version}`;
   const background = await referenceBackground(request.trackingDir, version, label);
   const { rows, available, source } = await rowsToExplain(request, version, background, limit);

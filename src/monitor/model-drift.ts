@@ -1,19 +1,17 @@
-import { existsSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { MlfError } from "../errors.js";
-import { parseModelUri, resolveModelUri, type ResolvedModel } from "../models/uri.js";
 import { OfflineEngine } from "../offline/engine.js";
-import { DEFAULT_LOG_DIR, LOG_COLUMNS, logFolder } from "../repo/feature-logs.js";
-import type { OfflineStoreConfig } from "../repo/types.js";
+import { LOG_COLUMNS } from "../repo/feature-logs.js";
 import { sha256 } from "../tracking/wrapper.js";
 import { computeDrift, type DriftOptions, type DriftReport } from "./drift.js";
 import { PREDICTION, profileSide } from "./profile-side.js";
-import { readReference } from "./read-reference.js";
+import { readReference, resolveRegisteredModel, type RegisteredModel } from "./read-reference.js";
 import type { DriftSide } from "./side.js";
-import { openTableSide, type TableInput } from "./table-side.js";
+import { currentInput, modelLogFolder, openTableSide, type ServedDataOptions } from "./table-side.js";
 
 /** What to compare: two data sets, or a registered model's reference with what it served. */
-export interface DriftRequest extends Omit<DriftOptions, "prediction"> {
+export interface DriftRequest extends Omit<DriftOptions, "prediction">, ServedDataOptions {
   /** A registered model (`NAME@ALIAS`, `NAME/N`, `models:/...`): its reference and its feature logs. */
   model?: string;
   trackingDir?: string;
@@ -21,14 +19,6 @@ export interface DriftRequest extends Omit<DriftOptions, "prediction"> {
   reference?: string;
   /** A Parquet/CSV file or a folder of feature logs; with `model`, default its log folder. */
   current?: string;
-  /** Only logged rows at or after this time (epoch ms); for feature logs only. */
-  since?: number;
-  /** The repository root, where `data/logs/` is. */
-  repoRoot?: string;
-  /** The feature log folder (feature_store.yaml's `logging.path`); default `<repoRoot>/data/logs`. */
-  logDir?: string;
-  cwd?: string;
-  offline?: OfflineStoreConfig;
 }
 
 export interface ModelDriftReport extends DriftReport {
@@ -36,25 +26,19 @@ export interface ModelDriftReport extends DriftReport {
   model: { name: string; version: number } | null;
 }
 
-function currentInput(path: string, since: number | undefined, version: number | undefined): TableInput {
-  if (existsSync(path) && statSync(path).isDirectory()) return { kind: "logs", folder: path, ...(since !== undefined && { since }), ...(version !== undefined && { version }) };
-  if (since !== undefined) throw new MlfError("usage", "--since applies to a folder of feature logs; it cannot filter a file.");
-  return { kind: "file", path };
-}
-
 /**
  * The reference side of a model: the recorded training file, read exactly, while it still has
  * the recorded sha256; otherwise its stored profile (approximate for features with more than
  * 1,000 distinct values). Also the side holding the reference predictions (the profile).
  */
-async function modelReference(engine: OfflineEngine, request: DriftRequest, trackingDir: string, resolved: ResolvedModel): Promise<{ side: DriftSide; predictions?: DriftSide; features?: string[] }> {
-  const reference = readReference(trackingDir, resolved.version!);
+async function modelReference(engine: OfflineEngine, request: DriftRequest, trackingDir: string, resolved: RegisteredModel): Promise<{ side: DriftSide; predictions?: DriftSide; features?: string[] }> {
+  const reference = readReference(trackingDir, resolved.version);
   const features = resolved.mlmodel?.mlf?.features ?? reference?.profile.features.map((f) => f.name);
   const predictions = reference?.profile.prediction ? profileSide(reference.profile, reference.profilePath) : undefined;
   const withFeatures = { ...(features && { features }), ...(predictions && { predictions }) };
   if (request.reference !== undefined) return { side: await openTableSide(engine, { kind: "file", path: resolve(request.cwd ?? process.cwd(), request.reference) }), ...withFeatures };
   if (!reference) {
-    throw new MlfError("usage", `Version ${resolved.version!.version} of model "${resolved.name}" has no reference data; pass the training set with --reference FILE (or register with --reference).`);
+    throw new MlfError("usage", `Version ${resolved.version.version} of model "${resolved.name}" has no reference data; pass the training set with --reference FILE (or register with --reference).`);
   }
   const { path, sha256: recorded } = reference.record;
   if (existsSync(path) && (await sha256(path)) === recorded) {
@@ -78,14 +62,12 @@ export async function monitorDrift(request: DriftRequest): Promise<ModelDriftRep
     let model: ModelDriftReport["model"] = null;
     let currentPath: string;
     if (request.model !== undefined) {
-      const parsed = parseModelUri(request.model, { files: false });
-      if (parsed.kind !== "registry") throw new MlfError("usage", `--model takes a registered model (NAME@ALIAS, NAME/N); "${request.model}" is not one.`);
       const trackingDir = request.trackingDir ?? resolve(cwd, "mlruns");
-      const resolved = resolveModelUri(trackingDir, request.model);
-      const version = resolved.version!;
+      const resolved = resolveRegisteredModel(trackingDir, request.model);
+      const { version } = resolved;
       model = { name: version.name, version: version.version };
       reference = await modelReference(engine, request, trackingDir, resolved);
-      currentPath = request.current !== undefined ? resolve(cwd, request.current) : logFolder(request.logDir ?? join(request.repoRoot ?? cwd, DEFAULT_LOG_DIR), "models", version.name);
+      currentPath = request.current !== undefined ? resolve(cwd, request.current) : modelLogFolder(request, cwd, version.name);
     } else {
       if (request.reference === undefined || request.current === undefined) throw new MlfError("usage", "Pass --model NAME@ALIAS, or both --reference FILE and --current FILE.");
       reference = { side: await openTableSide(engine, { kind: "file", path: resolve(cwd, request.reference) }) };

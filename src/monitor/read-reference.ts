@@ -2,7 +2,7 @@ import { MlfError } from "../errors.js";
 import type { MlfReference } from "../models/mlmodel.js";
 import { readReferenceJson, referenceLocation } from "../models/reference.js";
 import type { ModelVersion } from "../models/store.js";
-import { parseModelUri, selectVersion } from "../models/uri.js";
+import { parseModelUri, resolveModelUri, selectVersion, type ResolvedModel } from "../models/uri.js";
 import { checkProfile, type ReferenceProfile } from "./profile-format.js";
 
 /** A model version's reference data: where it was, and the profile kept beside the model. */
@@ -14,6 +14,17 @@ export interface VersionReference {
   profile: ReferenceProfile;
   /** Path of the profile file (`<version folder>/reference.json`). */
   profilePath: string;
+}
+
+/** A model resolved from the registry: its version is known. */
+export type RegisteredModel = ResolvedModel & { version: ModelVersion };
+
+/** The model version `--model` names (NAME@ALIAS, NAME/N, models:/...); a file or run URI is a usage error. */
+export function resolveRegisteredModel(trackingDir: string, model: string): RegisteredModel {
+  const parsed = parseModelUri(model, { files: false });
+  if (parsed.kind !== "registry") throw new MlfError("usage", `--model takes a registered model (NAME@ALIAS, NAME/N); "${model}" is not one.`);
+  const resolved = resolveModelUri(trackingDir, model);
+  return { ...resolved, version: resolved.version! };
 }
 
 /**

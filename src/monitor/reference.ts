@@ -1,4 +1,4 @@
-import { existsSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { MlfError } from "../errors.js";
 import type { MlfReference } from "../models/mlmodel.js";
@@ -58,7 +58,8 @@ async function runInput(options: ReferenceOptions): Promise<{ path: string; sha2
   const [input] = inputs as [RunInput];
   const candidates = [...new Set([resolve(options.cwd ?? process.cwd(), input.path), resolve(dirname(options.trackingDir), input.path), resolve(input.path)])];
   for (const path of candidates) {
-    if (existsSync(path) && statSync(path).isFile() && statSync(path).size === input.bytes && (await sha256(path)) === input.sha256) return { path, sha256: input.sha256 };
+    const stats = statSync(path, { throwIfNoEntry: false });
+    if (stats?.isFile() && stats.size === input.bytes && (await sha256(path)) === input.sha256) return { path, sha256: input.sha256 };
   }
   options.warn?.(`The input ${input.path} of run ${options.runId} is gone or has changed since the run (sha256 ${input.sha256.slice(0, 12)}), so this version has no reference; pass --reference FILE to monitor it for drift.`);
   return undefined;
@@ -102,7 +103,7 @@ const recorded = (found: { path: string; sha256: string }, profile: ReferencePro
 export async function prepareReference(options: ReferenceOptions): Promise<{ record: MlfReference; profile: ReferenceProfile } | undefined> {
   if (options.file !== undefined) {
     const path = resolve(options.cwd ?? process.cwd(), options.file);
-    if (!existsSync(path) || !statSync(path).isFile()) throw new MlfError("file_not_found", `The reference ${options.file} does not exist; pass the training set the model was trained on to --reference.`);
+    if (!statSync(path, { throwIfNoEntry: false })?.isFile()) throw new MlfError("file_not_found", `The reference ${options.file} does not exist; pass the training set the model was trained on to --reference.`);
     const found = { path, sha256: await sha256(path) };
     return recorded(found, await profileReference(options, found));
   }

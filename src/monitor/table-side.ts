@@ -1,9 +1,11 @@
-import { existsSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
+import { join } from "node:path";
 import { MlfError } from "../errors.js";
 import type { OfflineEngine } from "../offline/engine.js";
+import type { OfflineStoreConfig } from "../repo/types.js";
 import { ident, literal } from "../util/sql.js";
 import { categoryCounts, rowCount, sortedFiniteValues } from "./columns.js";
-import { FEATURE_STATUSES, LOG_COLUMNS, listLogFiles, STATUS_PREFIX } from "../repo/feature-logs.js";
+import { DEFAULT_LOG_DIR, FEATURE_STATUSES, LOG_COLUMNS, listLogFiles, logFolder, STATUS_PREFIX } from "../repo/feature-logs.js";
 import { numericalSample, type Sample } from "./sample.js";
 import { isIntegerType, kindOf, type ColumnInfo, type ColumnQuality, type DriftSide, type SideSource } from "./side.js";
 
@@ -19,12 +21,39 @@ export type TableInput =
       version?: number;
     };
 
+/**
+ * The current data the user named: a folder is feature logs (only `version`'s rows when given,
+ * only those since `since`), a file is read whole; `since` on a file is a usage error.
+ */
+export function currentInput(path: string, since: number | undefined, version: number | undefined): TableInput {
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) return { kind: "logs", folder: path, ...(since !== undefined && { since }), ...(version !== undefined && { version }) };
+  if (since !== undefined) throw new MlfError("usage", "--since applies to a folder of feature logs; it cannot filter a file.");
+  return { kind: "file", path };
+}
+
+/** Where a command that reads a model's served data (drift, explain --global) finds it. */
+export interface ServedDataOptions {
+  /** Only logged rows at or after this time (epoch ms); for feature logs only. */
+  since?: number;
+  /** The repository root, where `data/logs/` is. */
+  repoRoot?: string;
+  /** The feature log folder (feature_store.yaml's `logging.path`); default `<repoRoot>/data/logs`. */
+  logDir?: string;
+  cwd?: string;
+  offline?: OfflineStoreConfig;
+}
+
+/** A model's feature log folder: under `logDir`, default `<repoRoot or cwd>/data/logs`. */
+export function modelLogFolder(where: ServedDataOptions, cwd: string, model: string): string {
+  return logFolder(where.logDir ?? join(where.repoRoot ?? cwd, DEFAULT_LOG_DIR), "models", model);
+}
+
 let counter = 0;
 
 /** The relation reading `input`, checked to exist (DuckDB's own message for a missing file is long). */
 export function relationOf(input: TableInput): { sql: string; source: SideSource } {
   if (input.kind === "file") {
-    if (!existsSync(input.path) || !statSync(input.path).isFile()) throw new MlfError("file_not_found", `There is no data file at ${input.path}; pass a Parquet or CSV file.`);
+    if (!statSync(input.path, { throwIfNoEntry: false })?.isFile()) throw new MlfError("file_not_found", `There is no data file at ${input.path}; pass a Parquet or CSV file.`);
     if (/\.csv(\.gz)?$/i.test(input.path)) return { sql: `read_csv(${literal(input.path)}, header = true)`, source: { kind: "file", path: input.path } };
     if (/\.parquet$/i.test(input.path)) return { sql: `read_parquet(${literal(input.path)})`, source: { kind: "file", path: input.path } };
     throw new MlfError("invalid_argument", `${input.path} is neither .parquet nor .csv; pass a Parquet or CSV file.`);

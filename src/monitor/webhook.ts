@@ -12,7 +12,7 @@ export interface AlertResult {
 }
 
 /** The alert's JSON body: the verdict and the drifted features, not the whole report. */
-export function alertBody(report: ModelDriftReport): Record<string, unknown> {
+function alertBody(report: ModelDriftReport): Record<string, unknown> {
   const brief = (f: ModelDriftReport["features"][number]) => ({ name: f.name, test: f.test, score: f.score, threshold: f.threshold, note: f.note });
   return {
     event: "mlf.drift_detected",

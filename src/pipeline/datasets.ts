@@ -37,7 +37,7 @@ export interface Datasets {
 }
 
 /** How get-historical reads the pipeline's entity rows. */
-export function entityOptions(pipeline: Pipeline): Pick<HistoricalFeaturesOptions, "entities" | "entitySql" | "timestampColumn"> {
+function entityOptions(pipeline: Pipeline): Pick<HistoricalFeaturesOptions, "entities" | "entitySql" | "timestampColumn"> {
   return { ...("path" in pipeline.entities ? { entities: pipeline.entities.path } : { entitySql: pipeline.entities.sql }), timestampColumn: pipeline.timestampColumn };
 }
 

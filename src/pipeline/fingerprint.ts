@@ -31,7 +31,7 @@ function mentioned(sql: string, sources: Source[]): Source[] {
 }
 
 /** The definitions a pipeline's training set depends on, with the file sources among them. */
-export function pipelineInputs(defs: Definitions, pipeline: Pipeline): { defs: Definitions; files: string[] } {
+function pipelineInputs(defs: Definitions, pipeline: Pipeline): { defs: Definitions; files: string[] } {
   const service = defs.featureServices.filter((s) => s.name === pipeline.featureService);
   const views = defs.featureViews.filter((v) => service[0]?.features.some((p) => p.view === v.name));
   const entities = defs.entities.filter((e) => views.some((v) => v.entities.includes(e.name)));
@@ -52,7 +52,7 @@ export function pipelineInputs(defs: Definitions, pipeline: Pipeline): { defs: D
 }
 
 /** Paths under `root` matching a pattern with `*`, `?`, `[...]` in its segments and `**` for any depth; the path itself when it has none. */
-export function expandGlob(root: string, pattern: string): string[] {
+function expandGlob(root: string, pattern: string): string[] {
   if (!/[*?[]/.test(pattern)) return [pattern];
   const segments = pattern.split(/[\\/]/);
   const toRegex = (segment: string) => new RegExp(`^${segment.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]")}$`);

@@ -98,9 +98,12 @@ export function pipelineRuns(trackingDir: string, pipeline: Pipeline): { runs: R
   return { runs, history: runs.map((r) => toPipelineRun(r, pipeline)) };
 }
 
-/** The newest run whose gate decided (promoted or rejected): what the triggers compare with. */
-export function lastEvaluated(trackingDir: string, pipeline: Pipeline): { run: PipelineRun; fingerprint?: Fingerprint } | undefined {
-  const { runs, history } = pipelineRuns(trackingDir, pipeline);
+/**
+ * The newest run whose gate decided (promoted or rejected): what the triggers compare with.
+ * `found` is the pipeline's runs when the caller has already searched them.
+ */
+export function lastEvaluated(trackingDir: string, pipeline: Pipeline, found = pipelineRuns(trackingDir, pipeline)): { run: PipelineRun; fingerprint?: Fingerprint } | undefined {
+  const { runs, history } = found;
   const i = history.findIndex((h) => h.outcome === "promoted" || h.outcome === "rejected");
   if (i < 0) return undefined;
   const text = readFileIfExists(join(runs[i]!.info.artifactDir, FINGERPRINT_ARTIFACT));

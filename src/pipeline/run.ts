@@ -8,14 +8,12 @@ import type { RunInfo } from "../tracking/types.js";
 import { endRun, getOrCreateExperiment, heartbeat, logMetrics, logParam, setTag, startRun } from "../tracking/write.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { buildDatasets, type Datasets } from "./datasets.js";
-import { championDrift } from "./drift.js";
 import { decide } from "./gate.js";
-import { FINGERPRINT_ARTIFACT, lastEvaluated, pipelineTags, type TriggerResult } from "./history.js";
+import { FINGERPRINT_ARTIFACT, pipelineTags, type TriggerResult } from "./history.js";
 import { pipelineLineage } from "./lineage.js";
 import { withPipelineLock } from "./lock.js";
 import { currentChampion, evaluateStep, gateStep, trainStep, type Scores, type StepContext } from "./steps.js";
-import { appliedPipeline } from "./status.js";
-import { checkTriggers } from "./triggers.js";
+import { appliedPipeline, checkPipelineTriggers } from "./status.js";
 
 export type StepName = "datasets" | "train" | "evaluate" | "gate";
 
@@ -83,7 +81,7 @@ export interface PipelineResult {
 export async function runPipeline(repo: Repo, name: string, options: RunPipelineOptions): Promise<PipelineResult> {
   const started = performance.now();
   const defs = appliedRegistry(repo).definitions;
-  const pipeline = appliedPipeline(repo, name);
+  const pipeline = appliedPipeline(defs, name);
   const { trackingDir } = options;
   const base = {
     pipeline: name,
@@ -96,7 +94,7 @@ export async function runPipeline(repo: Repo, name: string, options: RunPipeline
   };
   const seconds = () => (performance.now() - started) / 1000;
   const now = options.now ?? Date.now();
-  const check = async () => checkTriggers({ root: repo.root, defs, pipeline, last: lastEvaluated(trackingDir, pipeline), drift: () => championDrift(repo, trackingDir, pipeline, now), now });
+  const check = () => checkPipelineTriggers(repo, defs, trackingDir, pipeline, now);
   const championNow = () => {
     const version = currentChampion(trackingDir, pipeline);
     return version === null ? null : { version, value: null };

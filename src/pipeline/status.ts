@@ -2,10 +2,11 @@ import { MlfError } from "../errors.js";
 import { readVersionIfComplete } from "../models/store.js";
 import type { Pipeline, PipelineMetric } from "../repo/pipelines.js";
 import { appliedRegistry, type Repo } from "../repo/repo.js";
+import type { Definitions } from "../repo/types.js";
 import { championDrift } from "./drift.js";
 import { lastEvaluated, pipelineRuns, type PipelineRun, type TriggerResult } from "./history.js";
 import { currentChampion } from "./steps.js";
-import { checkTriggers } from "./triggers.js";
+import { checkTriggers, type TriggerCheck } from "./triggers.js";
 
 /** `mlf pipeline status`: where a pipeline stands now. */
 export interface PipelineStatus {
@@ -27,9 +28,9 @@ export interface PipelineStatus {
   runs: PipelineRun[];
 }
 
-/** The pipeline named `name` in the applied registry. */
-export function appliedPipeline(repo: Repo, name: string): Pipeline {
-  const pipelines = appliedRegistry(repo).definitions.pipelines ?? [];
+/** The pipeline named `name` in the applied definitions. */
+export function appliedPipeline(defs: Definitions, name: string): Pipeline {
+  const pipelines = defs.pipelines ?? [];
   const found = pipelines.find((p) => p.name === name);
   if (!found) {
     throw new MlfError("not_found", `No pipeline named "${name}" in the applied registry; known: ${pipelines.map((p) => p.name).join(", ") || "(none)"} (define it under pipelines: and run "mlf apply").`);
@@ -48,15 +49,23 @@ export function listPipelines(repo: Repo, trackingDir: string): { pipeline: Pipe
 
 /** The last `limit` runs of a pipeline, newest first. */
 export function pipelineHistory(repo: Repo, trackingDir: string, name: string, limit = Number.POSITIVE_INFINITY): PipelineRun[] {
-  return pipelineRuns(trackingDir, appliedPipeline(repo, name)).history.slice(0, limit);
+  return pipelineRuns(trackingDir, appliedPipeline(appliedRegistry(repo).definitions, name)).history.slice(0, limit);
+}
+
+/**
+ * The triggers checked now, as `pipeline run` and `status` check them: against the last
+ * evaluated run among `runs` (searched here unless the caller has them).
+ */
+export function checkPipelineTriggers(repo: Repo, defs: Definitions, trackingDir: string, pipeline: Pipeline, now: number, runs = pipelineRuns(trackingDir, pipeline)): Promise<TriggerCheck> {
+  return checkTriggers({ root: repo.root, defs, pipeline, last: lastEvaluated(trackingDir, pipeline, runs), drift: () => championDrift(repo, trackingDir, pipeline, now), now });
 }
 
 export async function pipelineStatus(repo: Repo, trackingDir: string, name: string, options: { runs?: number; now?: number } = {}): Promise<PipelineStatus> {
-  const registry = appliedRegistry(repo);
-  const pipeline = appliedPipeline(repo, name);
-  const { history } = pipelineRuns(trackingDir, pipeline);
-  const now = options.now ?? Date.now();
-  const { results } = await checkTriggers({ root: repo.root, defs: registry.definitions, pipeline, last: lastEvaluated(trackingDir, pipeline), drift: () => championDrift(repo, trackingDir, pipeline, now), now });
+  const defs = appliedRegistry(repo).definitions;
+  const pipeline = appliedPipeline(defs, name);
+  const runs = pipelineRuns(trackingDir, pipeline);
+  const { history } = runs;
+  const { results } = await checkPipelineTriggers(repo, defs, trackingDir, pipeline, options.now ?? Date.now(), runs);
   const version = currentChampion(trackingDir, pipeline);
   const tags = version === null ? {} : (readVersionIfComplete(trackingDir, pipeline.model, version)?.tags ?? {});
   const value = tags["mlf.metric.challenger"];

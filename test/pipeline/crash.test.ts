@@ -6,17 +6,9 @@ import { join } from "node:path";
 import { readEvents } from "../../src/models/events.js";
 import { listVersions, readAliases } from "../../src/models/store.js";
 import { getRun } from "../../src/tracking/read.js";
+import type { PipelineResult } from "../../src/pipeline/run.js";
 import { mlf, ROOT } from "../helpers.js";
 import { pipelineRepo, writeData } from "./fixture.js";
-
-interface RunJson {
-  outcome: string;
-  reason: string;
-  runId: string | null;
-  failedStep?: string;
-  champion: { version: number } | null;
-  challenger?: { version: number };
-}
 
 const pipelineRun = (root: string, mode: string, ...flags: string[]) => mlf(["-C", root, "pipeline", "run", "churn_retrain", "--json", ...flags], { env: { PIPELINE_TRAINER: mode } });
 
@@ -25,7 +17,7 @@ async function withChampion(t: { after(fn: () => void): void }, options: { timeo
   const repo = await pipelineRepo(t, options);
   const first = pipelineRun(repo.root, "good");
   assert.equal(first.status, 0, first.stderr);
-  assert.equal(first.json<RunJson>().outcome, "promoted");
+  assert.equal(first.json<PipelineResult>().outcome, "promoted");
   return repo;
 }
 
@@ -41,7 +33,7 @@ test("a train command that fails, is killed, times out or writes no model leaves
   for (const [mode, reason] of cases) {
     const result = mlf(["-C", repo.root, "pipeline", "run", "churn_retrain", "--json", "--force"], { env: { PIPELINE_TRAINER: mode, PIPELINE_TRAINER_MS: "60000" } });
     assert.equal(result.status, 1, `${mode}: ${result.stderr}`);
-    const json = result.json<RunJson>();
+    const json = result.json<PipelineResult>();
     assert.equal(json.outcome, "failed", mode);
     assert.equal(json.failedStep, "train", mode);
     assert.match(json.reason, reason);
@@ -82,7 +74,7 @@ test("mlf killed -9 between registering the challenger and moving the alias keep
 
   const next = pipelineRun(repo.root, "good");
   assert.ok(next.status === 0 || next.status === 5, next.stderr);
-  const json = next.json<RunJson>();
+  const json = next.json<PipelineResult>();
   assert.equal(json.challenger!.version, 3);
   assert.equal(json.champion!.version, 1);
   assert.ok(!readdirSync(experimentDir).some((f) => f.endsWith(".lock")), "the lock was released");

@@ -2,24 +2,16 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { appendFileSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runPipeline } from "../../src/pipeline/run.js";
+import { runPipeline, type PipelineResult } from "../../src/pipeline/run.js";
 import { applyRepo } from "../../src/apply/apply.js";
 import { searchRuns } from "../../src/tracking/search.js";
 import { mlf } from "../helpers.js";
 import { DAY_MS, pipelineRepo, pipelineYaml } from "./fixture.js";
 
-interface RunJson {
-  outcome: string;
-  reason: string;
-  runId: string | null;
-  wouldTrain?: boolean;
-  triggers: { trigger: string; fired: boolean; reason: string }[];
-}
-
 const run = (root: string, ...flags: string[]) => {
   const result = mlf(["-C", root, "pipeline", "run", "churn_retrain", "--json", ...flags]);
   assert.ok(result.status === 0 || result.status === 5, result.stderr);
-  return { status: result.status, json: result.json<RunJson>() };
+  return { status: result.status, json: result.json<PipelineResult>() };
 };
 const runCount = (trackingDir: string) => searchRuns(trackingDir, { experiments: ["churn_retrain"] }).runs.length;
 

@@ -89,7 +89,7 @@ export function isStatTestName(name: string): name is StatTestName {
  * else chi-square (u > 2) or Z (u <= 2); above 1000, Wasserstein for numbers with u > 5, else
  * Jensen-Shannon.
  */
-export function defaultTest(reference: Sample, current: Sample): StatTestName {
+function defaultTest(reference: Sample, current: Sample): StatTestName {
   const u = distinctInBoth(reference, current);
   const numeric = reference.kind === "numerical" && u > 5;
   if (reference.n <= 1000) return numeric ? "ks" : u > 2 ? "chisquare" : "z";
@@ -123,6 +123,6 @@ export function runTest(reference: Sample, current: Sample, options: { test?: St
 }
 
 /** The tests a feature of this kind accepts. */
-export function testsFor(kind: Sample["kind"]): StatTestName[] {
+function testsFor(kind: Sample["kind"]): StatTestName[] {
   return (Object.keys(statTests) as StatTestName[]).filter((n) => (statTests[n].kinds as readonly string[]).includes(kind));
 }
