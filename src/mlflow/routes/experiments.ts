@@ -4,7 +4,7 @@ import { renameExperiment, requireExperimentId, setExperimentLifecycle, setExper
 import { listExperiments } from "../../tracking/read.js";
 import { compareValue } from "../../tracking/search.js";
 import type { Experiment } from "../../tracking/types.js";
-import { createExperiment } from "../../tracking/write.js";
+import { createExperiment } from "../../tracking/experiments.js";
 import { experimentArtifactRoot, sortBy, type Route } from "../context.js";
 import { MlflowApiError } from "../errors.js";
 import { experimentJson } from "../json.js";
