@@ -6,14 +6,23 @@ import { MlfError } from "../errors.js";
 import { createExclusive, writeFileAtomic } from "../util/fs.js";
 import { withLockSync } from "../util/lock.js";
 import { renderMeta, writeMeta } from "./meta.js";
-import { checkExperimentName, checkKey, checkTagValue } from "./names.js";
+import { checkExperimentName, checkTags } from "./names.js";
 import { getExperiment, listExperiments } from "./read.js";
 import type { Experiment } from "./types.js";
 
 /** Writers of the store's experiments: the Default one, new ones, and get-or-create for runs. */
 
 /** A store's own artifact folder for an experiment, as a `file://` URI. */
-export const artifactRoot = (root: string, experimentId: string) => pathToFileURL(join(resolve(root), experimentId)).href;
+const artifactRoot = (root: string, experimentId: string) => pathToFileURL(join(resolve(root), experimentId)).href;
+
+/**
+ * The URI a new run's or logged model's artifacts go below: the experiment's artifact
+ * location when an MLflow server proxies them (MLflow's rule), else the store's own folder
+ * (experiments copied from another machine record that machine's paths).
+ */
+export function artifactBase(root: string, experiment: Experiment): string {
+  return experiment.artifactLocation.startsWith("mlflow-artifacts:") ? experiment.artifactLocation.replace(/\/$/, "") : artifactRoot(root, experiment.experimentId);
+}
 
 /**
  * Where a new experiment's artifacts go: a `file://` folder of the store by default, or the
@@ -42,10 +51,7 @@ export interface CreateExperimentOptions {
 /** Creates an experiment with MLflow's random integer id; conflict when the name is taken. */
 export function createExperiment(root: string, name: string, options: CreateExperimentOptions = {}): Experiment {
   checkExperimentName(name);
-  for (const [k, v] of Object.entries(options.tags ?? {})) {
-    checkKey("tag", k);
-    checkTagValue(k, v);
-  }
+  checkTags(options.tags ?? {});
   const rootFor = options.artifactRootFor ?? ((id: string) => artifactRoot(root, id));
   return withLockSync(join(root, ".experiments"), () => {
     ensureDefaultExperiment(root, rootFor);

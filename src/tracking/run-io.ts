@@ -6,7 +6,7 @@ import { readFileIfExists } from "../util/fs.js";
 import { withLockSync } from "../util/lock.js";
 import { checkLoggedModelId, getLoggedModel } from "./logged-models.js";
 import { readMeta, writeMeta } from "./meta.js";
-import { checkKey, checkTagValue } from "./names.js";
+import { checkTags } from "./names.js";
 import { experimentDir, runDir, type RunRef } from "./read.js";
 import { setTag } from "./write.js";
 
@@ -70,7 +70,7 @@ const sorted = (tags: Record<string, string>) => Object.fromEntries(Object.keys(
 export function logInputs(root: string, run: RunRef, datasets: DatasetInput[], models: string[]): void {
   for (const d of datasets) {
     checkDataset(d.dataset);
-    for (const [k, v] of Object.entries(d.tags)) (checkKey("tag", k), checkTagValue(k, v));
+    checkTags(d.tags);
   }
   for (const id of models) getLoggedModel(root, checkLoggedModelId(id));
   const folder = runDir(root, run);

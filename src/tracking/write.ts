@@ -8,12 +8,12 @@ import { appendLine, createExclusive, readFileIfExists, tempPathFor, writeFileAt
 // its locked sections are a few small file writes, so it takes the synchronous lock.
 import { withLockSync } from "../util/lock.js";
 import { metricLine } from "./files.js";
-import { artifactRoot, getOrCreateExperiment } from "./experiments.js";
+import { artifactBase, getOrCreateExperiment } from "./experiments.js";
 import { appendModelMetrics } from "./logged-model-write.js";
 import { checkLoggedModelId } from "./logged-models.js";
 import { livenessTags } from "./liveness.js";
 import { readMeta, statusCodes, writeMeta, type RunMetaFile } from "./meta.js";
-import { checkArtifactPath, checkKey, checkParamValue, checkTagValue, limits } from "./names.js";
+import { checkArtifactPath, checkKey, checkParams, checkParamValue, checkTags, checkTagValue, limits } from "./names.js";
 import { locateRun, readRunInfo, runDir, type RunRef } from "./read.js";
 import type { Metric, RunInfo, RunStatus } from "./types.js";
 
@@ -85,23 +85,13 @@ export function startRun(root: string, options: StartRunOptions = {}): RunInfo {
     ...(options.sourceName !== undefined && { "mlflow.source.name": options.sourceName }),
     ...options.tags,
   };
-  for (const [k, v] of Object.entries(tags)) {
-    checkKey("tag", k);
-    checkTagValue(k, v);
-  }
-  for (const [k, v] of Object.entries(options.params ?? {})) {
-    checkKey("param", k);
-    checkParamValue(k, v);
-  }
+  checkTags(tags);
+  checkParams(options.params ?? {});
   const runId = randomUUID().replaceAll("-", "");
   const expDir = join(root, experiment.experimentId);
   const tmp = join(expDir, `.tmp-${runId}`);
-  // MLflow's rule (artifact location + run id + artifacts) for runs whose artifacts an MLflow
-  // server proxies; a local store keeps its own folder (experiments copied from another
-  // machine record that machine's paths).
-  const proxied = experiment.artifactLocation.startsWith("mlflow-artifacts:");
   const meta: RunMetaFile = {
-    artifact_uri: `${proxied ? experiment.artifactLocation.replace(/\/$/, "") : artifactRoot(root, experiment.experimentId)}/${runId}/artifacts`,
+    artifact_uri: `${artifactBase(root, experiment)}/${runId}/artifacts`,
     end_time: null,
     entry_point_name: "",
     experiment_id: experiment.experimentId,
