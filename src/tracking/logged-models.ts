@@ -43,8 +43,7 @@ export interface LoggedModel {
   metrics: Metric[];
 }
 
-
-export const MODEL_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const MODEL_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** A model id names a folder: letters, digits, `-`, `_` only, so it never escapes the store. */
 export function checkLoggedModelId(modelId: string): string {
@@ -96,7 +95,7 @@ function modelMetrics(dir: string): Metric[] {
 }
 
 /** Reads the model in `dir` (deleted or not). */
-export function readLoggedModelAt(dir: string): LoggedModel {
+function readLoggedModelAt(dir: string): LoggedModel {
   const meta = readMeta(join(dir, "meta.yaml"));
   if (!meta) throw new MlfError("not_found", `Model '${dir}' not found`);
   const location = metaString(meta.artifact_location);

@@ -113,7 +113,7 @@ function edges(dir: string): Record<string, unknown>[] {
 const text = (v: unknown) => (v === null || v === undefined ? undefined : String(v));
 
 /** A run's inputs; a dataset input whose dataset is missing is skipped, as MLflow does. */
-export function readRunInputs(root: string, run: RunRef): RunInputs {
+function readRunInputs(root: string, run: RunRef): RunInputs {
   const out: RunInputs = { datasetInputs: [], modelInputs: [] };
   for (const e of edges(join(runDir(root, run), "inputs"))) {
     if (e.source_type === "MODEL") out.modelInputs.push(String(e.source_id));
@@ -131,7 +131,7 @@ export function readRunInputs(root: string, run: RunRef): RunInputs {
 }
 
 /** A run's model outputs. */
-export function readRunOutputs(root: string, run: RunRef): ModelOutput[] {
+function readRunOutputs(root: string, run: RunRef): ModelOutput[] {
   return edges(join(runDir(root, run), "outputs"))
     .filter((e) => e.destination_type === "MODEL_OUTPUT")
     .map((e) => ({ modelId: String(e.destination_id), step: Number(e.step ?? 0) }));
@@ -143,7 +143,7 @@ export function readRunIo(root: string, run: RunRef): { inputs: RunInputs; outpu
 }
 
 /** The tag MLflow keeps the models logged in a run in (a JSON list of their MLmodel summaries). */
-export const LOG_MODEL_HISTORY_TAG = "mlflow.log-model.history";
+const LOG_MODEL_HISTORY_TAG = "mlflow.log-model.history";
 
 /**
  * Appends a logged model's summary (MLflow's `Model.get_tags_dict()`) to the run's
