@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { MlfError } from "../errors.js";
 import { latestMetric, listMetricKeys, parseMetricFile, readKeyValues } from "./files.js";
 import { metaNumber, metaString, readMeta } from "./meta.js";
-import { artifactDirOf, experimentDir, TRASH } from "./read.js";
+import { artifactDirOf, experimentDir, experimentFolders } from "./read.js";
 import type { Metric } from "./types.js";
 
 /**
@@ -56,17 +56,9 @@ export const modelsFolder = (root: string, experimentId: string) => join(experim
 /** The folder of a logged model, searched in every experiment (deleted ones too); not_found when there is none. */
 export function locateLoggedModel(root: string, modelId: string): string {
   checkLoggedModelId(modelId);
-  for (const parent of [root, join(root, TRASH)]) {
-    let experiments: string[] = [];
-    try {
-      experiments = readdirSync(parent);
-    } catch {
-      continue;
-    }
-    for (const experimentId of experiments) {
-      const dir = join(parent, experimentId, "models", modelId);
-      if (experimentId !== TRASH && existsSync(join(dir, "meta.yaml"))) return dir;
-    }
+  for (const { dir } of experimentFolders(root)) {
+    const folder = join(dir, "models", modelId);
+    if (existsSync(join(folder, "meta.yaml"))) return folder;
   }
   throw new MlfError("not_found", `Model '${modelId}' not found`);
 }
