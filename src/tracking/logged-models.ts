@@ -1,9 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { MlfError } from "../errors.js";
 import { latestMetric, listMetricKeys, parseMetricFile, readKeyValues } from "./files.js";
 import { metaNumber, metaString, readMeta } from "./meta.js";
-import { artifactDirOf, experimentDir, experimentFolders } from "./read.js";
+import { artifactDirOf, experimentDir, experimentFolders, subdirs } from "./read.js";
 import type { Metric } from "./types.js";
 
 /**
@@ -126,14 +126,8 @@ export function getLoggedModel(root: string, modelId: string): LoggedModel {
 /** The live logged models of one experiment, in folder order (search sorts them). */
 export function listLoggedModels(root: string, experimentId: string): LoggedModel[] {
   const folder = modelsFolder(root, experimentId);
-  let ids: string[] = [];
-  try {
-    ids = readdirSync(folder).filter((id) => MODEL_ID.test(id));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-  }
-  return ids
-    .filter((id) => existsSync(join(folder, id, "meta.yaml")))
+  return subdirs(folder)
+    .filter((id) => MODEL_ID.test(id) && existsSync(join(folder, id, "meta.yaml")))
     .map((id) => readLoggedModelAt(join(folder, id)))
     .filter((m) => m.lifecycleStage === "active" && m.experimentId === experimentId);
 }

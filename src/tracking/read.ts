@@ -33,7 +33,8 @@ export function experimentDir(root: string, experimentId: string): string {
 }
 export const runDir = (root: string, ref: RunRef) => join(experimentDir(root, ref.experimentId), ref.runId);
 
-function subdirs(dir: string): string[] {
+/** The sub-folders of `dir` that are not dot-names (temp and trash folders); none when `dir` is missing. */
+export function subdirs(dir: string): string[] {
   try {
     return readdirSync(dir, { withFileTypes: true })
       .filter((e) => e.isDirectory() && !e.name.startsWith("."))

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { MlfError } from "../errors.js";
 import { readFileIfExists } from "../util/fs.js";
@@ -7,7 +7,7 @@ import { withLockSync } from "../util/lock.js";
 import { checkLoggedModelId, getLoggedModel } from "./logged-models.js";
 import { readMeta, writeMeta } from "./meta.js";
 import { checkTags } from "./names.js";
-import { experimentDir, runDir, type RunRef } from "./read.js";
+import { experimentDir, runDir, subdirs, type RunRef } from "./read.js";
 import { setTag } from "./write.js";
 
 /**
@@ -101,13 +101,7 @@ export function logOutputs(root: string, run: RunRef, models: ModelOutput[]): vo
 
 /** The meta.yaml of every edge folder below `dir`, in name order (none when the folder is missing). */
 function edges(dir: string): Record<string, unknown>[] {
-  let names: string[] = [];
-  try {
-    names = readdirSync(dir).filter((n) => !n.startsWith(".")).sort();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-  }
-  return names.map((n) => readMeta(join(dir, n, "meta.yaml"))).filter((m): m is Record<string, unknown> => m !== undefined);
+  return subdirs(dir).sort().map((n) => readMeta(join(dir, n, "meta.yaml"))).filter((m): m is Record<string, unknown> => m !== undefined);
 }
 
 const text = (v: unknown) => (v === null || v === undefined ? undefined : String(v));
