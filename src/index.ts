@@ -38,7 +38,8 @@ export { parseModelUri, resolveModelUri, type ParsedModelUri, type ResolvedModel
 export { loadModel, type LoadedModel } from "./models/load.js";
 export type { MLmodel, MlfMetadata } from "./models/mlmodel.js";
 export type { OnnxSignature, TensorSpec } from "./models/onnx.js";
-export { startRun, endRun, logParam, logMetric, logMetrics, setTag, logArtifact, heartbeat, createExperiment, getOrCreateExperiment, type StartRunOptions, type MetricPoint } from "./tracking/write.js";
+export { startRun, endRun, logParam, logMetric, logMetrics, setTag, logArtifact, heartbeat, type StartRunOptions, type MetricPoint } from "./tracking/write.js";
+export { createExperiment, getOrCreateExperiment } from "./tracking/experiments.js";
 export { searchRuns, type SearchOptions, type SearchResult } from "./tracking/search.js";
 export { compareRuns, type Comparison, type ComparedKey } from "./tracking/compare.js";
 export { runTracked, type TrackedCommand, type TrackedResult } from "./tracking/wrapper.js";

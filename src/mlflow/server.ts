@@ -2,7 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import { resolve } from "node:path";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { MlfError } from "../errors.js";
-import { ensureDefaultExperiment } from "../tracking/write.js";
+import { ensureDefaultExperiment } from "../tracking/experiments.js";
 import { logInternalError, type LogSink } from "../util/internal-error.js";
 import { experimentArtifactRoot, type MlflowContext, type Route } from "./context.js";
 import { MlflowApiError, mlflowError } from "./errors.js";

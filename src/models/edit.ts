@@ -1,7 +1,7 @@
 import { renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { MlfError } from "../errors.js";
-import { checkKey, checkTagValue } from "../tracking/names.js";
+import { checkKey, checkTags, checkTagValue } from "../tracking/names.js";
 import { tempPathFor, writeFileAtomic } from "../util/fs.js";
 import { appendEvent, currentUser } from "./events.js";
 import { checkModelName, parseVersion } from "./names.js";
@@ -16,13 +16,6 @@ import { listVersions, modelDir, modelExists, modelsRoot, readModel, readVersion
  * artifact stays where the run logged it and the version is READY at once. Each change runs
  * under the model's lock and is appended to its audit log.
  */
-
-function checkTags(tags: Record<string, string>): void {
-  for (const [k, v] of Object.entries(tags)) {
-    checkKey("tag", k);
-    checkTagValue(k, v);
-  }
-}
 
 /** Creates a registered model; conflict (MLflow's RESOURCE_ALREADY_EXISTS) when the name is taken. */
 export function createRegisteredModel(trackingDir: string, name: string, options: { description?: string; tags?: Record<string, string> } = {}): RegisteredModel {

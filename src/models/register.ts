@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { MlfError } from "../errors.js";
-import { checkArtifactPath, checkKey, checkTagValue } from "../tracking/names.js";
+import { checkArtifactPath, checkTags } from "../tracking/names.js";
 import type { Definitions } from "../repo/types.js";
 import { tempPathFor, writeFileAtomic } from "../util/fs.js";
 import { appendEvent, appendEventTo, currentUser } from "./events.js";
@@ -126,10 +126,7 @@ export async function registerModel(trackingDir: string, name: string, options: 
     : artifactModelFile(trackingDir, options.runId!, options.artifactPath ?? "model");
   const bytes = readModelBytes(from.file);
   const signature = await inspectOnnx(bytes, from.file);
-  for (const [key, value] of Object.entries(options.tags ?? {})) {
-    checkKey("tag", key);
-    checkTagValue(key, value);
-  }
+  checkTags(options.tags ?? {});
   const inputs = resolveFeatureInputs(options.definitions, options.features, options.service);
   const width = inputWidth(signature);
   if (inputs.columns !== undefined && width !== undefined && inputs.columns !== width) {

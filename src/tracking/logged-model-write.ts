@@ -1,14 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, rmSync, renameSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { dirname, join } from "node:path";
 import { MlfError } from "../errors.js";
 import { appendLine, createExclusive, tempPathFor, writeFileAtomic } from "../util/fs.js";
 import { withLockSync } from "../util/lock.js";
+import { artifactBase } from "./experiments.js";
 import { metricLine } from "./files.js";
 import { getLoggedModel, liveModelDir, locateLoggedModel, loggedModelStatuses, modelsFolder, type LoggedModel, type LoggedModelStatus } from "./logged-models.js";
 import { readMeta, writeMeta } from "./meta.js";
-import { checkKey, checkParamValue, checkTagValue } from "./names.js";
+import { checkKey, checkParams, checkTags } from "./names.js";
 import { listExperiments } from "./read.js";
 import type { Metric } from "./types.js";
 
@@ -37,27 +37,17 @@ function checkLoggedModelName(name: string): void {
   }
 }
 
-function checkPairs(kind: "param" | "tag", values: Record<string, string>): void {
-  for (const [k, v] of Object.entries(values)) {
-    checkKey(kind, k);
-    if (kind === "param") checkParamValue(k, v);
-    else checkTagValue(k, v);
-  }
-}
-
 /** Creates a PENDING logged model in an active experiment; its artifacts go below the experiment's artifact location. */
 export function createLoggedModel(root: string, options: CreateLoggedModelOptions): LoggedModel {
   const name = options.name || `${randomUUID().slice(0, 8)}-model`;
   checkLoggedModelName(name);
-  checkPairs("param", options.params ?? {});
-  checkPairs("tag", options.tags ?? {});
+  checkParams(options.params ?? {});
+  checkTags(options.tags ?? {});
   const experiment = listExperiments(root, { includeDeleted: true }).find((e) => e.experimentId === options.experimentId);
   if (!experiment) throw new MlfError("not_found", `Could not create model under experiment with ID ${options.experimentId} - no such experiment exists.`);
   if (experiment.lifecycleStage !== "active") throw new MlfError("invalid_argument", `Could not create model under non-active experiment with ID ${options.experimentId}.`);
   const modelId = `m-${randomUUID().replaceAll("-", "")}`;
   const folder = join(modelsFolder(root, experiment.experimentId), modelId);
-  // As runs: a server proxying artifacts hands out its own URIs; a local store keeps its own folder.
-  const base = experiment.artifactLocation.startsWith("mlflow-artifacts:") ? experiment.artifactLocation.replace(/\/$/, "") : pathToFileURL(join(resolve(root), experiment.experimentId)).href;
   const now = Date.now();
   const tmp = tempPathFor(folder);
   try {
@@ -65,7 +55,7 @@ export function createLoggedModel(root: string, options: CreateLoggedModelOption
     for (const [k, v] of Object.entries(options.params ?? {})) writeFileAtomic(join(tmp, "params", k), v);
     for (const [k, v] of Object.entries(options.tags ?? {})) writeFileAtomic(join(tmp, "tags", k), v);
     writeMeta(join(tmp, "meta.yaml"), {
-      artifact_location: `${base}/models/${modelId}/artifacts`, creation_timestamp: now, experiment_id: experiment.experimentId,
+      artifact_location: `${artifactBase(root, experiment)}/models/${modelId}/artifacts`, creation_timestamp: now, experiment_id: experiment.experimentId,
       last_updated_timestamp: now, lifecycle_stage: "active", model_id: modelId, model_type: options.modelType ?? null, name,
       source_run_id: options.sourceRunId ?? null, status: loggedModelStatuses.indexOf("PENDING"), status_message: null,
     });
@@ -100,7 +90,7 @@ export function deleteLoggedModel(root: string, modelId: string): void {
 }
 
 export function setLoggedModelTags(root: string, modelId: string, tags: Record<string, string>): void {
-  checkPairs("tag", tags);
+  checkTags(tags);
   const dir = liveModelDir(root, modelId);
   for (const [k, v] of Object.entries(tags)) writeFileAtomic(join(dir, "tags", k), v);
 }
@@ -115,7 +105,7 @@ export function deleteLoggedModelTag(root: string, modelId: string, key: string)
 
 /** Logs params; like a run's they are immutable: the same value again is a no-op, another one a conflict. */
 export function logLoggedModelParams(root: string, modelId: string, params: Record<string, string>): void {
-  checkPairs("param", params);
+  checkParams(params);
   const dir = liveModelDir(root, modelId);
   for (const [k, v] of Object.entries(params)) {
     const existing = createExclusive(join(dir, "params", k), v);

@@ -1,9 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { MlfError } from "../errors.js";
 import { latestMetric, listMetricKeys, parseMetricFile, readKeyValues } from "./files.js";
 import { metaNumber, metaString, readMeta } from "./meta.js";
-import { artifactDirOf, experimentDir, TRASH } from "./read.js";
+import { artifactDirOf, experimentDir, experimentFolders, subdirs } from "./read.js";
 import type { Metric } from "./types.js";
 
 /**
@@ -43,8 +43,7 @@ export interface LoggedModel {
   metrics: Metric[];
 }
 
-
-export const MODEL_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const MODEL_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** A model id names a folder: letters, digits, `-`, `_` only, so it never escapes the store. */
 export function checkLoggedModelId(modelId: string): string {
@@ -57,17 +56,9 @@ export const modelsFolder = (root: string, experimentId: string) => join(experim
 /** The folder of a logged model, searched in every experiment (deleted ones too); not_found when there is none. */
 export function locateLoggedModel(root: string, modelId: string): string {
   checkLoggedModelId(modelId);
-  for (const parent of [root, join(root, TRASH)]) {
-    let experiments: string[] = [];
-    try {
-      experiments = readdirSync(parent);
-    } catch {
-      continue;
-    }
-    for (const experimentId of experiments) {
-      const dir = join(parent, experimentId, "models", modelId);
-      if (experimentId !== TRASH && existsSync(join(dir, "meta.yaml"))) return dir;
-    }
+  for (const { dir } of experimentFolders(root)) {
+    const folder = join(dir, "models", modelId);
+    if (existsSync(join(folder, "meta.yaml"))) return folder;
   }
   throw new MlfError("not_found", `Model '${modelId}' not found`);
 }
@@ -96,7 +87,7 @@ function modelMetrics(dir: string): Metric[] {
 }
 
 /** Reads the model in `dir` (deleted or not). */
-export function readLoggedModelAt(dir: string): LoggedModel {
+function readLoggedModelAt(dir: string): LoggedModel {
   const meta = readMeta(join(dir, "meta.yaml"));
   if (!meta) throw new MlfError("not_found", `Model '${dir}' not found`);
   const location = metaString(meta.artifact_location);
@@ -135,14 +126,8 @@ export function getLoggedModel(root: string, modelId: string): LoggedModel {
 /** The live logged models of one experiment, in folder order (search sorts them). */
 export function listLoggedModels(root: string, experimentId: string): LoggedModel[] {
   const folder = modelsFolder(root, experimentId);
-  let ids: string[] = [];
-  try {
-    ids = readdirSync(folder).filter((id) => MODEL_ID.test(id));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-  }
-  return ids
-    .filter((id) => existsSync(join(folder, id, "meta.yaml")))
+  return subdirs(folder)
+    .filter((id) => MODEL_ID.test(id) && existsSync(join(folder, id, "meta.yaml")))
     .map((id) => readLoggedModelAt(join(folder, id)))
     .filter((m) => m.lifecycleStage === "active" && m.experimentId === experimentId);
 }

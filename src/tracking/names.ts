@@ -46,6 +46,22 @@ export function checkTagValue(key: string, value: string): void {
   }
 }
 
+/** Checks every tag's name and value (tags of runs, experiments, model versions, logged models, inputs). */
+export function checkTags(tags: Record<string, string>): void {
+  for (const [k, v] of Object.entries(tags)) {
+    checkKey("tag", k);
+    checkTagValue(k, v);
+  }
+}
+
+/** Checks every param's name and value. */
+export function checkParams(params: Record<string, string>): void {
+  for (const [k, v] of Object.entries(params)) {
+    checkKey("param", k);
+    checkParamValue(k, v);
+  }
+}
+
 export function checkExperimentName(name: string): void {
   if (name.trim().length === 0) throw new MlfError("invalid_argument", "An experiment name cannot be empty; pass -e NAME.");
   if (name.length > limits.experimentNameLength) throw new MlfError("invalid_argument", `The experiment name "${name.slice(0, 40)}..." is longer than ${limits.experimentNameLength} characters; shorten it.`);

@@ -33,7 +33,8 @@ export function experimentDir(root: string, experimentId: string): string {
 }
 export const runDir = (root: string, ref: RunRef) => join(experimentDir(root, ref.experimentId), ref.runId);
 
-function subdirs(dir: string): string[] {
+/** The sub-folders of `dir` that are not dot-names (temp and trash folders); none when `dir` is missing. */
+export function subdirs(dir: string): string[] {
   try {
     return readdirSync(dir, { withFileTypes: true })
       .filter((e) => e.isDirectory() && !e.name.startsWith("."))
@@ -80,15 +81,17 @@ export function listRunIds(root: string, experimentId: string): string[] {
   return subdirs(experimentDir(root, experimentId)).filter((id) => !NOT_RUNS.has(id));
 }
 
+/** Every experiment folder, active ones first, then deleted ones (in `.trash`): where a run or logged model is looked for by id alone. */
+export function experimentFolders(root: string): { experimentId: string; dir: string }[] {
+  const active = subdirs(root).filter((id) => !NOT_EXPERIMENTS.has(id)).map((experimentId) => ({ experimentId, dir: join(root, experimentId) }));
+  return [...active, ...subdirs(join(root, TRASH)).map((experimentId) => ({ experimentId, dir: join(root, TRASH, experimentId) }))];
+}
+
 /** Finds which experiment holds a run, active ones first, then deleted ones; not_found when none does. */
 export function locateRun(root: string, runId: string): RunRef {
   checkId("run", runId);
-  for (const parent of [root, join(root, TRASH)]) {
-    for (const experimentId of subdirs(parent)) {
-      if (parent === root && NOT_EXPERIMENTS.has(experimentId)) continue;
-      if (existsSync(join(parent, experimentId, runId, "meta.yaml"))) return { experimentId, runId };
-    }
-  }
+  const found = experimentFolders(root).find(({ dir }) => existsSync(join(dir, runId, "meta.yaml")));
+  if (found) return { experimentId: found.experimentId, runId };
   throw new MlfError("not_found", `No run "${runId}" in ${root}; list runs with "mlf track ls" (or pass --tracking-dir).`);
 }
 

@@ -1,13 +1,13 @@
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { MlfError } from "../errors.js";
 import { readFileIfExists } from "../util/fs.js";
 import { withLockSync } from "../util/lock.js";
 import { checkLoggedModelId, getLoggedModel } from "./logged-models.js";
 import { readMeta, writeMeta } from "./meta.js";
-import { checkKey, checkTagValue } from "./names.js";
-import { experimentDir, runDir, type RunRef } from "./read.js";
+import { checkTags } from "./names.js";
+import { experimentDir, runDir, subdirs, type RunRef } from "./read.js";
 import { setTag } from "./write.js";
 
 /**
@@ -70,7 +70,7 @@ const sorted = (tags: Record<string, string>) => Object.fromEntries(Object.keys(
 export function logInputs(root: string, run: RunRef, datasets: DatasetInput[], models: string[]): void {
   for (const d of datasets) {
     checkDataset(d.dataset);
-    for (const [k, v] of Object.entries(d.tags)) (checkKey("tag", k), checkTagValue(k, v));
+    checkTags(d.tags);
   }
   for (const id of models) getLoggedModel(root, checkLoggedModelId(id));
   const folder = runDir(root, run);
@@ -101,19 +101,13 @@ export function logOutputs(root: string, run: RunRef, models: ModelOutput[]): vo
 
 /** The meta.yaml of every edge folder below `dir`, in name order (none when the folder is missing). */
 function edges(dir: string): Record<string, unknown>[] {
-  let names: string[] = [];
-  try {
-    names = readdirSync(dir).filter((n) => !n.startsWith(".")).sort();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-  }
-  return names.map((n) => readMeta(join(dir, n, "meta.yaml"))).filter((m): m is Record<string, unknown> => m !== undefined);
+  return subdirs(dir).sort().map((n) => readMeta(join(dir, n, "meta.yaml"))).filter((m): m is Record<string, unknown> => m !== undefined);
 }
 
 const text = (v: unknown) => (v === null || v === undefined ? undefined : String(v));
 
 /** A run's inputs; a dataset input whose dataset is missing is skipped, as MLflow does. */
-export function readRunInputs(root: string, run: RunRef): RunInputs {
+function readRunInputs(root: string, run: RunRef): RunInputs {
   const out: RunInputs = { datasetInputs: [], modelInputs: [] };
   for (const e of edges(join(runDir(root, run), "inputs"))) {
     if (e.source_type === "MODEL") out.modelInputs.push(String(e.source_id));
@@ -131,7 +125,7 @@ export function readRunInputs(root: string, run: RunRef): RunInputs {
 }
 
 /** A run's model outputs. */
-export function readRunOutputs(root: string, run: RunRef): ModelOutput[] {
+function readRunOutputs(root: string, run: RunRef): ModelOutput[] {
   return edges(join(runDir(root, run), "outputs"))
     .filter((e) => e.destination_type === "MODEL_OUTPUT")
     .map((e) => ({ modelId: String(e.destination_id), step: Number(e.step ?? 0) }));
@@ -143,7 +137,7 @@ export function readRunIo(root: string, run: RunRef): { inputs: RunInputs; outpu
 }
 
 /** The tag MLflow keeps the models logged in a run in (a JSON list of their MLmodel summaries). */
-export const LOG_MODEL_HISTORY_TAG = "mlflow.log-model.history";
+const LOG_MODEL_HISTORY_TAG = "mlflow.log-model.history";
 
 /**
  * Appends a logged model's summary (MLflow's `Model.get_tags_dict()`) to the run's

@@ -1,21 +1,21 @@
 import { cpSync, existsSync, mkdirSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
-import { randomBytes, randomInt, randomUUID } from "node:crypto";
+import { randomInt, randomUUID } from "node:crypto";
 import { hostname, userInfo } from "node:os";
-import { pathToFileURL } from "node:url";
 import { MlfError } from "../errors.js";
 import { appendLine, createExclusive, readFileIfExists, tempPathFor, writeFileAtomic } from "../util/fs.js";
 // The tracking API is synchronous, like MLflow's file store (a training loop logs inline), and
 // its locked sections are a few small file writes, so it takes the synchronous lock.
 import { withLockSync } from "../util/lock.js";
 import { metricLine } from "./files.js";
+import { artifactBase, getOrCreateExperiment } from "./experiments.js";
 import { appendModelMetrics } from "./logged-model-write.js";
 import { checkLoggedModelId } from "./logged-models.js";
 import { livenessTags } from "./liveness.js";
-import { readMeta, renderMeta, statusCodes, writeMeta, type RunMetaFile } from "./meta.js";
-import { checkArtifactPath, checkExperimentName, checkKey, checkParamValue, checkTagValue, limits } from "./names.js";
-import { getExperiment, listExperiments, locateRun, readRunInfo, runDir, type RunRef } from "./read.js";
-import type { Experiment, Metric, RunInfo, RunStatus } from "./types.js";
+import { readMeta, statusCodes, writeMeta, type RunMetaFile } from "./meta.js";
+import { checkArtifactPath, checkKey, checkParams, checkParamValue, checkTags, checkTagValue, limits } from "./names.js";
+import { locateRun, readRunInfo, runDir, type RunRef } from "./read.js";
+import type { Metric, RunInfo, RunStatus } from "./types.js";
 
 /**
  * Writers of the tracking store. Every meta.yaml and tag is written atomically (temp +
@@ -56,75 +56,12 @@ const bump = (dir: string) => {
   const now = new Date();
   utimesSync(dir, now, now);
 };
-const artifactRoot = (root: string, experimentId: string) => pathToFileURL(join(resolve(root), experimentId)).href;
 
 function defaultUser(): string {
   try {
     return userInfo().username;
   } catch {
     return process.env.USER ?? "unknown";
-  }
-}
-
-/**
- * Where a new experiment's artifacts go: a `file://` folder of the store by default, or the
- * artifact root an MLflow server hands out (`mlflow-artifacts:/` + id when it proxies them).
- */
-export type ArtifactRootFor = (experimentId: string) => string;
-
-/**
- * Creates MLflow's Default experiment (`0`) when the store is new. Creation is exclusive, so
- * two processes creating it at once write it once.
- */
-export function ensureDefaultExperiment(root: string, artifactRootFor: ArtifactRootFor = (id) => artifactRoot(root, id)): void {
-  const file = join(root, "0", "meta.yaml");
-  if (existsSync(file)) return;
-  const now = Date.now();
-  createExclusive(file, renderMeta({ artifact_location: artifactRootFor("0"), creation_time: now, experiment_id: "0", last_update_time: now, lifecycle_stage: "active", name: "Default" }));
-}
-
-export interface CreateExperimentOptions {
-  artifactRootFor?: ArtifactRootFor;
-  /** MLflow's explicit `artifact_location` (wins over artifactRootFor). */
-  artifactLocation?: string;
-  tags?: Record<string, string>;
-}
-
-/** Creates an experiment with MLflow's random integer id; conflict when the name is taken. */
-export function createExperiment(root: string, name: string, options: CreateExperimentOptions = {}): Experiment {
-  checkExperimentName(name);
-  for (const [k, v] of Object.entries(options.tags ?? {})) {
-    checkKey("tag", k);
-    checkTagValue(k, v);
-  }
-  const rootFor = options.artifactRootFor ?? ((id: string) => artifactRoot(root, id));
-  return withLockSync(join(root, ".experiments"), () => {
-    ensureDefaultExperiment(root, rootFor);
-    if (listExperiments(root, { includeDeleted: true }).some((e) => e.name === name)) {
-      throw new MlfError("conflict", `An experiment named "${name}" already exists in ${root}; use it with -e "${name}" or pick another name.`);
-    }
-    const id = (BigInt(`0x${randomBytes(8).toString("hex")}`) & 0x7fffffffffffffffn).toString();
-    const now = Date.now();
-    for (const [k, v] of Object.entries(options.tags ?? {})) writeFileAtomic(join(root, id, "tags", k), v);
-    writeMeta(join(root, id, "meta.yaml"), { artifact_location: options.artifactLocation ?? rootFor(id), creation_time: now, experiment_id: id, last_update_time: now, lifecycle_stage: "active", name });
-    return getExperiment(root, id);
-  });
-}
-
-/** The experiment named (or numbered) `nameOrId`, created when it does not exist yet. */
-export function getOrCreateExperiment(root: string, nameOrId = "0"): Experiment {
-  ensureDefaultExperiment(root);
-  try {
-    return getExperiment(root, nameOrId);
-  } catch (error) {
-    if (!(error instanceof MlfError && error.code === "not_found")) throw error;
-  }
-  try {
-    return createExperiment(root, nameOrId);
-  } catch (error) {
-    // Another process created it between our look-up and our lock.
-    if (error instanceof MlfError && error.code === "conflict") return getExperiment(root, nameOrId);
-    throw error;
   }
 }
 
@@ -148,23 +85,13 @@ export function startRun(root: string, options: StartRunOptions = {}): RunInfo {
     ...(options.sourceName !== undefined && { "mlflow.source.name": options.sourceName }),
     ...options.tags,
   };
-  for (const [k, v] of Object.entries(tags)) {
-    checkKey("tag", k);
-    checkTagValue(k, v);
-  }
-  for (const [k, v] of Object.entries(options.params ?? {})) {
-    checkKey("param", k);
-    checkParamValue(k, v);
-  }
+  checkTags(tags);
+  checkParams(options.params ?? {});
   const runId = randomUUID().replaceAll("-", "");
   const expDir = join(root, experiment.experimentId);
   const tmp = join(expDir, `.tmp-${runId}`);
-  // MLflow's rule (artifact location + run id + artifacts) for runs whose artifacts an MLflow
-  // server proxies; a local store keeps its own folder (experiments copied from another
-  // machine record that machine's paths).
-  const proxied = experiment.artifactLocation.startsWith("mlflow-artifacts:");
   const meta: RunMetaFile = {
-    artifact_uri: `${proxied ? experiment.artifactLocation.replace(/\/$/, "") : artifactRoot(root, experiment.experimentId)}/${runId}/artifacts`,
+    artifact_uri: `${artifactBase(root, experiment)}/${runId}/artifacts`,
     end_time: null,
     entry_point_name: "",
     experiment_id: experiment.experimentId,

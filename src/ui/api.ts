@@ -11,7 +11,6 @@ import { describeVersion } from "../models/catalogue.js";
 import { readEvents } from "../models/events.js";
 import { checkModelName, parseVersion } from "../models/names.js";
 import { readModel } from "../models/store.js";
-import { readReference, type VersionReference } from "../monitor/read-reference.js";
 import { repoLogDir } from "../repo/feature-logs.js";
 import { appliedRegistry, type Repo } from "../repo/repo.js";
 import { compareRuns } from "../tracking/compare.js";
@@ -19,7 +18,7 @@ import { checkArtifactPath } from "../tracking/names.js";
 import { getRun } from "../tracking/read.js";
 import { parseSince } from "../util/time.js";
 import { featureCatalogue } from "./catalogue.js";
-import { driftVersions } from "./drift.js";
+import { driftVersions, readableReference } from "./drift.js";
 import type { PipelineView, UiInfo, VersionView } from "./types.js";
 
 /**
@@ -64,13 +63,7 @@ export function registerUiApi(app: FastifyInstance, ctx: MlflowContext, options:
   app.get("/ui-api/models/:name/versions/:version", async (request) => {
     const { name, version } = request.params as { name: string; version: string };
     const detail = describeVersion(ctx.root, `${checkModelName(name)}/${parseVersion(version, name)}`);
-    let reference: VersionReference["record"] | null = null;
-    try {
-      reference = readReference(ctx.root, detail)?.record ?? null;
-    } catch (error) {
-      // A broken reference is `mlf monitor drift`'s to report; the version's page still opens.
-      if (!(error instanceof MlfError)) throw error;
-    }
+    const reference = readableReference(ctx.root, detail)?.record ?? null;
     return { ...detail, reference } satisfies VersionView;
   });
 

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { MlfError } from "../errors.js";
 import { listModelNames, listVersions } from "../models/store.js";
 import { listLogFiles, logFolder } from "../repo/feature-logs.js";
-import { readReference } from "../monitor/read-reference.js";
+import { readReference, type VersionReference } from "../monitor/read-reference.js";
 import type { DriftVersion } from "./types.js";
 
 /**
@@ -10,6 +10,19 @@ import type { DriftVersion } from "./types.js";
  * (what `mlf monitor drift --model` compares against), and how many feature log files its
  * model has in the repository. The report itself is `monitorDrift`, run when asked for.
  */
+
+/**
+ * A version's reference, or undefined when it has none or it is broken: `mlf monitor drift`
+ * reports a broken one; the pages show what they can.
+ */
+export function readableReference(trackingDir: string, version: Parameters<typeof readReference>[1]): VersionReference | undefined {
+  try {
+    return readReference(trackingDir, version);
+  } catch (error) {
+    if (error instanceof MlfError) return undefined;
+    throw error;
+  }
+}
 
 /**
  * `logDir`: the repository's feature log folder (repoLogDir: its `logging.path`, else
@@ -21,14 +34,7 @@ export function driftVersions(trackingDir: string, logDir: string | undefined): 
     const folder = logDir === undefined ? undefined : logFolder(logDir, "models", model);
     const files = folder !== undefined && existsSync(folder) ? listLogFiles(folder).length : 0;
     for (const version of listVersions(trackingDir, model)) {
-      let reference;
-      try {
-        reference = readReference(trackingDir, version);
-      } catch (error) {
-        // A broken reference is reported by `mlf monitor drift`; the list shows what it can.
-        if (error instanceof MlfError) continue;
-        throw error;
-      }
+      const reference = readableReference(trackingDir, version);
       if (!reference) continue;
       out.push({
         model, version: version.version, stage: version.currentStage, aliases: [...version.aliases].sort(),

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { ROOT, mlf, tempDir } from "../helpers.js";
 import { doubleJson, experimentJson, metricJson, runJson } from "../../src/mlflow/json.js";
 import { getExperiment, getRun } from "../../src/tracking/read.js";
-import { createExperiment, endRun, logMetric, logParam, startRun } from "../../src/tracking/write.js";
+import { createExperiment } from "../../src/tracking/experiments.js";
+import { endRun, logMetric, logParam, startRun } from "../../src/tracking/write.js";
 import { shapeOf, startTestServer } from "./helpers.js";
 
 /** MLflow's REST responses as its protos and message_to_json define them (see the fixture's README). */

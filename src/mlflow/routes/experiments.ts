@@ -4,7 +4,7 @@ import { renameExperiment, requireExperimentId, setExperimentLifecycle, setExper
 import { listExperiments } from "../../tracking/read.js";
 import { compareValue } from "../../tracking/search.js";
 import type { Experiment } from "../../tracking/types.js";
-import { createExperiment } from "../../tracking/write.js";
+import { createExperiment } from "../../tracking/experiments.js";
 import { experimentArtifactRoot, sortBy, type Route } from "../context.js";
 import { MlflowApiError } from "../errors.js";
 import { experimentJson } from "../json.js";
@@ -27,7 +27,7 @@ const byId = (ascending: boolean): OrderBy => ({ key: { kind: "attribute", name:
  * without experiment_id gets `experiment_id DESC` as its tie-breaker (SearchExperimentsUtils).
  * Ids compare as strings, as MLflow compares them.
  */
-export function experimentOrder(orderBy: OrderBy[]): OrderBy[] {
+function experimentOrder(orderBy: OrderBy[]): OrderBy[] {
   if (orderBy.length === 0) return [{ key: { kind: "attribute", name: "creation_time" }, ascending: false }, byId(true)];
   return orderBy.some((o) => o.key.kind === "attribute" && o.key.name === "experiment_id") ? orderBy : [...orderBy, byId(false)];
 }

@@ -8,12 +8,6 @@ import type { ExperimentJson, MetricJson, ModelVersionJson, RegisteredModelJson,
 
 export type { ExperimentJson, MetricJson, ModelVersionJson, RegisteredModelJson, RunJson };
 
-export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
-    super(message);
-  }
-}
-
 /** Listeners told when the server asks for a token. */
 const unauthorized = new Set<() => void>();
 export const onUnauthorized = (fn: () => void) => {
@@ -28,11 +22,11 @@ async function call<T>(url: string, init: RequestInit = {}): Promise<T> {
   try {
     body = text === "" ? {} : (JSON.parse(text) as Record<string, unknown>);
   } catch {
-    throw new ApiError(response.status, "BAD_RESPONSE", `The server answered ${response.status} with something that is not JSON.`);
+    throw new Error(`The server answered ${response.status} with something that is not JSON.`);
   }
   if (!response.ok) {
     if (response.status === 401) for (const fn of unauthorized) fn();
-    throw new ApiError(response.status, String(body.error_code ?? "ERROR"), String(body.message ?? `HTTP ${response.status}`));
+    throw new Error(String(body.message ?? `HTTP ${response.status}`));
   }
   return body as T;
 }

@@ -50,6 +50,21 @@ export function StageBadge({ stage }: { stage: string }) {
   return <span class={`badge ${kind}`}>{stage}</span>;
 }
 
+/** A table's column headings, each a `<th scope="col">` (what a screen reader announces with every cell). */
+export function ColumnHeads({ names }: { names: ComponentChildren[] }) {
+  return (
+    <thead>
+      <tr>
+        {names.map((name, i) => (
+          <th key={i} scope="col">
+            {name}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
+}
+
 /** A two-column table of keys and values (params, tags); empty → a short sentence. */
 export function KeyValues({ values, empty, label }: { values: Record<string, ComponentChildren>; empty: string; label: string }) {
   const keys = Object.keys(values).sort();
@@ -57,12 +72,7 @@ export function KeyValues({ values, empty, label }: { values: Record<string, Com
   return (
     <table class="kv">
       <caption class="sr-only">{label}</caption>
-      <thead>
-        <tr>
-          <th scope="col">Key</th>
-          <th scope="col">Value</th>
-        </tr>
-      </thead>
+      <ColumnHeads names={["Key", "Value"]} />
       <tbody>
         {keys.map((k) => (
           <tr key={k}>

@@ -2,7 +2,7 @@ import type { FeatureDrift } from "../../../monitor/drift.js";
 import type { ModelDriftReport } from "../../../monitor/model-drift.js";
 import type { DriftVersion, UiInfo } from "../../types.js";
 import { uiGet } from "../api.js";
-import { Await, Chip, Section, StageBadge } from "../components/bits.js";
+import { Await, Chip, ColumnHeads, Section, StageBadge } from "../components/bits.js";
 import { CURRENT, HistogramBars, REFERENCE } from "../components/histogram.js";
 import { num, time } from "../format.js";
 import { useLoad, useTitle } from "../hooks.js";
@@ -26,16 +26,7 @@ function Versions({ versions, route }: { versions: DriftVersion[]; route: Route 
   return (
     <table class="grid">
       <caption class="sr-only">Model versions with reference data</caption>
-      <thead>
-        <tr>
-          <th scope="col">Model version</th>
-          <th scope="col">Stage and aliases</th>
-          <th scope="col">Reference data</th>
-          <th scope="col">Inputs</th>
-          <th scope="col">Feature logs</th>
-          <th scope="col"><span class="sr-only">Check</span></th>
-        </tr>
-      </thead>
+      <ColumnHeads names={["Model version", "Stage and aliases", "Reference data", "Inputs", "Feature logs", <span class="sr-only">Check</span>]} />
       <tbody>
         {versions.map((v) => {
           const ref = `${v.model}/${v.version}`;
@@ -108,19 +99,7 @@ function Report({ model, since }: { model: string; since: string }) {
             <div class="table-scroll">
               <table class="grid drift">
                 <caption class="sr-only">Each input's drift test, score and verdict, with its distribution in the reference and the current data</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Input</th>
-                    <th scope="col">Kind</th>
-                    <th scope="col">Test</th>
-                    <th scope="col">Score</th>
-                    <th scope="col">Threshold</th>
-                    <th scope="col">Verdict</th>
-                    <th scope="col">Missing (ref / cur)</th>
-                    <th scope="col">Too old</th>
-                    <th scope="col">Distribution</th>
-                  </tr>
-                </thead>
+                <ColumnHeads names={["Input", "Kind", "Test", "Score", "Threshold", "Verdict", "Missing (ref / cur)", "Too old", "Distribution"]} />
                 <tbody>
                   {r.features.map((f) => <FeatureRow key={f.name} f={f} />)}
                   {r.prediction && <FeatureRow f={{ ...r.prediction, name: "prediction (not in the share)" }} />}

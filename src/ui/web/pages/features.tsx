@@ -1,7 +1,7 @@
 import { useEffect } from "preact/hooks";
 import type { FeatureCatalogue, UiInfo } from "../../types.js";
 import { uiGet } from "../api.js";
-import { Await, Chip, Section, StageBadge } from "../components/bits.js";
+import { Await, Chip, ColumnHeads, Section, StageBadge } from "../components/bits.js";
 import { LineageGraph } from "../components/graph.js";
 import { freshnessText, MaterializationTimeline } from "../components/timeline.js";
 import { time } from "../format.js";
@@ -36,17 +36,7 @@ function Catalogue({ c, focus }: { c: FeatureCatalogue; focus?: string }) {
         <div class="table-scroll">
           <table class="grid">
             <caption class="sr-only">Feature views with their features and freshness</caption>
-            <thead>
-              <tr>
-                <th scope="col">View</th>
-                <th scope="col">Entities</th>
-                <th scope="col">Source</th>
-                <th scope="col">ttl</th>
-                <th scope="col">Features</th>
-                <th scope="col">Materialized until</th>
-                <th scope="col">Freshness</th>
-              </tr>
-            </thead>
+            <ColumnHeads names={["View", "Entities", "Source", "ttl", "Features", "Materialized until", "Freshness"]} />
             <tbody>
               {c.views.map((v) => (
                 <tr key={v.name} {...row(`view:${v.name}`)}>
@@ -74,9 +64,7 @@ function Catalogue({ c, focus }: { c: FeatureCatalogue; focus?: string }) {
           {c.services.length === 0 ? <p class="muted">None defined.</p> : (
             <table class="grid">
               <caption class="sr-only">Feature services, their features and the model versions they feed</caption>
-              <thead>
-                <tr><th scope="col">Service</th><th scope="col">Features</th><th scope="col">Models</th></tr>
-              </thead>
+              <ColumnHeads names={["Service", "Features", "Models"]} />
               <tbody>
                 {c.services.map((s) => (
                   <tr key={s.name} {...row(`service:${s.name}`)}>
@@ -96,9 +84,7 @@ function Catalogue({ c, focus }: { c: FeatureCatalogue; focus?: string }) {
         <Section title="Entities">
           <table class="grid">
             <caption class="sr-only">Entities and their join keys</caption>
-            <thead>
-              <tr><th scope="col">Entity</th><th scope="col">Join key</th><th scope="col">Type</th><th scope="col">Description</th></tr>
-            </thead>
+            <ColumnHeads names={["Entity", "Join key", "Type", "Description"]} />
             <tbody>
               {c.entities.map((e) => (
                 <tr key={e.name}>
@@ -115,9 +101,7 @@ function Catalogue({ c, focus }: { c: FeatureCatalogue; focus?: string }) {
       <Section title="Sources">
         <table class="grid">
           <caption class="sr-only">Data sources: files and DuckDB queries</caption>
-          <thead>
-            <tr><th scope="col">Source</th><th scope="col">Type</th><th scope="col">Definition</th><th scope="col">Timestamp</th><th scope="col">Reads</th></tr>
-          </thead>
+          <ColumnHeads names={["Source", "Type", "Definition", "Timestamp", "Reads"]} />
           <tbody>
             {c.sources.map((s) => (
               <tr key={s.name} {...row(`source:${s.name}`)}>

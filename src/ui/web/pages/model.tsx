@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 import type { RegistryEvent } from "../../../models/events.js";
 import type { UiInfo, VersionView } from "../../types.js";
 import { mlflowGet, uiGet, type ModelVersionJson, type RegisteredModelJson } from "../api.js";
-import { Await, Chip, Facts, KeyValues, Section, StageBadge } from "../components/bits.js";
+import { Await, Chip, ColumnHeads, Facts, KeyValues, Section, StageBadge } from "../components/bits.js";
 import { num, shortId, time } from "../format.js";
 import { useLoad, useTitle } from "../hooks.js";
 import { href } from "../router.js";
@@ -19,16 +19,7 @@ function VersionsTable({ name, versions, selected, info, changed }: { name: stri
   return (
     <table class="grid">
       <caption class="sr-only">Versions of {name}, newest first</caption>
-      <thead>
-        <tr>
-          <th scope="col">Version</th>
-          <th scope="col">Stage</th>
-          <th scope="col">Aliases</th>
-          <th scope="col">Run</th>
-          <th scope="col">Registered</th>
-          <th scope="col">Description</th>
-        </tr>
-      </thead>
+      <ColumnHeads names={["Version", "Stage", "Aliases", "Run", "Registered", "Description"]} />
       <tbody>
         {versions.map((v) => (
           <tr key={v.version} class={Number(v.version) === selected ? "selected" : undefined}>
@@ -93,17 +84,7 @@ function AuditLog({ events }: { events: RegistryEvent[] }) {
     <div class="table-scroll">
       <table class="grid compact audit">
         <caption class="sr-only">Audit log, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">User</th>
-            <th scope="col">Action</th>
-            <th scope="col">Version</th>
-            <th scope="col">Alias</th>
-            <th scope="col">Before</th>
-            <th scope="col">After</th>
-          </tr>
-        </thead>
+        <ColumnHeads names={["When", "User", "Action", "Version", "Alias", "Before", "After"]} />
         <tbody>
           {[...events].reverse().map((e, i) => (
             <tr key={i}>

@@ -1,5 +1,5 @@
 import { mlflowGet, type RegisteredModelJson } from "../api.js";
-import { Await, Chip, StageBadge } from "../components/bits.js";
+import { Await, Chip, ColumnHeads, StageBadge } from "../components/bits.js";
 import { time } from "../format.js";
 import { useLoad, useTitle } from "../hooks.js";
 import { href } from "../router.js";
@@ -22,16 +22,7 @@ export function ModelsPage() {
             <div class="card flush">
               <table class="grid models">
                 <caption class="sr-only">Registered models with their latest versions, stages and aliases</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Model</th>
-                    <th scope="col">Latest version</th>
-                    <th scope="col">Stages</th>
-                    <th scope="col">Aliases</th>
-                    <th scope="col">Updated</th>
-                    <th scope="col">Description</th>
-                  </tr>
-                </thead>
+                <ColumnHeads names={["Model", "Latest version", "Stages", "Aliases", "Updated", "Description"]} />
                 <tbody>
                   {list.map((m) => {
                     const latest = Math.max(0, ...(m.latest_versions ?? []).map((v) => Number(v.version)));

@@ -3,7 +3,7 @@ import type { PipelineRun } from "../../../pipeline/history.js";
 import type { Pipeline } from "../../../repo/pipelines.js";
 import type { PipelineView, UiInfo } from "../../types.js";
 import { uiGet } from "../api.js";
-import { Await, Chip, Facts, Section } from "../components/bits.js";
+import { Await, Chip, ColumnHeads, Facts, Section } from "../components/bits.js";
 import { duration, num, shortId } from "../format.js";
 import { useLoad, useTitle } from "../hooks.js";
 import { href } from "../router.js";
@@ -34,17 +34,7 @@ function Runs({ view }: { view: PipelineView }) {
     <div class="table-scroll">
       <table class="grid compact pipeline-runs">
         <caption class="sr-only">Runs of pipeline {p.name}, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Started</th>
-            <th scope="col">Run</th>
-            <th scope="col">Outcome</th>
-            <th scope="col">Triggers</th>
-            <th scope="col">Challenger {p.metric}</th>
-            <th scope="col">Champion {p.metric}</th>
-            <th scope="col">Reason</th>
-          </tr>
-        </thead>
+        <ColumnHeads names={["Started", "Run", "Outcome", "Triggers", `Challenger ${p.metric}`, `Champion ${p.metric}`, "Reason"]} />
         <tbody>
           {runs.map((r) => (
             <tr key={r.runId}>

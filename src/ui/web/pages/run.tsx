@@ -1,7 +1,7 @@
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import { artifactUrl, metricHistory, metricValue, mlflowGet, mlflowSend, record, type ExperimentJson, type ModelVersionJson, type RunJson, type RunsPage } from "../api.js";
-import { Await, Chip, ErrorBox, Facts, KeyValues, Section, StatusBadge } from "../components/bits.js";
+import { Await, Chip, ColumnHeads, ErrorBox, Facts, KeyValues, Section, StatusBadge } from "../components/bits.js";
 import { LineChart } from "../components/chart.js";
 import { bytes, duration, num, shortId, time } from "../format.js";
 import { useLoad, useTitle } from "../hooks.js";
@@ -82,9 +82,7 @@ function Lineage({ tags }: { tags: Record<string, string> }) {
       {inputs.length > 0 && (
         <table class="grid compact">
           <caption>Inputs and their digests</caption>
-          <thead>
-            <tr><th scope="col">File</th><th scope="col">sha256</th><th scope="col">Size</th></tr>
-          </thead>
+          <ColumnHeads names={["File", "sha256", "Size"]} />
           <tbody>
             {inputs.map((i) => (
               <tr key={i.path}>
@@ -175,9 +173,7 @@ function ChildRuns({ run }: { run: RunJson }) {
     <Section title="Child runs">
       <table class="grid compact children">
         <caption class="sr-only">Runs nested under this one, in the order they started</caption>
-        <thead>
-          <tr><th scope="col">Run</th><th scope="col">Status</th><th scope="col">Started</th><th scope="col">Took</th></tr>
-        </thead>
+        <ColumnHeads names={["Run", "Status", "Started", "Took"]} />
         <tbody>
           {runs.map((c) => (
             <tr key={c.info.run_id}>
