@@ -76,6 +76,8 @@ async function worker(contender: Contender, id: string): Promise<void> {
   const dir = shapeDir(shape);
   const out = join(dir, `out-${contender}.parquet`);
   rmSync(out, { force: true });
+  // What a killed run left behind.
+  rmSync(join(dir, "spill"), { recursive: true, force: true });
   const started = performance.now();
   const { OfflineEngine } = await import("../src/offline/engine.js");
   let phases: Phase[] | undefined;
@@ -86,6 +88,8 @@ async function worker(contender: Contender, id: string): Promise<void> {
   } else {
     const engine = await OfflineEngine.open({ type: "duckdb", ...SETTINGS, tempDirectory: join(dir, "spill") });
     try {
+      // Feast's template on skewed keys spills without end: bounded, it fails instead of filling the disk.
+      await engine.run(`SET max_temp_directory_size = '${MAX_SPILL_GB}GB'`);
       for (const sql of sourceViews(shape, dir)) await engine.run(sql);
       await engine.run(`COPY (${contender === "asof" ? handAsof(shape, dir) : feastTemplate(shape, dir)}) TO '${out}' (FORMAT parquet)`);
     } finally {
@@ -110,7 +114,15 @@ async function worker(contender: Contender, id: string): Promise<void> {
   process.stdout.write(JSON.stringify(measure));
 }
 
-function measure(contender: Contender, shape: Shape): Measure | "timeout" {
+/** A hand-written query that needs more temporary disk than this is stopped and shown as such. */
+const MAX_SPILL_GB = 20;
+/** The exit code of a worker whose query ran out of its temporary disk. */
+const SPILLED = 3;
+
+/** Did not finish: stopped after MLF_BENCH_TIMEOUT seconds, or out of its temporary disk. */
+type Unfinished = "timeout" | "spill";
+
+function measure(contender: Contender, shape: Shape): Measure | Unfinished {
   const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--worker", contender, shape.id], {
     encoding: "utf8",
     env: { ...process.env, TZ: "UTC", MLF_BENCH_FULL: FULL ? "1" : "0" },
@@ -118,20 +130,21 @@ function measure(contender: Contender, shape: Shape): Measure | "timeout" {
     killSignal: "SIGKILL",
   });
   if (child.error && (child.error as NodeJS.ErrnoException).code === "ETIMEDOUT") return "timeout";
+  if (child.status === SPILLED) return "spill";
   if (child.status !== 0) throw new Error(`${contender} on ${shape.id} failed: ${child.stderr}`);
   return JSON.parse(child.stdout) as Measure;
 }
 
-/** Every contender ROUNDS times, alternating the order; the best run of each (or "timeout"). */
-function contest(shape: Shape, contenders: Contender[]): Map<Contender, Measure | "timeout"> {
-  const best = new Map<Contender, Measure | "timeout">();
+/** Every contender ROUNDS times, alternating the order; the best run of each (or why it did not finish). */
+function contest(shape: Shape, contenders: Contender[]): Map<Contender, Measure | Unfinished> {
+  const best = new Map<Contender, Measure | Unfinished>();
   for (let round = 0; round < ROUNDS; round++) {
     for (const contender of round % 2 === 0 ? contenders : [...contenders].reverse()) {
-      if (best.get(contender) === "timeout") continue;
-      const m = measure(contender, shape);
       const seen = best.get(contender);
-      if (m === "timeout" || seen === undefined) best.set(contender, m);
-      else if (seen !== "timeout") {
+      if (seen === "timeout" || seen === "spill") continue;
+      const m = measure(contender, shape);
+      if (m === "timeout" || m === "spill" || seen === undefined) best.set(contender, m);
+      else {
         const faster = m.seconds < seen.seconds ? m : seen;
         best.set(contender, { ...faster, cpuSeconds: Math.min(m.cpuSeconds, seen.cpuSeconds), peakMb: Math.max(m.peakMb, seen.peakMb) });
       }
@@ -141,8 +154,8 @@ function contest(shape: Shape, contenders: Contender[]): Map<Contender, Measure 
 }
 
 const fmt = (n: number) => n.toLocaleString("en-US");
-const secs = (m: Measure | "timeout" | undefined) => (m === undefined ? "-" : m === "timeout" ? `>${TIMEOUT_S}` : m.seconds.toFixed(2));
-const done = (m: Measure | "timeout" | undefined): m is Measure => m !== undefined && m !== "timeout";
+const secs = (m: Measure | Unfinished | undefined) => (m === undefined ? "-" : m === "timeout" ? `>${TIMEOUT_S}` : m === "spill" ? `>${MAX_SPILL_GB} GB spill` : m.seconds.toFixed(2));
+const done = (m: Measure | Unfinished | undefined): m is Measure => typeof m === "object";
 
 export async function run(): Promise<BenchTable> {
   const rows: (string | number)[][] = [];
@@ -185,4 +198,9 @@ export async function run(): Promise<BenchTable> {
   return { title: "get-historical vs hand-written DuckDB SQL (entity rows x feature rows)", head: ["shape", "mlf s", "mlf CPU s", "mlf peak MB", "ASOF s", "Feast s", "mlf/best", "CPU mlf/best"], rows, notes };
 }
 
-if (process.argv[2] === "--worker") await worker(process.argv[3] as Contender, process.argv[4]!);
+if (process.argv[2] === "--worker") {
+  await worker(process.argv[3] as Contender, process.argv[4]!).catch((error: Error) => {
+    if (!/max_temp_directory_size|temp(orary)? directory/i.test(error.message)) throw error;
+    process.exit(SPILLED);
+  });
+}
