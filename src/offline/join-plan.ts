@@ -2,7 +2,7 @@ import type { OfflineEngine } from "./engine.js";
 import { asofJoinSql } from "./asof-join.js";
 import type { Phases } from "./phases.js";
 import { sourceSide, storedColumnsSql, ttlMicros, type ViewJoin } from "./point-in-time.js";
-import { candidatesSql, openRowsSql, SAMPLE, SAMPLE_ROWS, sampleSql, sourceSample, windowPassSql } from "./range-join.js";
+import { candidatesSql, openRowsSql, OVERFLOW, SAMPLE, SAMPLE_ROWS, sampleSql, sourceSample, windowPassSql } from "./range-join.js";
 
 /**
  * How one view is joined to the entity rows. Both plans return exactly the same rows; they
@@ -15,7 +15,8 @@ import { candidatesSql, openRowsSql, SAMPLE, SAMPLE_ROWS, sampleSql, sourceSampl
  *   windows up to the ttl (rows resolved by a narrow window are done). Each pass costs a scan
  *   of the source plus its candidates, so a few passes beat the sort unless every window
  *   holds many rows; never used with unlimited ttl.
- * - `auto` (the default): the cheaper of the two by a cost model fed by a sample (see choose).
+ * - `auto` (the default): the cheaper of the two by a cost model fed by a sample (see choose);
+ *   a query source is first tried in a single range pass, without the sample (see singlePass).
  *   A forced `range` runs a pass for every window of the ladder (the ttl divided by powers of
  *   4), which is rarely the fastest but exercises every pass.
  */
@@ -37,6 +38,7 @@ export async function buildViewResult(engine: OfflineEngine, view: ViewJoin, pla
   const copy = (from: ViewJoin) => phases.time(`${name}: copy source`, () => copySource(engine, from));
   let join = view.source.readCost === "parse" ? await copy(view) : view;
   const ttl = ttlMicros(join);
+  if (plan === "auto" && ttl > 0n && join.source.readCost === "query" && (await singlePass(engine, join, phases))) return "range";
   const chosen = ttl === 0n || plan === "asof" ? undefined : plan === "range" ? { windows: ladder(ttl).reverse() } : await phases.time(`${name}: plan`, () => choose(engine, join));
   // The estimate reads a query source once; copied, it is run once more, whatever the plan does after.
   if (join.source.readCost === "query" && (chosen?.windows?.length ?? 2) > 1) join = await copy(join);
@@ -56,9 +58,42 @@ async function rangePasses(engine: OfflineEngine, join: ViewJoin, windows: bigin
   for (const [pass, window] of windows.entries()) {
     // CREATE TABLE AS answers with the rows it wrote.
     if (pass > 0 && (open = Number((await engine.rows(openRowsSql(join)))[0]!.Count)) === 0) break;
-    await engine.run(windowPassSql(join, pass, window, open > source));
+    await engine.run(windowPassSql(join, pass, window, { copySource: open > source }));
   }
 }
+
+/**
+ * A query source runs its SQL at every read, and the estimate (see choose) reads all of it:
+ * alone, about a third of the time of a range pass. So the view is first joined in a single
+ * range pass over the whole ttl, without an estimate, which reads the query once; that is
+ * the plan the estimate picks unless the entity rows find many candidates each (long
+ * histories). Past SINGLE_PASS_CANDIDATES per entity row (plus a floor) the pass stops,
+ * having read a part of the query, and the view is planned as any other. Returns whether the
+ * pass did the join.
+ */
+async function singlePass(engine: OfflineEngine, join: ViewJoin, phases: Phases): Promise<boolean> {
+  const rows = join.entities.rowCount;
+  if (rows === 0) return false;
+  const started = performance.now();
+  try {
+    await engine.run(windowPassSql(join, 0, ttlMicros(join), { maxCandidates: SINGLE_PASS_CANDIDATES * rows + SINGLE_PASS_FLOOR }));
+  } catch (error) {
+    if (!(error instanceof Error && error.message.includes(OVERFLOW))) throw error;
+    phases.add(`${join.request.view.name}: single pass, stopped`, started);
+    return false;
+  }
+  phases.add(`${join.request.view.name}: join`, started);
+  return true;
+}
+
+/**
+ * Candidates per entity row above which a single pass costs more than copying the query and
+ * the best plan on the copy, by the cost model below (ranking a candidate against copying
+ * and sorting a source row).
+ */
+const SINGLE_PASS_CANDIDATES = 4;
+/** ...and so many more, which any plan ranks in about a tenth of a second. */
+const SINGLE_PASS_FLOOR = 100_000;
 
 /** A copy of a CSV or query source's needed rows and columns. */
 const SOURCE_COPY = "__mlf_source_rows";
@@ -67,9 +102,9 @@ const SOURCE_COPY = "__mlf_source_rows";
  * Parsing CSV costs more than anything else here, and every plan reads the source more than
  * once (the estimate, the passes, the ASOF plan's second read): the rows and columns the view
  * needs are read once into a table, which then stands for the source. A query source runs its
- * SQL at every read, but copying it costs about as much as a read: it is copied only when the
- * join would read it twice or more (the ASOF plan, several range passes), not before the
- * estimate (measured on 20M rows: the copy made a one-pass plan 10% slower).
+ * SQL at every read, but copying it costs more than a read (1.0 s against 0.3 s for 13M rows):
+ * it is copied only when the join would read it twice or more (the ASOF plan, several range
+ * passes), not before the estimate.
  */
 async function copySource(engine: OfflineEngine, join: ViewJoin): Promise<ViewJoin> {
   await engine.run(`CREATE OR REPLACE TEMP TABLE ${SOURCE_COPY} AS ${storedColumnsSql(join)}`);
