@@ -5,15 +5,16 @@ import { csv, makeRepo, random } from "./fixtures.js";
 
 /**
  * The automatic plan choice on data big enough to be sampled (more entity rows than the
- * estimate looks at): short histories get the range plan, long histories and a view without
- * keys the ASOF plan, and whatever is chosen, the rows equal those of either forced plan.
+ * estimate looks at): short histories get one range pass, long histories range passes of
+ * growing windows, a query source with short histories one pass without the estimate, and
+ * whatever is chosen, the rows equal those of either forced plan.
  */
 
 const BASE = Date.parse("2024-03-01T00:00:00Z");
 const HOUR = 3_600_000;
 const DAYS = 20;
 
-test("auto picks the range plan for short histories and ASOF for long ones, with the same rows", async (t) => {
+test("auto plans short and long histories, and a query source without the estimate, with the rows of either forced plan", async (t) => {
   const next = random(7);
   const time = () => new Date(BASE + Math.floor(next() * DAYS * 24) * HOUR + Math.floor(next() * 60) * 60_000);
   // 3,000 users with 3 rows each; 5 groups with a row every 10 minutes; hourly weather.
@@ -51,12 +52,12 @@ feature_views:
   );
   // A query source is first joined in one range pass, read in place, without an estimate; with
   // long histories (144 candidates per entity row) that pass stops and the view is planned
-  // (here: copied, ASOF). By the forced plans, query sources are copied.
+  // (here: copied for several passes). By the forced plans, query sources are copied.
   const features = ["user_stats:score", "group_stats:seq", "weather:temp", "user_query_stats:double_score", "group_query_stats:next_seq"];
   const auto = await getHistoricalFeatures(repo, { entities, features });
   assert.deepEqual(
     auto.views.map((v) => [v.view, v.plan]),
-    [["user_stats", "range"], ["group_stats", "asof"], ["weather", "asof"], ["user_query_stats", "range"], ["group_query_stats", "asof"]],
+    [["user_stats", "range"], ["group_stats", "range"], ["weather", "range"], ["user_query_stats", "range"], ["group_query_stats", "range"]],
   );
   const phases = auto.phases.map((p) => p.phase);
   assert.deepEqual(phases.filter((p) => p.startsWith("user_query_stats")), ["user_query_stats: join"]);
