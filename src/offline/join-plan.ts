@@ -2,7 +2,7 @@ import type { OfflineEngine } from "./engine.js";
 import { asofJoinSql } from "./asof-join.js";
 import type { Phases } from "./phases.js";
 import { sourceSide, storedColumnsSql, ttlMicros, type ViewJoin } from "./point-in-time.js";
-import { candidatesSql, keyMatchesSql, openRowsSql, OVERFLOW, SAMPLE, SAMPLE_ROWS, sampleSql, sourceSample, windowPassSql } from "./range-join.js";
+import { candidatesSql, openRowsSql, OVERFLOW, SAMPLE, SAMPLE_ROWS, sampleSql, sourceSample, windowPassSql } from "./range-join.js";
 
 /**
  * How one view is joined to the entity rows. Both plans return exactly the same rows; they
@@ -157,10 +157,12 @@ async function choose(engine: OfflineEngine, join: ViewJoin): Promise<RangePlan 
   // CREATE TABLE AS answers with the rows it wrote.
   const sampled = Math.max(1, Number((await engine.rows(sampleSql(join, Math.max(1, Math.floor(rows / SAMPLE_ROWS)))))[0]!.Count));
   const candidates = await engine.rows(candidatesSql(join, relation));
-  const matches = Number((await engine.rows(keyMatchesSql(join, relation)))[0]!.n) / fraction;
   await engine.run(`DROP TABLE ${SAMPLE}`);
   const lambdas = candidates.map((r) => Number(r.n) / fraction);
-  const sourceRows = (candidates.length > 0 ? Number(candidates[0]!.total) : Number((await engine.rows(`SELECT count(*) AS n FROM (${relation})`))[0]!.n)) / fraction;
+  // No sampled row found a candidate: one pass at the ttl is the cheapest, whatever the counts.
+  if (candidates.length === 0) return { windows: [ttl], sourceRows: Number((await engine.rows(`SELECT count(*) AS n FROM (${relation})`))[0]!.n) / fraction };
+  const sourceRows = Number(candidates[0]!.total) / fraction;
+  const matches = candidates[0]!.matches === null ? Infinity : Number(candidates[0]!.matches) / fraction;
   const scale = rows / sampled;
   // Rows without any sampled candidate stay open through every pass and cost their hashing only.
   const empty = sampled - lambdas.length;

@@ -148,24 +148,20 @@ export function sourceSample(join: ViewJoin, rows: number | undefined): { relati
   return { relation: blocks.join(" UNION ALL "), fraction: (block * BLOCKS) / rows };
 }
 
-/** How many (sampled entity row, sampled source row) pairs share their keys, whatever their times. */
-export function keyMatchesSql(join: ViewJoin, relation: string): string {
-  const keys = join.request.keys.map((k) => ident(k.column)).join(", ");
-  return keys === "" ? "SELECT 0 AS n" : `SELECT count(*) AS n FROM ${SAMPLE} JOIN (SELECT ${keys} FROM (${relation})) USING (${keys})`;
-}
-
 /**
  * What the plan choice needs: for each sampled entity row with at least one, its candidates
- * inside the ttl among the sampled source rows (`relation`, see sourceSample), and in every
- * row how many sampled source rows can be a candidate at all (`total`).
+ * inside the ttl among the sampled source rows (`relation`, see sourceSample); and in every
+ * row, how many sampled source rows can be a candidate at all (`total`) and how many (sampled
+ * entity row, sampled source row) pairs share their keys, whatever their times (`matches`).
  */
 export function candidatesSql(join: ViewJoin, relation: string): string {
   const keys = join.request.keys.map((k) => ident(k.column));
   const ttl = ttlMicros(join);
   const on = [...keys.map((k) => `c.${k} = e.${k}`), `c.${BUCKET} = e.${BUCKET}`, `c.${US} BETWEEN e.${US} - ${ttl} AND e.${US}`].join(" AND ");
-  // Read once: the count and the join would each read the sampled blocks again.
+  const matches = keys.length === 0 ? "NULL" : `(SELECT count(*) FROM ${SAMPLE} JOIN c USING (${keys.join(", ")}))`;
+  // Read once: the counts and the join would each read the sampled blocks again.
   return `WITH c AS MATERIALIZED (SELECT ${[...keys, US, `${US} // ${ttl} AS ${BUCKET}`].join(", ")} FROM (${relation}))
-SELECT count(*) AS n, (SELECT count(*) FROM c) AS total
+SELECT count(*) AS n, (SELECT count(*) FROM c) AS total, ${matches} AS matches
 FROM (SELECT *, ${US} // ${ttl} - d.x AS ${BUCKET} FROM ${SAMPLE}, ${TWO}) AS e
 JOIN c ON ${on}
 GROUP BY e.${ROW}`;
