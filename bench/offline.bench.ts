@@ -17,7 +17,8 @@ import type { BenchTable } from "./run.js";
  * MLF_BENCH_ROUNDS (default 2) runs counts. Quick sizes by default (a tenth of the full ones);
  * MLF_BENCH_FULL=1 runs the full sizes (20M feature rows), MLF_BENCH_LARGE=1 adds 10M x 100M
  * (mlf only), MLF_BENCH_SHAPES=id,id picks shapes, MLF_BENCH_PROFILE=1 adds mlf's seconds
- * per phase (its fastest run). A contender slower than MLF_BENCH_TIMEOUT seconds (default 120
+ * per phase (its fastest run), MLF_BENCH_ORDERED=1 adds both hand-written queries with an
+ * ORDER BY that returns the entity rows' order, as mlf does (two more columns). A contender slower than MLF_BENCH_TIMEOUT seconds (default 120
  * quick, 300 full) is stopped and shown as ">".
  */
 
@@ -27,12 +28,13 @@ const DIVISOR = FULL ? 1 : 10;
 const ROUNDS = Number(process.env.MLF_BENCH_ROUNDS ?? 2);
 const TIMEOUT_S = Number(process.env.MLF_BENCH_TIMEOUT ?? (FULL ? 300 : 120));
 const PROFILE = process.env.MLF_BENCH_PROFILE === "1";
+const ORDERED = process.env.MLF_BENCH_ORDERED === "1";
 const ONLY = process.env.MLF_BENCH_SHAPES?.split(",");
 const SETTINGS = { threads: 2, memoryLimit: "3GB" };
 /** Bumped whenever a generator changes, so stale data is never measured. */
 const DATA_VERSION = 1;
 
-type Contender = "mlf" | "asof" | "feast";
+type Contender = "mlf" | "asof" | "feast" | "asof-ordered" | "feast-ordered";
 interface Measure {
   seconds: number;
   /** User + system CPU of the whole process: steadier than wall time when other jobs share the cores. */
@@ -91,7 +93,8 @@ async function worker(contender: Contender, id: string): Promise<void> {
       // Feast's template on skewed keys spills without end: bounded, it fails instead of filling the disk.
       await engine.run(`SET max_temp_directory_size = '${MAX_SPILL_GB}GB'`);
       for (const sql of sourceViews(shape, dir)) await engine.run(sql);
-      await engine.run(`COPY (${contender === "asof" ? handAsof(shape, dir) : feastTemplate(shape, dir)}) TO '${out}' (FORMAT parquet)`);
+      const ordered = contender.endsWith("-ordered");
+      await engine.run(`COPY (${contender.startsWith("asof") ? handAsof(shape, dir, ordered) : feastTemplate(shape, dir, ordered)}) TO '${out}' (FORMAT parquet)`);
     } finally {
       engine.close();
     }
@@ -162,12 +165,13 @@ export async function run(): Promise<BenchTable> {
   const notes: string[] = [];
   for (const shape of shapes(DIVISOR).filter((s) => !ONLY || ONLY.includes(s.id))) {
     await generate(shape);
-    const m = contest(shape, ["mlf", "asof", "feast"]);
+    const m = contest(shape, ["mlf", "asof", "feast", ...(ORDERED ? (["asof-ordered", "feast-ordered"] as const) : [])]);
     const [mlf, asof, feast] = [m.get("mlf"), m.get("asof"), m.get("feast")];
-    const hand = [asof, feast].filter(done);
-    const best = Math.min(...hand.map((r) => r.seconds));
-    const bestCpu = Math.min(...hand.map((r) => r.cpuSeconds));
+    const fastest = (...runs: (Measure | Unfinished | undefined)[]) => Math.min(...runs.filter(done).map((r) => r.seconds));
+    const best = fastest(asof, feast);
+    const bestCpu = Math.min(...[asof, feast].filter(done).map((r) => r.cpuSeconds));
     const ratio = (x: number, y: number) => (done(mlf) && Number.isFinite(y) ? (x / y).toFixed(2) : "-");
+    const inOrder = fastest(m.get("asof-ordered"), m.get("feast-ordered"));
     rows.push([
       `${shape.id} (${fmt(shape.entityRows)} x ${fmt(shape.featureRows)})`,
       secs(mlf),
@@ -177,6 +181,7 @@ export async function run(): Promise<BenchTable> {
       secs(feast),
       ratio(done(mlf) ? mlf.seconds : 0, best),
       ratio(done(mlf) ? mlf.cpuSeconds : 0, bestCpu),
+      ...(ORDERED ? [Number.isFinite(inOrder) ? inOrder.toFixed(2) : "-", ratio(done(mlf) ? mlf.seconds : 0, inOrder)] : []),
     ]);
     for (const [name, r] of [["ASOF", asof], ["Feast", feast]] as const) {
       if (!done(r) || !done(mlf)) continue;
@@ -190,12 +195,14 @@ export async function run(): Promise<BenchTable> {
     const shape = large();
     await generate(shape);
     const r = contest(shape, ["mlf"]).get("mlf");
-    rows.push([`large (${fmt(shape.entityRows)} x ${fmt(shape.featureRows)})`, secs(r), done(r) ? r.cpuSeconds.toFixed(2) : "-", done(r) ? r.peakMb : "-", "-", "-", "-", "-"]);
+    rows.push([`large (${fmt(shape.entityRows)} x ${fmt(shape.featureRows)})`, secs(r), done(r) ? r.cpuSeconds.toFixed(2) : "-", done(r) ? r.peakMb : "-", "-", "-", "-", "-", ...(ORDERED ? ["-", "-"] : [])]);
   } else notes.push("MLF_BENCH_LARGE=1 adds the 10M x 100M shape (mlf only).");
   notes.push(
     `${FULL ? "Full" : "Quick (a tenth of the full sizes; MLF_BENCH_FULL=1 for 20M feature rows)"}: DuckDB threads ${SETTINGS.threads}, memory_limit ${SETTINGS.memoryLimit}, output Parquet; min of ${ROUNDS} alternating runs, each its own process (peak = its max RSS). best = the faster hand-written query; ratio < 1 means mlf is faster.`,
   );
-  return { title: "get-historical vs hand-written DuckDB SQL (entity rows x feature rows)", head: ["shape", "mlf s", "mlf CPU s", "mlf peak MB", "ASOF s", "Feast s", "mlf/best", "CPU mlf/best"], rows, notes };
+  if (ORDERED) notes.push("in order = the faster of both hand-written queries with an ORDER BY returning the entity rows' order, as mlf does.");
+  const head = ["shape", "mlf s", "mlf CPU s", "mlf peak MB", "ASOF s", "Feast s", "mlf/best", "CPU mlf/best", ...(ORDERED ? ["best in order s", "mlf/best in order"] : [])];
+  return { title: "get-historical vs hand-written DuckDB SQL (entity rows x feature rows)", head, rows, notes };
 }
 
 if (process.argv[2] === "--worker") {
