@@ -16,7 +16,8 @@ import { candidatesSql, openRowsSql, OVERFLOW, SAMPLE, SAMPLE_ROWS, sampleSql, s
  *   of the source plus its candidates, so a few passes beat the sort unless every window
  *   holds many rows; never used with unlimited ttl.
  * - `auto` (the default): the cheaper of the two by a cost model fed by a sample (see choose);
- *   a query source is first tried in a single range pass, without the sample (see singlePass).
+ *   a CSV or query source is first joined in a single range pass, without the sample (see
+ *   singlePass).
  *   A forced `range` runs a pass for every window of the ladder (the ttl divided by powers of
  *   4), which is rarely the fastest but exercises every pass.
  */
@@ -74,12 +75,12 @@ interface RangePlan {
 /**
  * A query source runs its SQL at every read, a CSV source is parsed at every read, and the
  * estimate (see choose) reads all of it: for a query of 13M rows, a third of the time of a
- * range pass; a CSV source is copied first, which costs more than a parse. So the view is
- * first joined in a single range pass over the whole ttl, without an estimate, which reads the
- * source once; that is the plan the estimate picks unless the entity rows find many
- * candidates each (long histories). Past SINGLE_PASS_CANDIDATES per entity row (plus a floor) the pass stops,
- * having read a part of the query, and the view is planned as any other. Returns whether the
- * pass did the join.
+ * range pass; a CSV source would be copied first, which costs more than a parse. So the view
+ * is first joined in a single range pass over the whole ttl, without an estimate, which reads
+ * the source once; that is the plan the estimate picks unless the entity rows find many
+ * candidates each (long histories). Past SINGLE_PASS_CANDIDATES per entity row (plus a
+ * floor) the pass stops, having read a part of the source, and the view is planned as any
+ * other. Returns whether the pass did the join.
  */
 async function singlePass(engine: OfflineEngine, join: ViewJoin, phases: Phases): Promise<boolean> {
   const rows = join.entities.rowCount;
@@ -97,7 +98,7 @@ async function singlePass(engine: OfflineEngine, join: ViewJoin, phases: Phases)
 }
 
 /**
- * Candidates per entity row above which a single pass costs more than copying the query and
+ * Candidates per entity row above which a single pass costs more than copying the source and
  * the best plan on the copy, by the cost model below (ranking a candidate against copying
  * and sorting a source row).
  */
@@ -109,12 +110,12 @@ const SINGLE_PASS_FLOOR = 100_000;
 const SOURCE_COPY = "__mlf_source_rows";
 
 /**
- * Parsing CSV costs more than anything else here, and every plan reads the source more than
- * once (the estimate, the passes, the ASOF plan's second read): the rows and columns the view
- * needs are read once into a table, which then stands for the source. A query source runs its
- * SQL at every read, but copying it costs more than a read (1.0 s against 0.3 s for 13M rows):
- * it is copied only when the join would read it twice or more (the ASOF plan, several range
- * passes), not before the estimate.
+ * Parsing CSV costs more than anything else here, and every plan but a single pass reads the
+ * source more than once (the estimate, the passes, the ASOF plan's second read): the rows and
+ * columns the view needs are read once into a table, which then stands for the source. A
+ * query source runs its SQL at every read, but copying it costs more than a read (1.0 s
+ * against 0.3 s for 13M rows): it is copied only when the join would read it twice or more
+ * (the ASOF plan, several range passes), not before the estimate.
  */
 async function copySource(engine: OfflineEngine, join: ViewJoin): Promise<ViewJoin> {
   await engine.run(`CREATE OR REPLACE TEMP TABLE ${SOURCE_COPY} AS ${storedColumnsSql(join)}`);

@@ -68,7 +68,8 @@ ${winnersSql(join, on, maxCandidates)}`;
  */
 function spansFewWindows(join: ViewJoin, window: bigint): boolean {
   const { minUs, maxUs } = join.entities;
-  return minUs !== undefined && maxUs !== undefined && maxUs - minUs + ttlMicros(join) <= 3n * window;
+  // Without keys, the time is all a pass can hash on.
+  return join.request.keys.length > 0 && minUs !== undefined && maxUs !== undefined && maxUs - minUs + ttlMicros(join) <= 3n * window;
 }
 
 /** The message of a pass stopped by its `maxCandidates`. */
