@@ -4,7 +4,8 @@ import type { BenchView, Shape } from "./offline-shapes.js";
  * The hand-written point-in-time SQL mlf is measured against, for any shape: what a DuckDB
  * user would write without mlf. Both read the sources through views named like the sources
  * (file sources over read_parquet/read_csv, query sources over those), as mlf's engine does,
- * and return the entity rows with every view's features (in no particular order).
+ * and return the entity rows with every view's features, in no particular order; `ordered`
+ * adds what mlf does and they do not: the entity rows' order (an ORDER BY on their numbers).
  */
 
 const ident = (name: string) => `"${name}"`;
@@ -33,7 +34,7 @@ const sourceOf = (shape: Shape, view: BenchView) => shape.sources.find((s) => s.
  * (a) The ASOF query: per view, `(keys, ts)` de-duplicated by the created timestamp when the
  * source has one, an ASOF LEFT JOIN per view, the ttl applied afterwards. No pruning.
  */
-export function handAsof(shape: Shape, dir: string): string {
+export function handAsof(shape: Shape, dir: string, ordered = false): string {
   const ctes = shape.views.map((view, i) => {
     const source = sourceOf(shape, view);
     const keys = view.keys.map((k) => ident(k.column));
@@ -43,10 +44,17 @@ export function handAsof(shape: Shape, dir: string): string {
   });
   const features = shape.views.flatMap((view, i) => view.features.map((f) => `CASE WHEN v${i}.__ts >= e.event_timestamp - ${interval(view.ttl)} THEN v${i}.${ident(f.name)} END AS ${ident(f.name)}`));
   const joins = shape.views.map((view, i) => `ASOF LEFT JOIN v${i} ON ${[...view.keys.map((k) => `e.${ident(k.column)} = v${i}.${ident(k.column)}`), `e.event_timestamp >= v${i}.__ts`].join(" AND ")}`);
-  return `WITH ${ctes.join(",\n  ")}
+  if (!ordered) {
+    return `WITH ${ctes.join(",\n  ")}
 SELECT e.*, ${features.join(", ")}
 FROM ${entityRelation(shape, dir)} AS e
 ${joins.join("\n")}`;
+  }
+  return `WITH ${ctes.join(",\n  ")}
+SELECT e.* EXCLUDE (__row), ${features.join(", ")}
+FROM (SELECT *, row_number() OVER () AS __row FROM ${entityRelation(shape, dir)}) AS e
+${joins.join("\n")}
+ORDER BY e.__row`;
 }
 
 /**
@@ -55,7 +63,7 @@ ${joins.join("\n")}`;
  * per entity row by ROW_NUMBER, joined back; the views are then joined to the entity rows by a
  * row id.
  */
-export function feastTemplate(shape: Shape, dir: string): string {
+export function feastTemplate(shape: Shape, dir: string, ordered = false): string {
   const ctes = shape.views.flatMap((view, i) => {
     const source = sourceOf(shape, view);
     const ttl = interval(view.ttl);
@@ -86,5 +94,5 @@ export function feastTemplate(shape: Shape, dir: string): string {
 ), ${ctes.join(",\n")}
 SELECT ed.* EXCLUDE (entity_timestamp, entity_row_unique_id), ${features.join(", ")}
 FROM entity_dataframe AS ed
-${joins.join("\n")}`;
+${joins.join("\n")}${ordered ? "\nORDER BY ed.entity_row_unique_id" : ""}`;
 }

@@ -17,7 +17,8 @@ import type { BenchTable } from "./run.js";
  * MLF_BENCH_ROUNDS (default 2) runs counts. Quick sizes by default (a tenth of the full ones);
  * MLF_BENCH_FULL=1 runs the full sizes (20M feature rows), MLF_BENCH_LARGE=1 adds 10M x 100M
  * (mlf only), MLF_BENCH_SHAPES=id,id picks shapes, MLF_BENCH_PROFILE=1 adds mlf's seconds
- * per phase (its fastest run). A contender slower than MLF_BENCH_TIMEOUT seconds (default 120
+ * per phase (its fastest run), MLF_BENCH_ORDERED=1 adds both hand-written queries with an
+ * ORDER BY that returns the entity rows' order, as mlf does (two more columns). A contender slower than MLF_BENCH_TIMEOUT seconds (default 120
  * quick, 300 full) is stopped and shown as ">".
  */
 
@@ -27,12 +28,13 @@ const DIVISOR = FULL ? 1 : 10;
 const ROUNDS = Number(process.env.MLF_BENCH_ROUNDS ?? 2);
 const TIMEOUT_S = Number(process.env.MLF_BENCH_TIMEOUT ?? (FULL ? 300 : 120));
 const PROFILE = process.env.MLF_BENCH_PROFILE === "1";
+const ORDERED = process.env.MLF_BENCH_ORDERED === "1";
 const ONLY = process.env.MLF_BENCH_SHAPES?.split(",");
 const SETTINGS = { threads: 2, memoryLimit: "3GB" };
 /** Bumped whenever a generator changes, so stale data is never measured. */
 const DATA_VERSION = 1;
 
-type Contender = "mlf" | "asof" | "feast";
+type Contender = "mlf" | "asof" | "feast" | "asof-ordered" | "feast-ordered";
 interface Measure {
   seconds: number;
   /** User + system CPU of the whole process: steadier than wall time when other jobs share the cores. */
@@ -76,6 +78,8 @@ async function worker(contender: Contender, id: string): Promise<void> {
   const dir = shapeDir(shape);
   const out = join(dir, `out-${contender}.parquet`);
   rmSync(out, { force: true });
+  // What a killed run left behind.
+  rmSync(join(dir, "spill"), { recursive: true, force: true });
   const started = performance.now();
   const { OfflineEngine } = await import("../src/offline/engine.js");
   let phases: Phase[] | undefined;
@@ -86,8 +90,11 @@ async function worker(contender: Contender, id: string): Promise<void> {
   } else {
     const engine = await OfflineEngine.open({ type: "duckdb", ...SETTINGS, tempDirectory: join(dir, "spill") });
     try {
+      // Feast's template on skewed keys spills without end: bounded, it fails instead of filling the disk.
+      await engine.run(`SET max_temp_directory_size = '${MAX_SPILL_GB}GB'`);
       for (const sql of sourceViews(shape, dir)) await engine.run(sql);
-      await engine.run(`COPY (${contender === "asof" ? handAsof(shape, dir) : feastTemplate(shape, dir)}) TO '${out}' (FORMAT parquet)`);
+      const ordered = contender.endsWith("-ordered");
+      await engine.run(`COPY (${contender.startsWith("asof") ? handAsof(shape, dir, ordered) : feastTemplate(shape, dir, ordered)}) TO '${out}' (FORMAT parquet)`);
     } finally {
       engine.close();
     }
@@ -110,7 +117,15 @@ async function worker(contender: Contender, id: string): Promise<void> {
   process.stdout.write(JSON.stringify(measure));
 }
 
-function measure(contender: Contender, shape: Shape): Measure | "timeout" {
+/** A hand-written query that needs more temporary disk than this is stopped and shown as such. */
+const MAX_SPILL_GB = 20;
+/** The exit code of a worker whose query ran out of its temporary disk. */
+const SPILLED = 3;
+
+/** Did not finish: stopped after MLF_BENCH_TIMEOUT seconds, or out of its temporary disk. */
+type Unfinished = "timeout" | "spill";
+
+function measure(contender: Contender, shape: Shape): Measure | Unfinished {
   const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--worker", contender, shape.id], {
     encoding: "utf8",
     env: { ...process.env, TZ: "UTC", MLF_BENCH_FULL: FULL ? "1" : "0" },
@@ -118,20 +133,21 @@ function measure(contender: Contender, shape: Shape): Measure | "timeout" {
     killSignal: "SIGKILL",
   });
   if (child.error && (child.error as NodeJS.ErrnoException).code === "ETIMEDOUT") return "timeout";
+  if (child.status === SPILLED) return "spill";
   if (child.status !== 0) throw new Error(`${contender} on ${shape.id} failed: ${child.stderr}`);
   return JSON.parse(child.stdout) as Measure;
 }
 
-/** Every contender ROUNDS times, alternating the order; the best run of each (or "timeout"). */
-function contest(shape: Shape, contenders: Contender[]): Map<Contender, Measure | "timeout"> {
-  const best = new Map<Contender, Measure | "timeout">();
+/** Every contender ROUNDS times, alternating the order; the best run of each (or why it did not finish). */
+function contest(shape: Shape, contenders: Contender[]): Map<Contender, Measure | Unfinished> {
+  const best = new Map<Contender, Measure | Unfinished>();
   for (let round = 0; round < ROUNDS; round++) {
     for (const contender of round % 2 === 0 ? contenders : [...contenders].reverse()) {
-      if (best.get(contender) === "timeout") continue;
-      const m = measure(contender, shape);
       const seen = best.get(contender);
-      if (m === "timeout" || seen === undefined) best.set(contender, m);
-      else if (seen !== "timeout") {
+      if (seen === "timeout" || seen === "spill") continue;
+      const m = measure(contender, shape);
+      if (m === "timeout" || m === "spill" || seen === undefined) best.set(contender, m);
+      else {
         const faster = m.seconds < seen.seconds ? m : seen;
         best.set(contender, { ...faster, cpuSeconds: Math.min(m.cpuSeconds, seen.cpuSeconds), peakMb: Math.max(m.peakMb, seen.peakMb) });
       }
@@ -141,20 +157,21 @@ function contest(shape: Shape, contenders: Contender[]): Map<Contender, Measure 
 }
 
 const fmt = (n: number) => n.toLocaleString("en-US");
-const secs = (m: Measure | "timeout" | undefined) => (m === undefined ? "-" : m === "timeout" ? `>${TIMEOUT_S}` : m.seconds.toFixed(2));
-const done = (m: Measure | "timeout" | undefined): m is Measure => m !== undefined && m !== "timeout";
+const secs = (m: Measure | Unfinished | undefined) => (m === undefined ? "-" : m === "timeout" ? `>${TIMEOUT_S}` : m === "spill" ? `>${MAX_SPILL_GB} GB spill` : m.seconds.toFixed(2));
+const done = (m: Measure | Unfinished | undefined): m is Measure => typeof m === "object";
 
 export async function run(): Promise<BenchTable> {
   const rows: (string | number)[][] = [];
   const notes: string[] = [];
   for (const shape of shapes(DIVISOR).filter((s) => !ONLY || ONLY.includes(s.id))) {
     await generate(shape);
-    const m = contest(shape, ["mlf", "asof", "feast"]);
+    const m = contest(shape, ["mlf", "asof", "feast", ...(ORDERED ? (["asof-ordered", "feast-ordered"] as const) : [])]);
     const [mlf, asof, feast] = [m.get("mlf"), m.get("asof"), m.get("feast")];
-    const hand = [asof, feast].filter(done);
-    const best = Math.min(...hand.map((r) => r.seconds));
-    const bestCpu = Math.min(...hand.map((r) => r.cpuSeconds));
+    const fastest = (...runs: (Measure | Unfinished | undefined)[]) => Math.min(...runs.filter(done).map((r) => r.seconds));
+    const best = fastest(asof, feast);
+    const bestCpu = Math.min(...[asof, feast].filter(done).map((r) => r.cpuSeconds));
     const ratio = (x: number, y: number) => (done(mlf) && Number.isFinite(y) ? (x / y).toFixed(2) : "-");
+    const inOrder = fastest(m.get("asof-ordered"), m.get("feast-ordered"));
     rows.push([
       `${shape.id} (${fmt(shape.entityRows)} x ${fmt(shape.featureRows)})`,
       secs(mlf),
@@ -164,6 +181,7 @@ export async function run(): Promise<BenchTable> {
       secs(feast),
       ratio(done(mlf) ? mlf.seconds : 0, best),
       ratio(done(mlf) ? mlf.cpuSeconds : 0, bestCpu),
+      ...(ORDERED ? [Number.isFinite(inOrder) ? inOrder.toFixed(2) : "-", ratio(done(mlf) ? mlf.seconds : 0, inOrder)] : []),
     ]);
     for (const [name, r] of [["ASOF", asof], ["Feast", feast]] as const) {
       if (!done(r) || !done(mlf)) continue;
@@ -177,12 +195,19 @@ export async function run(): Promise<BenchTable> {
     const shape = large();
     await generate(shape);
     const r = contest(shape, ["mlf"]).get("mlf");
-    rows.push([`large (${fmt(shape.entityRows)} x ${fmt(shape.featureRows)})`, secs(r), done(r) ? r.cpuSeconds.toFixed(2) : "-", done(r) ? r.peakMb : "-", "-", "-", "-", "-"]);
+    rows.push([`large (${fmt(shape.entityRows)} x ${fmt(shape.featureRows)})`, secs(r), done(r) ? r.cpuSeconds.toFixed(2) : "-", done(r) ? r.peakMb : "-", "-", "-", "-", "-", ...(ORDERED ? ["-", "-"] : [])]);
   } else notes.push("MLF_BENCH_LARGE=1 adds the 10M x 100M shape (mlf only).");
   notes.push(
     `${FULL ? "Full" : "Quick (a tenth of the full sizes; MLF_BENCH_FULL=1 for 20M feature rows)"}: DuckDB threads ${SETTINGS.threads}, memory_limit ${SETTINGS.memoryLimit}, output Parquet; min of ${ROUNDS} alternating runs, each its own process (peak = its max RSS). best = the faster hand-written query; ratio < 1 means mlf is faster.`,
   );
-  return { title: "get-historical vs hand-written DuckDB SQL (entity rows x feature rows)", head: ["shape", "mlf s", "mlf CPU s", "mlf peak MB", "ASOF s", "Feast s", "mlf/best", "CPU mlf/best"], rows, notes };
+  if (ORDERED) notes.push("in order = the faster of both hand-written queries with an ORDER BY returning the entity rows' order, as mlf does.");
+  const head = ["shape", "mlf s", "mlf CPU s", "mlf peak MB", "ASOF s", "Feast s", "mlf/best", "CPU mlf/best", ...(ORDERED ? ["best in order s", "mlf/best in order"] : [])];
+  return { title: "get-historical vs hand-written DuckDB SQL (entity rows x feature rows)", head, rows, notes };
 }
 
-if (process.argv[2] === "--worker") await worker(process.argv[3] as Contender, process.argv[4]!);
+if (process.argv[2] === "--worker") {
+  await worker(process.argv[3] as Contender, process.argv[4]!).catch((error: Error) => {
+    if (!/max_temp_directory_size|temp(orary)? directory/i.test(error.message)) throw error;
+    process.exit(SPILLED);
+  });
+}

@@ -2,7 +2,7 @@ import type { OfflineEngine } from "./engine.js";
 import { asofJoinSql } from "./asof-join.js";
 import type { Phases } from "./phases.js";
 import { sourceSide, storedColumnsSql, ttlMicros, type ViewJoin } from "./point-in-time.js";
-import { candidatesSql, openRowsSql, SAMPLE, SAMPLE_ROWS, sampleSql, sourceSample, windowPassSql } from "./range-join.js";
+import { candidatesSql, openRowsSql, OVERFLOW, SAMPLE, SAMPLE_ROWS, sampleSql, sourceSample, windowPassSql } from "./range-join.js";
 
 /**
  * How one view is joined to the entity rows. Both plans return exactly the same rows; they
@@ -15,7 +15,9 @@ import { candidatesSql, openRowsSql, SAMPLE, SAMPLE_ROWS, sampleSql, sourceSampl
  *   windows up to the ttl (rows resolved by a narrow window are done). Each pass costs a scan
  *   of the source plus its candidates, so a few passes beat the sort unless every window
  *   holds many rows; never used with unlimited ttl.
- * - `auto` (the default): the cheaper of the two by a cost model fed by a sample (see choose).
+ * - `auto` (the default): the cheaper of the two by a cost model fed by a sample (see choose);
+ *   a CSV or query source is first joined in a single range pass, without the sample (see
+ *   singlePass).
  *   A forced `range` runs a pass for every window of the ladder (the ttl divided by powers of
  *   4), which is rarely the fastest but exercises every pass.
  */
@@ -35,14 +37,16 @@ export type JoinPlan = "auto" | "asof" | "range";
 export async function buildViewResult(engine: OfflineEngine, view: ViewJoin, plan: JoinPlan, phases: Phases): Promise<"asof" | "range"> {
   const name = view.request.view.name;
   const copy = (from: ViewJoin) => phases.time(`${name}: copy source`, () => copySource(engine, from));
+  const ttl = ttlMicros(view);
+  if (plan === "auto" && ttl > 0n && view.source.readCost !== undefined && (await singlePass(engine, view, phases))) return "range";
   let join = view.source.readCost === "parse" ? await copy(view) : view;
-  const ttl = ttlMicros(join);
-  const chosen = ttl === 0n || plan === "asof" ? undefined : plan === "range" ? { windows: ladder(ttl).reverse() } : await phases.time(`${name}: plan`, () => choose(engine, join));
+  const chosen: RangePlan | undefined =
+    ttl === 0n || plan === "asof" ? undefined : plan === "range" ? { windows: ladder(ttl).reverse() } : await phases.time(`${name}: plan`, () => choose(engine, join));
   // The estimate reads a query source once; copied, it is run once more, whatever the plan does after.
-  if (join.source.readCost === "query" && (chosen?.windows?.length ?? 2) > 1) join = await copy(join);
-  await phases.time(`${name}: join`, () => (chosen?.windows === undefined ? engine.run(asofJoinSql(join)) : rangePasses(engine, join, chosen.windows, chosen.sourceRows)));
+  if (join.source.readCost === "query" && (chosen?.windows.length ?? 2) > 1) join = await copy(join);
+  await phases.time(`${name}: join`, () => (chosen === undefined ? engine.run(asofJoinSql(join)) : rangePasses(engine, join, chosen)));
   if (join !== view) await engine.run(`DROP TABLE ${SOURCE_COPY}`);
-  return chosen?.windows === undefined ? "asof" : "range";
+  return chosen === undefined ? "asof" : "range";
 }
 
 /**
@@ -50,26 +54,68 @@ export async function buildViewResult(engine: OfflineEngine, view: ViewJoin, pla
  * copying into two buckets whichever side has fewer rows (see windowPassSql). `sourceRows`, as
  * estimated by the plan, is counted when the plan was forced.
  */
-async function rangePasses(engine: OfflineEngine, join: ViewJoin, windows: bigint[], sourceRows?: number): Promise<void> {
-  const source = sourceRows ?? Number((await engine.rows(`SELECT count(*) AS n FROM (${sourceSide(join)})`))[0]!.n);
+async function rangePasses(engine: OfflineEngine, join: ViewJoin, plan: RangePlan): Promise<void> {
+  const source = plan.sourceRows ?? Number((await engine.rows(`SELECT count(*) AS n FROM (${sourceSide(join)})`))[0]!.n);
   let open = join.entities.rowCount;
-  for (const [pass, window] of windows.entries()) {
+  for (const [pass, window] of plan.windows.entries()) {
     // CREATE TABLE AS answers with the rows it wrote.
     if (pass > 0 && (open = Number((await engine.rows(openRowsSql(join)))[0]!.Count)) === 0) break;
-    await engine.run(windowPassSql(join, pass, window, open > source));
+    await engine.run(windowPassSql(join, pass, window, { copySource: open > source, keysAlone: plan.keysAlone }));
   }
 }
+
+/** The range plan's windows, narrowest first, and what the estimate knows (see choose). */
+interface RangePlan {
+  windows: bigint[];
+  sourceRows?: number;
+  /** Join on the keys alone (see windowPassSql); by default, when the times read span few windows. */
+  keysAlone?: boolean;
+}
+
+/**
+ * A query source runs its SQL at every read, a CSV source is parsed at every read, and the
+ * estimate (see choose) reads all of it: for a query of 13M rows, a third of the time of a
+ * range pass; a CSV source would be copied first, which costs more than a parse. So the view
+ * is first joined in a single range pass over the whole ttl, without an estimate, which reads
+ * the source once; that is the plan the estimate picks unless the entity rows find many
+ * candidates each (long histories). Past SINGLE_PASS_CANDIDATES per entity row (plus a
+ * floor) the pass stops, having read a part of the source, and the view is planned as any
+ * other. Returns whether the pass did the join.
+ */
+async function singlePass(engine: OfflineEngine, join: ViewJoin, phases: Phases): Promise<boolean> {
+  const rows = join.entities.rowCount;
+  if (rows === 0) return false;
+  const started = performance.now();
+  try {
+    await engine.run(windowPassSql(join, 0, ttlMicros(join), { maxCandidates: SINGLE_PASS_CANDIDATES * rows + SINGLE_PASS_FLOOR }));
+  } catch (error) {
+    if (!(error instanceof Error && error.message.includes(OVERFLOW))) throw error;
+    phases.add(`${join.request.view.name}: single pass, stopped`, started);
+    return false;
+  }
+  phases.add(`${join.request.view.name}: join`, started);
+  return true;
+}
+
+/**
+ * Candidates per entity row above which a single pass costs more than copying the source and
+ * the best plan on the copy, by the cost model below (ranking a candidate against copying
+ * and sorting a source row).
+ */
+const SINGLE_PASS_CANDIDATES = 4;
+/** ...and so many more, which any plan ranks in about a tenth of a second. */
+const SINGLE_PASS_FLOOR = 100_000;
 
 /** A copy of a CSV or query source's needed rows and columns. */
 const SOURCE_COPY = "__mlf_source_rows";
 
 /**
- * Parsing CSV costs more than anything else here, and every plan reads the source more than
- * once (the estimate, the passes, the ASOF plan's second read): the rows and columns the view
- * needs are read once into a table, which then stands for the source. A query source runs its
- * SQL at every read, but copying it costs about as much as a read: it is copied only when the
- * join would read it twice or more (the ASOF plan, several range passes), not before the
- * estimate (measured on 20M rows: the copy made a one-pass plan 10% slower).
+ * Parsing CSV costs more than anything else here, and every plan but a single pass reads the
+ * source more than once (the estimate, the passes, the ASOF plan's second read): the rows and
+ * columns the view needs are read once into a table, which then stands for the source. A
+ * query source runs its SQL at every read, but copying it costs more than a read (1.0 s
+ * against 0.3 s for 13M rows): it is copied only when the join would read it twice or more
+ * (the ASOF plan, several range passes), not before the estimate.
  */
 async function copySource(engine: OfflineEngine, join: ViewJoin): Promise<ViewJoin> {
   await engine.run(`CREATE OR REPLACE TEMP TABLE ${SOURCE_COPY} AS ${storedColumnsSql(join)}`);
@@ -83,28 +129,29 @@ const ladder = (ttl: bigint) => Array.from({ length: LEVELS }, (_, j) => ttl / 4
 
 /**
  * CPU cost per unit, in nanoseconds, fitted to the plans' CPU time on the benchmark shapes (2
- * threads, a busy machine; only the ratios matter): a source row read by a range pass, an
- * entity row copy hashed by a pass, a candidate ranked, an entity row in the range plan's
- * result; a source row and an entity row through the ASOF plan (sort, join, second read and
- * result).
+ * threads; only the ratios matter): a source row read by a range pass, an entity row copy
+ * hashed by a pass, a candidate ranked, a key match compared by a pass on the keys alone, an
+ * entity row in the range plan's result; a source row and an entity row through the ASOF plan
+ * (sort, join, second read and result).
  */
-const COST = { passSourceRow: 50, passEntityRow: 250, candidate: 700, rangeEntityRow: 250, asofSourceRow: 260, asofEntityRow: 1500 };
+const COST = { passSourceRow: 50, passEntityRow: 250, candidate: 300, keyMatch: 20, rangeEntityRow: 250, asofSourceRow: 260, asofEntityRow: 1500 };
 
 /**
- * The cheapest plan for the view: the windows of the range passes in order (narrowest first),
- * none for the ASOF plan, and the source rows it estimated.
+ * The cheapest plan for the view: the range passes (see RangePlan), or none for the ASOF plan.
  *
  * A sample of the entity rows is joined to a sample of the source (see sourceSample): each
  * sampled entity row gets its expected candidates inside the ttl, λ (its sampled candidates
- * divided by the source fraction). Inside a window w the candidates are taken as Poisson with
- * mean λ·w/ttl, so a row stays unresolved after a pass with window w with probability
- * exp(-λ·w/ttl), and the next pass with window w' ranks λ·(w' - w)/ttl candidates for it.
- * Every sequence of windows ending with the ttl is costed (each pass also reads the source
- * and hashes the open entity rows) against the ASOF plan.
+ * divided by the source fraction), and its expected source rows with the same keys. Inside a
+ * window w the candidates are taken as Poisson with mean λ·w/ttl, so a row stays unresolved
+ * after a pass with window w with probability exp(-λ·w/ttl), and the next pass with window w'
+ * ranks λ·(w' - w)/ttl candidates for it. Every sequence of windows ending with the ttl is
+ * costed (each pass also reads the source and hashes the open entity rows, twice for the two
+ * buckets), and so is a single pass on the keys alone (each entity row hashed once, but
+ * compared with every source row of its keys), against the ASOF plan.
  */
-async function choose(engine: OfflineEngine, join: ViewJoin): Promise<{ windows?: bigint[]; sourceRows?: number }> {
+async function choose(engine: OfflineEngine, join: ViewJoin): Promise<RangePlan | undefined> {
   const rows = join.entities.rowCount;
-  if (rows === 0) return {};
+  if (rows === 0) return undefined;
   const ttl = ttlMicros(join);
   const stored = join.source.numbered === undefined ? undefined : Number((await engine.rows(`SELECT count(*) AS n FROM ${join.source.numbered}`))[0]!.n);
   const { relation, fraction } = sourceSample(join, stored);
@@ -113,14 +160,20 @@ async function choose(engine: OfflineEngine, join: ViewJoin): Promise<{ windows?
   const candidates = await engine.rows(candidatesSql(join, relation));
   await engine.run(`DROP TABLE ${SAMPLE}`);
   const lambdas = candidates.map((r) => Number(r.n) / fraction);
-  const sourceRows = (candidates.length > 0 ? Number(candidates[0]!.total) : Number((await engine.rows(`SELECT count(*) AS n FROM (${relation})`))[0]!.n)) / fraction;
+  // No sampled row found a candidate: one pass at the ttl is the cheapest, whatever the counts.
+  if (candidates.length === 0) return { windows: [ttl], sourceRows: Number((await engine.rows(`SELECT count(*) AS n FROM (${relation})`))[0]!.n) / fraction };
+  const sourceRows = Number(candidates[0]!.total) / fraction;
+  const matches = candidates[0]!.matches === null ? Infinity : Number(candidates[0]!.matches) / fraction;
   const scale = rows / sampled;
   // Rows without any sampled candidate stay open through every pass and cost their hashing only.
   const empty = sampled - lambdas.length;
+  const ranked = lambdas.reduce((sum, l) => sum + l, 0);
 
   const asof = sourceRows * COST.asofSourceRow + rows * COST.asofEntityRow;
+  const keysAlone = rows * COST.rangeEntityRow + sourceRows * COST.passSourceRow + scale * (sampled * COST.passEntityRow + ranked * COST.candidate + matches * COST.keyMatch);
   const windows = ladder(ttl);
-  let best: { cost: number; windows?: bigint[] } = { cost: asof };
+  let best: { cost: number; plan?: RangePlan } = { cost: asof };
+  if (join.request.keys.length > 0 && keysAlone < best.cost) best = { cost: keysAlone, plan: { windows: [ttl], sourceRows, keysAlone: true } };
   for (let mask = 0; mask < 2 ** (windows.length - 1); mask++) {
     const sequence = windows.filter((_, j) => j === 0 || (mask >> (j - 1)) & 1).reverse();
     let cost = rows * COST.rangeEntityRow;
@@ -133,8 +186,11 @@ async function choose(engine: OfflineEngine, join: ViewJoin): Promise<{ windows?
       cost += sourceRows * COST.passSourceRow + scale * (2 * hashed * COST.passEntityRow + candidates * COST.candidate);
       before = to;
     }
-    if (cost < best.cost) best = { cost, windows: sequence };
+    if (cost < best.cost) best = { cost, plan: { windows: sequence, sourceRows, keysAlone: false } };
   }
-  if (process.env.MLF_DEBUG_PLAN) console.error(join.request.view.name, { sourceRows, fraction, sampled, best: best.windows?.map(String) ?? "asof", cost: best.cost / 1e9, asof: asof / 1e9 });
-  return { windows: best.windows, sourceRows };
+  if (process.env.MLF_DEBUG_PLAN) {
+    const chosen = best.plan ? `${best.plan.keysAlone ? "keys alone " : ""}${best.plan.windows.map(String)}` : "asof";
+    console.error(join.request.view.name, { sourceRows, fraction, sampled, matches: matches / sampled, chosen, cost: best.cost / 1e9, asof: asof / 1e9, keysAlone: keysAlone / 1e9 });
+  }
+  return best.plan;
 }

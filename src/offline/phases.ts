@@ -1,6 +1,6 @@
 /** Seconds one phase of a retrieval took (see HistoricalFeaturesResult.phases). */
 export interface Phase {
-  /** `entity rows`, then per view `VIEW: copy source` (CSV sources; query sources when the join reads them twice or more), `VIEW: plan`, `VIEW: join`, then `write`. */
+  /** `entity rows`, then per view `VIEW: copy source` (CSV sources; query sources when the join reads them twice or more), `VIEW: plan`, `VIEW: join`, then `write`; a query source's `VIEW: single pass, stopped` (see buildViewResult). */
   phase: string;
   seconds: number;
 }
@@ -14,7 +14,12 @@ export class Phases {
     try {
       return await run();
     } finally {
-      this.list.push({ phase, seconds: (performance.now() - started) / 1000 });
+      this.add(phase, started);
     }
+  }
+
+  /** Records a phase that began at `started` (performance.now()) and ends now. */
+  add(phase: string, started: number): void {
+    this.list.push({ phase, seconds: (performance.now() - started) / 1000 });
   }
 }

@@ -86,17 +86,8 @@ export interface SourceOptions {
  * request order (NULL lowest). As an ORDER BY list, best first.
  */
 export function tieOrder(join: ViewJoin, alias: string): string[] {
-  return [...createdOrder(join, alias), ...valueOrder(join, alias)];
-}
-
-/** The created-time part of tieOrder (empty without a created timestamp column). */
-export function createdOrder(join: ViewJoin, alias: string): string[] {
-  return join.request.source.createdTimestampColumn ? [`${alias}.${CREATED} DESC NULLS LAST`] : [];
-}
-
-/** The feature-value part of tieOrder. */
-export function valueOrder(join: ViewJoin, alias: string): string[] {
-  return join.request.features.map((_, i) => `${alias}.${featureColumn(i)} DESC NULLS LAST`);
+  const created = join.request.source.createdTimestampColumn ? [`${alias}.${CREATED} DESC NULLS LAST`] : [];
+  return [...created, ...join.request.features.map((_, i) => `${alias}.${featureColumn(i)} DESC NULLS LAST`)];
 }
 
 /** The requested features under their output names, from alias `w`'s `__mlf_f<i>` columns. */

@@ -5,15 +5,16 @@ import { csv, makeRepo, random } from "./fixtures.js";
 
 /**
  * The automatic plan choice on data big enough to be sampled (more entity rows than the
- * estimate looks at): short histories get the range plan, long histories and a view without
- * keys the ASOF plan, and whatever is chosen, the rows equal those of either forced plan.
+ * estimate looks at): short histories get one range pass, long histories range passes of
+ * growing windows, a query source with short histories one pass without the estimate, and
+ * whatever is chosen, the rows equal those of either forced plan.
  */
 
 const BASE = Date.parse("2024-03-01T00:00:00Z");
 const HOUR = 3_600_000;
 const DAYS = 20;
 
-test("auto picks the range plan for short histories and ASOF for long ones, with the same rows", async (t) => {
+test("auto plans short and long histories, and a query source without the estimate, with the rows of either forced plan", async (t) => {
   const next = random(7);
   const time = () => new Date(BASE + Math.floor(next() * DAYS * 24) * HOUR + Math.floor(next() * 60) * 60_000);
   // 3,000 users with 3 rows each; 5 groups with a row every 10 minutes; hourly weather.
@@ -35,11 +36,13 @@ sources:
   - {name: group_src, type: file, path: data/groups.csv, timestamp_field: ts}
   - {name: weather_src, type: file, path: data/weather.csv, timestamp_field: ts}
   - {name: user_query, type: query, sql: "SELECT user_id, ts, score * 2 AS double_score FROM user_src", timestamp_field: ts}
+  - {name: group_query, type: query, sql: "SELECT group_id, ts, seq + 1 AS next_seq FROM group_src", timestamp_field: ts}
 feature_views:
   - {name: user_stats, entities: [user], source: user_src, ttl: 2h, schema: [{name: score, dtype: int64}]}
   - {name: user_query_stats, entities: [user], source: user_query, ttl: 2h, schema: [{name: double_score, dtype: int64}]}
   - {name: group_stats, entities: [group], source: group_src, ttl: 1d, schema: [{name: seq, dtype: int64}]}
   - {name: weather, entities: [], source: weather_src, ttl: 2h, schema: [{name: temp, dtype: int64}]}
+  - {name: group_query_stats, entities: [group], source: group_query, ttl: 1d, schema: [{name: next_seq, dtype: int64}]}
 `,
     {
       "data/users.csv": csv(["user_id", "ts", "score"], users),
@@ -47,15 +50,20 @@ feature_views:
       "data/weather.csv": csv(["ts", "temp"], weather),
     },
   );
-  // A query source read by a single range pass is read in place; by the forced plans, copied.
-  const features = ["user_stats:score", "group_stats:seq", "weather:temp", "user_query_stats:double_score"];
+  // A query source is first joined in one range pass, read in place, without an estimate; with
+  // long histories (144 candidates per entity row) that pass stops and the view is planned
+  // (here: copied for several passes). By the forced plans, query sources are copied.
+  const features = ["user_stats:score", "group_stats:seq", "weather:temp", "user_query_stats:double_score", "group_query_stats:next_seq"];
   const auto = await getHistoricalFeatures(repo, { entities, features });
   assert.deepEqual(
     auto.views.map((v) => [v.view, v.plan]),
-    [["user_stats", "range"], ["group_stats", "asof"], ["weather", "asof"], ["user_query_stats", "range"]],
+    [["user_stats", "range"], ["group_stats", "range"], ["weather", "range"], ["user_query_stats", "range"], ["group_query_stats", "range"]],
   );
-  assert.ok(!auto.phases.some((p) => p.phase === "user_query_stats: copy source"));
+  const phases = auto.phases.map((p) => p.phase);
+  assert.deepEqual(phases.filter((p) => p.startsWith("user_query_stats")), ["user_query_stats: join"]);
+  assert.deepEqual(phases.filter((p) => p.startsWith("group_query_stats")), ["group_query_stats: single pass, stopped", "group_query_stats: plan", "group_query_stats: copy source", "group_query_stats: join"]);
   assert.deepEqual(auto.rows!.map((r) => r.double_score), auto.rows!.map((r) => (r.score === null ? null : 2n * (r.score as bigint))));
+  assert.deepEqual(auto.rows!.map((r) => r.next_seq), auto.rows!.map((r) => (r.seq === null ? null : (r.seq as bigint) + 1n)));
   assert.ok(auto.views.every((v) => v.matched > 0));
   for (const joinPlan of ["asof", "range"] as const) {
     const forced = await getHistoricalFeatures(repo, { entities, features, joinPlan });

@@ -21,6 +21,11 @@ const CASES_PER_BATCH = 60;
 const BASE = Date.parse("2024-03-01T00:00:00Z");
 const MINUTE = 60_000;
 const TTLS = [0, 30, 60, 90, 180];
+/**
+ * The features of view `vw`, a query over src_a: more than the range plan ranks in one window,
+ * so its candidates are ranked in two steps (see winnersSql).
+ */
+const WIDE = [["wa", "float64"], ["wb", "int64"], ["wc", "float64"], ["wd", "int64"], ["we", "int64"]] as const;
 
 interface Batch {
   definitions: string;
@@ -70,10 +75,12 @@ sources:
   - {name: src_a, type: file, path: data/a.csv, timestamp_field: ts${created[0] ? ", created_timestamp_column: created" : ""}}
   - {name: src_b, type: file, path: data/b.csv, timestamp_field: ts${created[1] ? ", created_timestamp_column: created" : ""}}
   - {name: src_c, type: file, path: data/c.csv, timestamp_field: ts}
+  - {name: src_w, type: query, sql: "SELECT k, ts, created, fa AS wa, fb AS wb, fa * 2 AS wc, fb + 1 AS wd, CASE WHEN fa IS NULL THEN 0 ELSE 1 END AS we FROM src_a", timestamp_field: ts${created[0] ? ", created_timestamp_column: created" : ""}}
 feature_views:
   - {name: va, entities: [thing], source: src_a, ttl: ${ttl[0]}m, schema: [{name: fa, dtype: float64}, {name: fb, dtype: int64}]}
   - {name: vb, entities: [thing, mode], source: src_b, ttl: ${ttl[1]}m, schema: [{name: fc, dtype: string}]}
   - {name: vc, entities: [], source: src_c, ttl: ${ttl[2]}m, schema: [{name: g, dtype: int64}]}
+  - {name: vw, entities: [thing], source: src_w, ttl: ${ttl[0]}m, schema: [${WIDE.map(([name, dtype]) => `{name: ${name}, dtype: ${dtype}}`).join(", ")}]}
 `.replace(/ttl: 0m/g, "ttl: 0");
   const oracleRows = (rows: unknown[][], keyCount: number, hasCreated: boolean, valueAt: (r: unknown[]) => Value[]): OracleRow[] =>
     rows.map((r) => ({
@@ -90,12 +97,19 @@ feature_views:
       "data/c.csv": csv(["ts", "g"], rowsC),
     },
     entities,
-    features: [...featuresA.map((f) => `va:${f}`), "vb:fc", "vc:g"],
+    features: [...featuresA.map((f) => `va:${f}`), "vb:fc", "vc:g", ...WIDE.map(([name]) => `vw:${name}`)],
     fullNames,
     views: [
       { name: "va", keys: ["k"], ttlMs: ttl[0]! * MINUTE, features: featuresA, rows: oracleRows(rowsA, 1, created[0]!, (r) => featuresA.map((f) => (f === "fa" ? r[3] : r[4]) as Value)) },
       { name: "vb", keys: ["k", "m"], ttlMs: ttl[1]! * MINUTE, features: ["fc"], rows: oracleRows(rowsB, 2, created[1]!, (r) => [r[4] as Value]) },
       { name: "vc", keys: [], ttlMs: ttl[2]! * MINUTE, features: ["g"], rows: oracleRows(rowsC, 0, false, (r) => [r[1] as Value]) },
+      {
+        name: "vw",
+        keys: ["k"],
+        ttlMs: ttl[0]! * MINUTE,
+        features: WIDE.map(([name]) => name),
+        rows: oracleRows(rowsA, 1, created[0]!, (r) => [r[3] as Value, r[4] as Value, r[3] === null ? null : (r[3] as number) * 2, (r[4] as number) + 1, r[3] === null ? 0 : 1]),
+      },
     ],
   };
 }
@@ -140,7 +154,7 @@ for (const joinPlan of ["asof", "range", "auto"] as const) {
         entities = await toParquet(repo, batch, PARQUET_TIMES[Math.floor(b / 2) % 3]!);
         writeFileSync(join(repo.root, "features.yaml"), batch.definitions.replace(/\.csv/g, ".parquet"));
         await applyRepo(repo);
-        assert.deepEqual(appliedRegistry(repo).definitions.sources.map((s) => (s as { path: string }).path), ["data/a.parquet", "data/b.parquet", "data/c.parquet"]);
+        assert.deepEqual(appliedRegistry(repo).definitions.sources.map((s) => (s as { path?: string }).path), ["data/a.parquet", "data/b.parquet", "data/c.parquet", undefined]);
       }
       const result = await getHistoricalFeatures(repo, { entities, features: batch.features, fullFeatureNames: batch.fullNames, joinPlan });
       const rows = result.rows!;
