@@ -1,6 +1,10 @@
 /** Seconds one phase of a retrieval took (see HistoricalFeaturesResult.phases). */
 export interface Phase {
-  /** `entity rows`, then per view `VIEW: copy source` (CSV sources; query sources when the join reads them twice or more), `VIEW: plan`, `VIEW: join`, then `write`; a query source's `VIEW: single pass, stopped` (see buildViewResult). */
+  /**
+   * `entity rows`, then per view `VIEW: plan`, `VIEW: join`, then `write`. A CSV or query
+   * source is first joined in a single pass (`VIEW: join`); if it stops (`VIEW: single pass,
+   * stopped`), `VIEW: copy source` and the plan follow (see buildViewResult).
+   */
   phase: string;
   seconds: number;
 }
