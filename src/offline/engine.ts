@@ -20,9 +20,11 @@ export interface StoredSource {
   numbered?: string;
   /**
    * What makes a read costly, so that a plan reading the source several times reads a copy:
-   * `parse` (CSV, parsed at every read), `query` (a query source runs its SQL at every read).
+   * `parse` (CSV, parsed at every read), `query` (a query source runs its SQL at every read,
+   * streaming: scans, filters and projections), `derived` (a query with a step that needs all
+   * its input first: an aggregate, a window, a join, a sort).
    */
-  readCost?: "parse" | "query";
+  readCost?: "parse" | "query" | "derived";
 }
 
 /**
@@ -100,7 +102,7 @@ export class OfflineEngine {
           const types = new Map((await this.describe(`SELECT * FROM ${relation}`)).map((c) => [c.name, c.type]));
           await this.run(`CREATE OR REPLACE VIEW ${ident(source.name)} AS ${sourceSelect(relation, source, types)}`);
           const numbered = source.type === "file" && /\.parquet$/i.test(source.path) && !/[*?[]/.test(source.path) && !types.has("file_row_number");
-          const readCost = source.type === "query" ? "query" : /\.csv$/i.test(source.path) ? "parse" : undefined;
+          const readCost = source.type === "query" ? await this.queryCost(relation) : /\.csv$/i.test(source.path) ? "parse" : undefined;
           this.sources.set(source.name, { relation, types, ...(readCost && { readCost }), ...(numbered && { numbered: rawSourceRelation(root, source, true) }) });
           failures.delete(source.name);
         } catch (error) {
@@ -112,6 +114,18 @@ export class OfflineEngine {
       pending = next;
     }
     return failures;
+  }
+
+  /** Whether a query streams (scans, filters, projections) or derives its rows (see StoredSource). */
+  private async queryCost(relation: string): Promise<"query" | "derived"> {
+    const [row] = await this.rows(`EXPLAIN (FORMAT json) SELECT * FROM ${relation}`);
+    const names: string[] = [];
+    const walk = (node: { name: string; children?: unknown[] }) => {
+      names.push(node.name.trim());
+      for (const child of node.children ?? []) walk(child as typeof node);
+    };
+    for (const node of JSON.parse(String(row!.explain_value)) as { name: string }[]) walk(node);
+    return names.every((name) => STREAMING.test(name)) ? "query" : "derived";
   }
 
   /** A CSV source's relation, sniffed once (see sniffCsv). */
@@ -151,6 +165,9 @@ export class OfflineEngine {
     this.instance.closeSync();
   }
 }
+
+/** Operators that pass rows on as they read them (EXPLAIN's names). */
+const STREAMING = /^(PROJECTION|FILTER|TABLE_SCAN|READ_\w+|RANGE|UNNEST|DUMMY_SCAN|COLUMN_DATA_SCAN|EMPTY_RESULT)$/;
 
 /** The index of the `}` closing a map literal whose body starts at `from` (quotes skipped). */
 function closingBrace(text: string, from: number): number {

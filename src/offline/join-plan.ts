@@ -16,8 +16,8 @@ import { candidatesSql, openRowsSql, OVERFLOW, SAMPLE, SAMPLE_ROWS, sampleSql, s
  *   of the source plus its candidates, so a few passes beat the sort unless every window
  *   holds many rows; never used with unlimited ttl.
  * - `auto` (the default): the cheaper of the two by a cost model fed by a sample (see choose);
- *   a CSV or query source is first joined in a single range pass, without the sample (see
- *   singlePass).
+ *   a CSV source or a streaming query source is first joined in a single range pass, without
+ *   the sample (see singlePass); a query source that derives its rows is copied first.
  *   A forced `range` runs a pass for every window of the ladder (the ttl divided by powers of
  *   4), which is rarely the fastest but exercises every pass.
  */
@@ -38,8 +38,9 @@ export async function buildViewResult(engine: OfflineEngine, view: ViewJoin, pla
   const name = view.request.view.name;
   const copy = (from: ViewJoin) => phases.time(`${name}: copy source`, () => copySource(engine, from));
   const ttl = ttlMicros(view);
-  if (plan === "auto" && ttl > 0n && view.source.readCost !== undefined && (await singlePass(engine, view, phases))) return "range";
-  let join = view.source.readCost === "parse" ? await copy(view) : view;
+  const { readCost } = view.source;
+  if (plan === "auto" && ttl > 0n && (readCost === "parse" || readCost === "query") && (await singlePass(engine, view, phases))) return "range";
+  let join = readCost === "parse" || readCost === "derived" ? await copy(view) : view;
   const chosen: RangePlan | undefined =
     ttl === 0n || plan === "asof" ? undefined : plan === "range" ? { windows: ladder(ttl).reverse() } : await phases.time(`${name}: plan`, () => choose(engine, join));
   // The estimate reads a query source once; copied, it is run once more, whatever the plan does after.

@@ -37,12 +37,14 @@ sources:
   - {name: weather_src, type: file, path: data/weather.csv, timestamp_field: ts}
   - {name: user_query, type: query, sql: "SELECT user_id, ts, score * 2 AS double_score FROM user_src", timestamp_field: ts}
   - {name: group_query, type: query, sql: "SELECT group_id, ts, seq + 1 AS next_seq FROM group_src", timestamp_field: ts}
+  - {name: user_hours, type: query, sql: "SELECT user_id, date_trunc('hour', ts) + INTERVAL 1 HOUR AS ts, max(score) AS top_score FROM user_src GROUP BY ALL", timestamp_field: ts}
 feature_views:
   - {name: user_stats, entities: [user], source: user_src, ttl: 2h, schema: [{name: score, dtype: int64}]}
   - {name: user_query_stats, entities: [user], source: user_query, ttl: 2h, schema: [{name: double_score, dtype: int64}]}
   - {name: group_stats, entities: [group], source: group_src, ttl: 1d, schema: [{name: seq, dtype: int64}]}
   - {name: weather, entities: [], source: weather_src, ttl: 2h, schema: [{name: temp, dtype: int64}]}
   - {name: group_query_stats, entities: [group], source: group_query, ttl: 1d, schema: [{name: next_seq, dtype: int64}]}
+  - {name: user_hourly, entities: [user], source: user_hours, ttl: 2h, schema: [{name: top_score, dtype: int64}]}
 `,
     {
       "data/users.csv": csv(["user_id", "ts", "score"], users),
@@ -50,20 +52,23 @@ feature_views:
       "data/weather.csv": csv(["ts", "temp"], weather),
     },
   );
-  // A query source is first joined in one range pass, read in place, without an estimate; with
-  // long histories (144 candidates per entity row) that pass stops and the view is planned
-  // (here: copied for several passes). By the forced plans, query sources are copied.
-  const features = ["user_stats:score", "group_stats:seq", "weather:temp", "user_query_stats:double_score", "group_query_stats:next_seq"];
+  // A query source that streams (scans, filters, projections) is first joined in one range
+  // pass, read in place, without an estimate; with long histories (144 candidates per entity
+  // row) that pass stops and the view is planned (here: copied for several passes). A query
+  // that aggregates is copied first, then planned. By the forced plans, query sources are copied.
+  const features = ["user_stats:score", "group_stats:seq", "weather:temp", "user_query_stats:double_score", "group_query_stats:next_seq", "user_hourly:top_score"];
   const auto = await getHistoricalFeatures(repo, { entities, features });
   assert.deepEqual(
     auto.views.map((v) => [v.view, v.plan]),
-    [["user_stats", "range"], ["group_stats", "range"], ["weather", "range"], ["user_query_stats", "range"], ["group_query_stats", "range"]],
+    [["user_stats", "range"], ["group_stats", "range"], ["weather", "range"], ["user_query_stats", "range"], ["group_query_stats", "range"], ["user_hourly", "range"]],
   );
   const phases = auto.phases.map((p) => p.phase);
   assert.deepEqual(phases.filter((p) => p.startsWith("user_query_stats")), ["user_query_stats: join"]);
   assert.deepEqual(phases.filter((p) => p.startsWith("group_query_stats")), ["group_query_stats: single pass, stopped", "group_query_stats: plan", "group_query_stats: copy source", "group_query_stats: join"]);
   assert.deepEqual(auto.rows!.map((r) => r.double_score), auto.rows!.map((r) => (r.score === null ? null : 2n * (r.score as bigint))));
   assert.deepEqual(auto.rows!.map((r) => r.next_seq), auto.rows!.map((r) => (r.seq === null ? null : (r.seq as bigint) + 1n)));
+  assert.deepEqual(phases.filter((p) => p.startsWith("user_hourly")), ["user_hourly: copy source", "user_hourly: plan", "user_hourly: join"]);
+  assert.ok(auto.rows!.some((r) => r.top_score !== null));
   assert.ok(auto.views.every((v) => v.matched > 0));
   for (const joinPlan of ["asof", "range"] as const) {
     const forced = await getHistoricalFeatures(repo, { entities, features, joinPlan });
