@@ -129,11 +129,13 @@ const LEVELS = 6;
 const ladder = (ttl: bigint) => Array.from({ length: LEVELS }, (_, j) => ttl / 4n ** BigInt(j)).filter((w) => w > 0n);
 
 /**
- * CPU cost per unit, in nanoseconds, fitted to the plans' CPU time on the benchmark shapes (2
- * threads; only the ratios matter): a source row read by a range pass, an entity row copy
- * hashed by a pass, a candidate ranked, a key match compared by a pass on the keys alone, an
- * entity row in the range plan's result; a source row and an entity row through the ASOF plan
- * (sort, join, second read and result).
+ * CPU cost per unit, in nanoseconds (2 threads; only the ratios matter): a source row read by
+ * a range pass, an entity row copy hashed by a pass, a candidate ranked, a key match compared
+ * by a pass on the keys alone, an entity row in the range plan's result; a source row and an
+ * entity row through the ASOF plan (sort, join, second read and result). Fitted to the plans'
+ * CPU time on the benchmark shapes, except `candidate` and `keyMatch`, set from the clustered,
+ * compound-keys, uniform-short and wide shapes when ranking got cheaper (window over the whole
+ * tie order) and passes on the keys alone were added.
  */
 const COST = { passSourceRow: 50, passEntityRow: 250, candidate: 300, keyMatch: 20, rangeEntityRow: 250, asofSourceRow: 260, asofEntityRow: 1500 };
 
