@@ -116,15 +116,22 @@ export class OfflineEngine {
     return failures;
   }
 
-  /** Whether a query streams (scans, filters, projections) or derives its rows (see StoredSource). */
+  /**
+   * Whether a query streams (scans, filters, projections) or derives its rows (see
+   * StoredSource). Only a cost hint: a plan that cannot be read counts as streaming.
+   */
   private async queryCost(relation: string): Promise<"query" | "derived"> {
-    const [row] = await this.rows(`EXPLAIN (FORMAT json) SELECT * FROM ${relation}`);
     const names: string[] = [];
-    const walk = (node: { name: string; children?: unknown[] }) => {
-      names.push(node.name.trim());
-      for (const child of node.children ?? []) walk(child as typeof node);
+    const walk = (node: { name?: unknown; children?: unknown }) => {
+      names.push(String(node.name).trim());
+      if (Array.isArray(node.children)) for (const child of node.children) walk(child as typeof node);
     };
-    for (const node of JSON.parse(String(row!.explain_value)) as { name: string }[]) walk(node);
+    try {
+      const [row] = await this.rows(`EXPLAIN (FORMAT json) SELECT * FROM ${relation}`);
+      for (const node of JSON.parse(String(row?.explain_value)) as unknown[]) walk(node as { name?: unknown });
+    } catch {
+      return "query";
+    }
     return names.every((name) => STREAMING.test(name)) ? "query" : "derived";
   }
 
