@@ -137,27 +137,25 @@ export class OfflineEngine {
 
   /** A CSV source's relation, sniffed once (see sniffCsv). */
   private async sniffedCsv(root: string, source: Source & { type: "file" }): Promise<string> {
-    const sniffed = await this.sniffCsv(resolve(root, source.path));
-    return sniffed === undefined ? rawSourceRelation(root, source) : withRenames(sniffed.call, source);
+    const call = await this.sniffCsv(resolve(root, source.path));
+    return call === undefined ? rawSourceRelation(root, source) : withRenames(call, source);
   }
 
   /**
    * A CSV file's `read_csv` call with the dialect and column types DuckDB's sniffer finds,
-   * spelled out, and its columns; `text` columns are read as VARCHAR. Read with
+   * spelled out; the `text` columns (those the file has) are read as VARCHAR. Read with
    * auto-detection, the file is sniffed again at every statement that reads it (0.05-0.1 s
    * each for a large file), with the same result. Undefined if the sniffer fails: the plain
    * call then reports the error where the file is read.
    */
-  async sniffCsv(path: string, text: (columns: string[]) => string[] = () => []): Promise<{ call: string; columns: string[] } | undefined> {
+  async sniffCsv(path: string, text: string[] = []): Promise<string | undefined> {
     const [sniffed] = await this.rows(`SELECT Prompt AS call, Columns AS columns FROM sniff_csv(${literal(path)}, header = true)`).catch(() => []);
     const call = String(sniffed?.call ?? "").trim().replace(/^FROM\s+/i, "").replace(/;$/, "");
     const start = call.indexOf("columns={");
     if (!call.startsWith("read_csv(") || start < 0) return undefined;
-    const columns = (sniffed!.columns as { name: string; type: string }[]).map((c) => ({ name: String(c.name), type: String(c.type) }));
-    const names = columns.map((c) => c.name);
-    const asText = new Set(text(names));
-    const map = columns.map((c) => `${literal(c.name)}: ${literal(asText.has(c.name) ? "VARCHAR" : c.type)}`).join(", ");
-    return { call: `${call.slice(0, start)}columns={${map}}${call.slice(closingBrace(call, start + "columns={".length) + 1)}`, columns: names };
+    const columns = sniffed!.columns as { name: string; type: string }[];
+    const map = columns.map((c) => `${literal(String(c.name))}: ${literal(text.includes(String(c.name)) ? "VARCHAR" : String(c.type))}`).join(", ");
+    return `${call.slice(0, start)}columns={${map}}${call.slice(closingBrace(call, start + "columns={".length) + 1)}`;
   }
 
   /** The stored relation of a source registered by registerSources. */

@@ -150,8 +150,8 @@ async function rawRelation(engine: OfflineEngine, input: EntityInput, timestampC
   // Keys and the timestamp are read as text and converted by mlf: the sniffer would otherwise
   // turn "007" into 7 for a string key, and a bad value past its sample would fail the whole read.
   const textColumns = [timestampColumn, ...keys.map((k) => k.column)];
-  const sniffed = await engine.sniffCsv(path, (header) => textColumns.filter((c) => header.includes(c)));
-  if (sniffed !== undefined) return { relation: sniffed.call, what, lineOffset: 1 };
+  const sniffed = await engine.sniffCsv(path, textColumns);
+  if (sniffed !== undefined) return { relation: sniffed, what, lineOffset: 1 };
   const header = (await engine.describe(`SELECT * FROM read_csv(${literal(path)}, header = true)`)).map((c) => c.name);
   const types = textColumns.filter((c) => header.includes(c)).map((c) => `${literal(c)}: 'VARCHAR'`).join(", ");
   return { relation: `read_csv(${literal(path)}, header = true${types ? `, types = {${types}}` : ""})`, what, lineOffset: 1 };

@@ -63,8 +63,8 @@ ${winnersSql(join, on, maxCandidates)}`;
  * Whether a pass should join on the keys alone, without time buckets, when the plan did not
  * say: when the source rows read (those inside `[min T - ttl, max T]`) span at most three
  * windows, a key's rows outside an entity row's window are few, and comparing them costs less
- * than hashing every entity row twice (measured 25% faster on labels of one month with a
- * 30-day ttl, 20% slower on labels spread over a year).
+ * than hashing every entity row twice (measured 10-20% faster on labels of one month with a
+ * 30-day ttl, 20-30% slower on labels spread over a year).
  */
 function spansFewWindows(join: ViewJoin, window: bigint): boolean {
   const { minUs, maxUs } = join.entities;
