@@ -90,6 +90,12 @@ export function logFilePath(folder: string, at: number, seq: number): string {
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const FILE = /^(\d{2})-(\d{6})\.parquet$/;
 
+/** The UTC hour (0-23) and sequence number in a log file's name, or undefined for a name outside the layout. */
+export function parseLogFileName(name: string): { hour: number; seq: number } | undefined {
+  const f = FILE.exec(name);
+  return f ? { hour: Number(f[1]), seq: Number(f[2]) } : undefined;
+}
+
 /**
  * The finished log files of a folder, oldest first, without the hours that end at or before
  * `since` (epoch ms). Names that are not part of the layout (temp files, notes) are ignored.
@@ -104,9 +110,9 @@ export function listLogFiles(folder: string, since?: number): string[] {
     if (!d) continue;
     const dayStart = Date.UTC(Number(d[1]), Number(d[2]) - 1, Number(d[3]));
     for (const name of readdirSync(join(folder, day)).sort()) {
-      const f = FILE.exec(name);
+      const f = parseLogFileName(name);
       if (!f) continue;
-      if (since !== undefined && dayStart + (Number(f[1]) + 1) * 3_600_000 <= since) continue;
+      if (since !== undefined && dayStart + (f.hour + 1) * 3_600_000 <= since) continue;
       files.push(join(folder, day, name));
     }
   }

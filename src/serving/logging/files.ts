@@ -1,6 +1,6 @@
 import { link, mkdir, open, readdir, rm } from "node:fs/promises";
-import { basename, dirname } from "node:path";
-import { logFilePath } from "../../repo/feature-logs.js";
+import { dirname } from "node:path";
+import { logFilePath, parseLogFileName } from "../../repo/feature-logs.js";
 import { tempPathFor } from "../../util/fs.js";
 import { writeParquet, type ParquetColumn } from "./parquet.js";
 
@@ -24,7 +24,7 @@ export class LogFileWriter {
   async write(folder: string, hour: number, columns: Iterable<ParquetColumn>, rows: number): Promise<{ path: string; bytes: number }> {
     const first = logFilePath(folder, hour, 1);
     const known = this.next.get(folder);
-    let seq = known?.hour === hour ? known.seq : await firstFree(first);
+    let seq = known?.hour === hour ? known.seq : await firstFree(dirname(first), hour);
     await mkdir(dirname(first), { recursive: true });
     const tmp = tempPathFor(first);
     const file = await open(tmp, "wx");
@@ -56,14 +56,14 @@ export class LogFileWriter {
   }
 }
 
-/** One past the highest sequence number already used in the hour of `first` (the hour's file 1). */
-async function firstFree(first: string): Promise<number> {
-  const hour = basename(first).slice(0, 3);
-  const names = await readdir(dirname(first)).catch(() => [] as string[]);
+/** One past the highest sequence number already used in `day` (the folder of the UTC day) for the hour starting at `hour`. */
+async function firstFree(day: string, hour: number): Promise<number> {
+  const hh = new Date(hour).getUTCHours();
+  const names = await readdir(day).catch(() => [] as string[]);
   let highest = 0;
   for (const name of names) {
-    const m = /^(\d{2}-)(\d{6})\.parquet$/.exec(name);
-    if (m && m[1] === hour) highest = Math.max(highest, Number(m[2]));
+    const f = parseLogFileName(name);
+    if (f?.hour === hh) highest = Math.max(highest, f.seq);
   }
   return highest + 1;
 }

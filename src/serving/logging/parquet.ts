@@ -102,10 +102,6 @@ class Bytes {
 /** Bits needed for values 0..max (at least 1). */
 const bitWidth = (max: number) => Math.max(1, Math.ceil(Math.log2(max + 1)));
 
-/**
- * The RLE/bit-packed hybrid encoding of `n` small unsigned integers: runs of 8 or more equal
- * values as one RLE run, the rest bit-packed in groups of 8 (LSB first, the last group padded).
- */
 /** `n` copies of `value` in the hybrid encoding: one RLE run (a column without NULLs, a one-value dictionary). */
 function encodeRun(n: number, value: number, width: number): Uint8Array {
   const out = new Bytes();
@@ -114,6 +110,10 @@ function encodeRun(n: number, value: number, width: number): Uint8Array {
   return out.done();
 }
 
+/**
+ * The RLE/bit-packed hybrid encoding of `n` small unsigned integers: runs of 8 or more equal
+ * values as one RLE run, the rest bit-packed in groups of 8 (LSB first, the last group padded).
+ */
 export function encodeHybrid(values: ArrayLike<number>, n: number, width: number): Uint8Array {
   if (width > 24) throw new Error(`bit width ${width} is too large`);
   const out = new Bytes();
@@ -162,6 +162,9 @@ const u32 = (n: number) => {
   return b;
 };
 
+/** The total length of some chunks, in bytes. */
+const size = (chunks: Uint8Array[]) => chunks.reduce((a, b) => a + b.length, 0);
+
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 /** Strings as PLAIN byte arrays; ASCII strings (request ids, names) from one encoded buffer. */
@@ -208,11 +211,9 @@ function plain(c: ParquetColumn, from: number, to: number, present: number): Uin
 
 /** A page: its header (with both sizes, uncompressed) followed by its body. */
 function page(header: ThriftStruct, body: Uint8Array[]): Uint8Array[] {
-  const size = body.reduce((a, b) => a + b.length, 0);
-  return [encodeStruct({ ...header, 2: i32(size), 3: i32(size) }), ...body];
+  const bytes = size(body);
+  return [encodeStruct({ ...header, 2: i32(bytes), 3: i32(bytes) }), ...body];
 }
-
-const size = (chunks: Uint8Array[]) => chunks.reduce((a, b) => a + b.length, 0);
 
 /**
  * Rows per data page. A page is encoded in one go, so this bounds how long the event loop

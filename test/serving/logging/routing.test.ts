@@ -1,4 +1,4 @@
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { expected } from "../helpers.js";
 import { aliases, answersOf, lab, predict, route, routedServer } from "../routing/setup.js";
@@ -22,12 +22,17 @@ const columns = `request_id, request_row, variant, model_version, prediction, "k
 
 const close = (a: number, b: number) => Math.abs(a - b) < 1e-5;
 
-test("canary: a batch split between variants is logged row by row as answered: variant, version, prediction and inputs at the row's place in the request", async (t) => {
+/** Versions 1 and 2 as champion and challenger, served under `flag` with every request logged, and the answer to one request for all `users`. */
+async function servedAndLogged(t: TestContext, flag: string) {
   const l = await lab(t);
   aliases(l, 1, 2);
   const dir = logDirOf(l.repo);
-  const server = await routedServer(t, l, route("cancer:canary=cancer@challenger:50%"), { featureLog: { dir, sampleRate: 1, flushSeconds: 3600, queueSize: 10_000 } });
-  const answer = await predict(server, users);
+  const server = await routedServer(t, l, route(flag), { featureLog: { dir, sampleRate: 1, flushSeconds: 3600, queueSize: 10_000 } });
+  return { l, dir, server, answer: await predict(server, users) };
+}
+
+test("canary: a batch split between variants is logged row by row as answered: variant, version, prediction and inputs at the row's place in the request", async (t) => {
+  const { dir, server, answer } = await servedAndLogged(t, "cancer:canary=cancer@challenger:50%");
   assert.equal(answer.status, 200, answer.text);
   const { predictions, variants, model_versions, request_id } = answer.body as { predictions: number[]; variants: string[]; model_versions: string[]; request_id: string };
   assert.ok(new Set(variants).size === 2, "both variants answered some rows");
@@ -50,12 +55,8 @@ test("canary: a batch split between variants is logged row by row as answered: v
 });
 
 test("shadow: the answer is logged under champion, the shadow's predictions as a second record of the request under shadow, each on its own rows", async (t) => {
-  const l = await lab(t);
-  aliases(l, 1, 2);
-  const dir = logDirOf(l.repo);
   // The shadow scores half the rows: their places in the request are logged, not 0..k-1.
-  const server = await routedServer(t, l, route("cancer:shadow=cancer@challenger:50%"), { featureLog: { dir, sampleRate: 1, flushSeconds: 3600, queueSize: 10_000 } });
-  const answer = await predict(server, users);
+  const { l, dir, server, answer } = await servedAndLogged(t, "cancer:shadow=cancer@challenger:50%");
   assert.equal(answer.status, 200, answer.text);
   const { predictions, request_id } = answer.body as { predictions: number[]; request_id: string };
   await server.routing!.settled();
