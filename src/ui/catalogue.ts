@@ -3,7 +3,7 @@ import { readMLmodel } from "../models/mlmodel.js";
 import { listModelNames, listVersions } from "../models/store.js";
 import { versionArtifactDir } from "../models/uri.js";
 import { materializedUntil, type RegistryFile } from "../repo/registry.js";
-import type { Definitions, FeatureView, Source } from "../repo/types.js";
+import type { Definitions, FeatureService, FeatureView, Source } from "../repo/types.js";
 import { formatDuration, formatTime } from "../util/time.js";
 import type { FeatureCatalogue, Freshness, GraphEdge, GraphNode, ModelUse, ServiceEntry, SourceEntry, ViewEntry } from "./types.js";
 
@@ -44,11 +44,10 @@ function viewEntry(view: FeatureView, registry: RegistryFile, now: number): View
   };
 }
 
-function serviceEntry(defs: Definitions, name: string): ServiceEntry {
-  const service = defs.featureServices.find((s) => s.name === name)!;
+function serviceEntry(defs: Definitions, service: FeatureService): ServiceEntry {
   const schemaOf = (view: string) => defs.featureViews.find((v) => v.name === view)?.schema.map((f) => f.name) ?? [];
   return {
-    name,
+    name: service.name,
     features: service.features.map((p) => ({ view: p.view, features: p.features ?? schemaOf(p.view), all: p.features === undefined })),
     description: service.description ?? "",
   };
@@ -119,7 +118,7 @@ export function featureCatalogue(registry: RegistryFile, trackingDir: string, no
     createdTimestampColumn: s.createdTimestampColumn ?? null, reads: sourceReads(s, names), description: s.description ?? "",
   }));
   const views = defs.featureViews.map((v) => viewEntry(v, registry, now));
-  const services = defs.featureServices.map((s) => serviceEntry(defs, s.name));
+  const services = defs.featureServices.map((s) => serviceEntry(defs, s));
   const models = modelUses(trackingDir, defs);
   return {
     project: registry.project,

@@ -37,7 +37,7 @@ export function StatusBadge({ status }: { status: string }) {
   return <span class={`badge ${STATUS_CLASS[status] ?? "neutral"}`}>{status.toLowerCase()}</span>;
 }
 
-export function Chip({ children, kind = "alias", title }: { children: ComponentChildren; kind?: "alias" | "stage" | "tag"; title?: string }) {
+export function Chip({ children, kind = "alias", title }: { children: ComponentChildren; kind?: "alias" | "tag"; title?: string }) {
   return (
     <span class={`chip ${kind}`} title={title}>
       {children}

@@ -32,7 +32,7 @@ function aligned(series: ChartSeries[]): uPlot.AlignedData {
   return tables.length === 1 ? tables[0]! : uPlot.join(tables);
 }
 
-export function describe(title: string, series: ChartSeries[]): string {
+function describe(title: string, series: ChartSeries[]): string {
   const parts = series.map((s) => {
     const last = s.points.at(-1);
     return `${s.label}: ${s.points.length} point${s.points.length === 1 ? "" : "s"}${last ? `, last ${num(last.value)}` : ""}`;
@@ -40,7 +40,9 @@ export function describe(title: string, series: ChartSeries[]): string {
   return `Chart of ${title}. ${parts.join("; ")}.`;
 }
 
-export function LineChart({ title, series, height = 200 }: { title: string; series: ChartSeries[]; height?: number }) {
+const HEIGHT = 200;
+
+export function LineChart({ title, series }: { title: string; series: ChartSeries[] }) {
   const box = useRef<HTMLDivElement>(null);
   const total = series.reduce((n, s) => n + s.points.length, 0);
   useEffect(() => {
@@ -50,7 +52,7 @@ export function LineChart({ title, series, height = 200 }: { title: string; seri
     const plot = new uPlot(
       {
         width: Math.max(240, el.clientWidth),
-        height,
+        height: HEIGHT,
         // Our own legend below (a list): uPlot's is a table without headers.
         legend: { show: false },
         scales: { x: { time: false } },
@@ -66,13 +68,13 @@ export function LineChart({ title, series, height = 200 }: { title: string; seri
       aligned(series),
       el,
     );
-    const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(240, el.clientWidth), height }));
+    const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(240, el.clientWidth), height: HEIGHT }));
     resize.observe(el);
     return () => {
       resize.disconnect();
       plot.destroy();
     };
-  }, [series, height]);
+  }, [series]);
   if (total === 0) return <p class="muted">No points logged for {title}.</p>;
   return (
     <>

@@ -1,3 +1,4 @@
+import type { ComponentChildren } from "preact";
 import { useEffect } from "preact/hooks";
 import type { FeatureCatalogue, UiInfo } from "../../types.js";
 import { uiGet } from "../api.js";
@@ -17,11 +18,20 @@ import { href } from "../router.js";
 const FRESHNESS_CLASS = { fresh: "ok", stale: "warn", never: "bad", offline: "neutral" } as const;
 const anchor = (id: string) => `obj-${id.replace(":", "-")}`;
 
+/** A row for one object of the repository (`kind:name`): its name links to its lineage, and the focused one is marked. */
+function ObjectRow({ id, name, focus, children }: { id: string; name: string; focus: string | undefined; children: ComponentChildren }) {
+  return (
+    <tr id={anchor(id)} class={focus === id ? "selected" : undefined}>
+      <th scope="row"><a href={href("features", { focus: id })}>{name}</a></th>
+      {children}
+    </tr>
+  );
+}
+
 function Catalogue({ c, focus }: { c: FeatureCatalogue; focus?: string }) {
   useEffect(() => {
     if (focus) document.getElementById(anchor(focus))?.scrollIntoView({ block: "center" });
   }, [focus]);
-  const row = (id: string) => ({ id: anchor(id), class: focus === id ? "selected" : undefined });
   const usedBy = (service: string) => c.models.filter((m) => m.featureService === service);
   return (
     <>
@@ -39,15 +49,14 @@ function Catalogue({ c, focus }: { c: FeatureCatalogue; focus?: string }) {
             <ColumnHeads names={["View", "Entities", "Source", "ttl", "Features", "Materialized until", "Freshness"]} />
             <tbody>
               {c.views.map((v) => (
-                <tr key={v.name} {...row(`view:${v.name}`)}>
-                  <th scope="row"><a href={href("features", { focus: `view:${v.name}` })}>{v.name}</a></th>
+                <ObjectRow key={v.name} id={`view:${v.name}`} name={v.name} focus={focus}>
                   <td>{v.entities.join(", ") || <span class="muted">none</span>}</td>
                   <td>{v.source}</td>
                   <td class="num">{v.ttl === "0" ? "unlimited" : v.ttl}</td>
                   <td class="wrap">{v.schema.map((f) => <span key={f.name} class="feature">{f.name}<span class="muted small"> {f.dtype}</span></span>)}</td>
                   <td class="nowrap">{v.materializedUntil ?? <span class="muted">—</span>}</td>
                   <td><span class={`badge ${FRESHNESS_CLASS[v.freshness]}`}>{freshnessText(v)}</span></td>
-                </tr>
+                </ObjectRow>
               ))}
             </tbody>
           </table>
@@ -67,15 +76,14 @@ function Catalogue({ c, focus }: { c: FeatureCatalogue; focus?: string }) {
               <ColumnHeads names={["Service", "Features", "Models"]} />
               <tbody>
                 {c.services.map((s) => (
-                  <tr key={s.name} {...row(`service:${s.name}`)}>
-                    <th scope="row"><a href={href("features", { focus: `service:${s.name}` })}>{s.name}</a></th>
+                  <ObjectRow key={s.name} id={`service:${s.name}`} name={s.name} focus={focus}>
                     <td class="wrap">{s.features.map((p) => <div key={p.view}><strong>{p.view}</strong>: {p.all ? "all" : p.features.join(", ")}</div>)}</td>
                     <td>{usedBy(s.name).map((m) => (
                       <div key={`${m.model}/${m.version}`}>
                         <a href={href("models", m.model, String(m.version))}>{m.model} v{m.version}</a> {m.stage !== "None" && <StageBadge stage={m.stage} />} {m.aliases.map((a) => <Chip key={a}>{a}</Chip>)}
                       </div>
                     ))}</td>
-                  </tr>
+                  </ObjectRow>
                 ))}
               </tbody>
             </table>
@@ -104,13 +112,12 @@ function Catalogue({ c, focus }: { c: FeatureCatalogue; focus?: string }) {
           <ColumnHeads names={["Source", "Type", "Definition", "Timestamp", "Reads"]} />
           <tbody>
             {c.sources.map((s) => (
-              <tr key={s.name} {...row(`source:${s.name}`)}>
-                <th scope="row"><a href={href("features", { focus: `source:${s.name}` })}>{s.name}</a></th>
+              <ObjectRow key={s.name} id={`source:${s.name}`} name={s.name} focus={focus}>
                 <td>{s.type}</td>
                 <td>{s.type === "query" ? <pre class="sql">{s.definition}</pre> : <span class="mono">{s.definition}</span>}</td>
                 <td class="mono">{s.timestampField}{s.createdTimestampColumn && <span class="muted small"> (ties: {s.createdTimestampColumn})</span>}</td>
                 <td>{s.reads.join(", ")}</td>
-              </tr>
+              </ObjectRow>
             ))}
           </tbody>
         </table>

@@ -43,6 +43,9 @@ function VersionsTable({ name, versions, selected, info, changed }: { name: stri
   );
 }
 
+/** A signature's tensors as `name: dtype[shape]`, separated by semicolons. */
+const tensors = (list: NonNullable<VersionView["signature"]>["inputs"]) => list.map((t) => `${t.name}: ${t.dtype}[${t.shape.join(", ")}]`).join("; ");
+
 function VersionLineage({ d }: { d: VersionView }) {
   const run = d.lineage;
   const facts: [string, ComponentChildren][] = [
@@ -52,8 +55,8 @@ function VersionLineage({ d }: { d: VersionView }) {
     ["Feature service", d.featureService ? <a href={href("features", { focus: `service:${d.featureService}` })}>{d.featureService}</a> : undefined],
     ["Features", d.features ? d.features.join(", ") : undefined],
     ["Entity keys", d.entityKeys.length > 0 ? d.entityKeys.join(", ") : undefined],
-    ["Inputs", d.signature ? d.signature.inputs.map((t) => `${t.name}: ${t.dtype}[${t.shape.join(", ")}]`).join("; ") : undefined],
-    ["Outputs", d.signature ? d.signature.outputs.map((t) => `${t.name}: ${t.dtype}[${t.shape.join(", ")}]`).join("; ") : undefined],
+    ["Inputs", d.signature ? tensors(d.signature.inputs) : undefined],
+    ["Outputs", d.signature ? tensors(d.signature.outputs) : undefined],
     ["Flavors", d.flavors.join(", ")],
     ["Reference data", d.reference ? <><span class="mono" title={d.reference.path}>{d.reference.path.split("/").at(-1)}</span> <span class="muted">({num(d.reference.rows)} rows)</span> <a href={href("drift", { model: `${d.name}/${d.version}` })}>check drift</a></> : undefined],
     ["sha256", d.digest.recorded ? <><span class="mono" title={d.digest.recorded}>{d.digest.recorded.slice(0, 16)}…</span> {d.digest.verified ? <span class="badge ok">verified</span> : <span class="badge bad">does not match the file</span>}</> : undefined],

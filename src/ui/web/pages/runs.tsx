@@ -221,6 +221,7 @@ export function RunsPage({ route }: { route: Route }) {
   const list = experiments.data?.experiments ?? (experiments.data ? [] : undefined);
   // An experiment named in the route is searched at once, beside the list (first paint needs no second round trip).
   const wanted = route.parts[1] ?? list?.[0]?.experiment_id;
+  const experiment = list?.find((e) => e.experiment_id === wanted);
   return (
     <div class="with-side">
       {list ? <Experiments experiments={list} current={wanted ?? ""} /> : <nav class="side" aria-label="Experiments" aria-busy="true" />}
@@ -229,7 +230,7 @@ export function RunsPage({ route }: { route: Route }) {
       ) : wanted === undefined ? (
         list ? <ErrorBox error={new Error("The store has no experiments yet; log a run with mlf track run.")} /> : <p class="muted" aria-busy="true">Loading…</p>
       ) : (
-        <Runs key={wanted} experimentId={wanted} {...(list?.find((e) => e.experiment_id === wanted) && { experiment: list.find((e) => e.experiment_id === wanted)! })} route={route} />
+        <Runs key={wanted} experimentId={wanted} {...(experiment && { experiment })} route={route} />
       )}
     </div>
   );
