@@ -1,4 +1,4 @@
-import { binary, bool, encodeStruct, i32, i64, list, struct, type ThriftStruct, type ThriftValue } from "./thrift.js";
+import { binary, bool, encodeStruct, i32, i64, list, struct, writeVarint, type ByteSink, type ThriftStruct, type ThriftValue } from "./thrift.js";
 
 /**
  * A lean Parquet writer for the feature log: one row group, every column OPTIONAL (nullable),
@@ -47,7 +47,7 @@ function schemaElement(c: ParquetColumn): ThriftStruct {
 }
 
 /** A growable byte buffer. */
-class Bytes {
+class Bytes implements ByteSink {
   private buf = Buffer.allocUnsafe(256);
   length = 0;
 
@@ -61,14 +61,6 @@ class Bytes {
   byte(b: number): void {
     this.room(1);
     this.buf[this.length++] = b;
-  }
-
-  varint(n: number): void {
-    while (n >= 0x80) {
-      this.byte((n % 0x80) | 0x80);
-      n = Math.floor(n / 0x80);
-    }
-    this.byte(n);
   }
 
   bytes(data: Uint8Array): void {
@@ -105,7 +97,7 @@ const bitWidth = (max: number) => Math.max(1, Math.ceil(Math.log2(max + 1)));
 /** `n` copies of `value` in the hybrid encoding: one RLE run (a column without NULLs, a one-value dictionary). */
 function encodeRun(n: number, value: number, width: number): Uint8Array {
   const out = new Bytes();
-  out.varint(n * 2);
+  writeVarint(out, n * 2);
   for (let b = 0; b < Math.ceil(width / 8); b++, value >>>= 8) out.byte(value & 0xff);
   return out.done();
 }
@@ -127,7 +119,7 @@ export function encodeHybrid(values: ArrayLike<number>, n: number, width: number
   while (i < n) {
     const run = runAt(i);
     if (run >= 8) {
-      out.varint(run * 2);
+      writeVarint(out, run * 2);
       for (let b = 0, v = values[i]!; b < valueBytes; b++, v >>>= 8) out.byte(v & 0xff);
       i += run;
       continue;
@@ -139,7 +131,7 @@ export function encodeHybrid(values: ArrayLike<number>, n: number, width: number
       i += 8;
       groups++;
     }
-    out.varint(groups * 2 + 1);
+    writeVarint(out, groups * 2 + 1);
     let acc = 0;
     let bits = 0;
     for (let k = start; k < start + groups * 8; k++) {
