@@ -31,7 +31,7 @@ export interface ByteSink {
 /**
  * Writes `n`, a non-negative integer (exact up to 2^53), as an unsigned varint (ULEB128):
  * 7 bits a byte, low bits first. The compact protocol's lengths and integers are varints, and
- * so are the run headers of Parquet's RLE/bit-packed hybrid (parquet.ts).
+ * so are the run headers of Parquet's RLE/bit-packed hybrid (parquet-encodings.ts).
  */
 export function writeVarint(out: ByteSink, n: number): void {
   while (n >= 0x80) {
