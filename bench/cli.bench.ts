@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BenchTable } from "./run.js";
+import { median } from "./stats.js";
 
 /**
  * CLI start-up: the light commands must not load DuckDB or onnxruntime, so their wall time
@@ -16,11 +17,6 @@ const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
 const MLF = join(ROOT, "bin", "mlf");
 const UNBUNDLED = join(ROOT, "dist", "src", "cli", "main.js");
 const RUNS = Number(process.env.MLF_BENCH_CLI_RUNS ?? 30);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 export async function run(): Promise<BenchTable> {
   const dir = mkdtempSync(join(tmpdir(), "mlf-bench-cli-"));

@@ -13,6 +13,7 @@ import { MLF } from "../test/helpers.js";
 import { MODEL, expected } from "../test/serving/helpers.js";
 import { featureRefs, patientIds, writeCancerRepo } from "../test/serving/repo.js";
 import type { BenchTable } from "./run.js";
+import { median } from "./stats.js";
 import { load, startChild, stop, type Load } from "./http-load.js";
 
 /**
@@ -107,7 +108,6 @@ export async function run(): Promise<BenchTable> {
         }
       }
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     for (const [interval, name] of [["0", "/predict, no drift recompute"], ["1s", "/predict, drift recomputed back to back"]] as const) {
       const loads = runs[interval]!;
       rows.push([name, median(loads.map((l) => l.rps)), median(loads.map((l) => l.p50)), median(loads.map((l) => l.p99)), "", median(loads.map((l) => Number(l.cpuUs)))]);

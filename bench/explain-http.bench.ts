@@ -10,6 +10,7 @@ import { MLF } from "../test/helpers.js";
 import { diabetesIds, diabetesNames, diabetesRefs, diabetesRows, writeDiabetesRepo } from "../test/serving/diabetes-repo.js";
 import { cpuMs, startChild, stop } from "./http-load.js";
 import type { BenchTable } from "./run.js";
+import { quantile } from "./stats.js";
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
@@ -24,8 +25,6 @@ function postOnce(url: URL, body: string): Promise<number> {
     req.end(body);
   });
 }
-
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
 /**
  * `calls` requests one after another (after calls/10 warm-up ones, which also build the

@@ -3,8 +3,8 @@ import { loadExplainer, type Explainer } from "../src/explain/explainer.js";
 import { OnnxModel } from "../src/serving/runtime/onnx.js";
 import { fixture } from "../test/explain/helpers.js";
 import type { BenchTable } from "./run.js";
+import { quantile } from "./stats.js";
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 const ms = (x: number) => x.toFixed(x < 1 ? 3 : 1);
 
 /**

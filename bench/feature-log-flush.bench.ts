@@ -8,6 +8,7 @@ import { LogFileWriter } from "../src/serving/logging/files.js";
 import type { ParquetColumn } from "../src/serving/logging/parquet.js";
 import type { FeatureLogRecord } from "../src/serving/logging/record.js";
 import type { BenchTable } from "./run.js";
+import { median } from "./stats.js";
 
 /**
  * One flush of the feature log, written two ways from the same typed columns: mlf's lean
@@ -90,8 +91,6 @@ async function duckdbFlush(duck: Duck, connection: import("@duckdb/node-api").Du
   return statSync(path).size;
 }
 
-const median = (xs: Cost[], k: keyof Cost) => [...xs.map((x) => x[k])].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
 export async function run(): Promise<BenchTable> {
   const dir = mkdtempSync(join(tmpdir(), "mlf-bench-flush-"));
   const rows: (string | number)[][] = [];
@@ -113,10 +112,10 @@ export async function run(): Promise<BenchTable> {
           duckdb.push(await measure(() => duckdbFlush(duck, connection, [...b.columns()], b.rows, join(dir, `duck-${n}-${i}.parquet`))));
         }
         // The same time spent idle: the event loop's delay from the machine alone (other processes, GC).
-        const idle = await measure(async () => (await new Promise((r) => setTimeout(r, median(lean, "ms"))), 0));
+        const idle = await measure(async () => (await new Promise((r) => setTimeout(r, median(lean.map((c) => c.ms)))), 0));
         rows.push([`${n.toLocaleString("en")} rows`, "idle for as long (noise floor)", idle.ms.toFixed(0), idle.cpuMs.toFixed(0), idle.blockedMs.toFixed(1), "", ""]);
         for (const [name, costs] of [["lean Parquet writer (mlf serve)", lean], ["DuckDB appender + COPY", duckdb]] as const) {
-          rows.push([`${n.toLocaleString("en")} rows`, name, median(costs, "ms").toFixed(0), median(costs, "cpuMs").toFixed(0), median(costs, "blockedMs").toFixed(1), ((median(costs, "cpuMs") * 1000) / n).toFixed(2), (median(costs, "bytes") / n).toFixed(0)]);
+          rows.push([`${n.toLocaleString("en")} rows`, name, median(costs.map((c) => c.ms)).toFixed(0), median(costs.map((c) => c.cpuMs)).toFixed(0), median(costs.map((c) => c.blockedMs)).toFixed(1), ((median(costs.map((c) => c.cpuMs)) * 1000) / n).toFixed(2), (median(costs.map((c) => c.bytes)) / n).toFixed(0)]);
         }
       }
     } finally {

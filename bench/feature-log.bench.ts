@@ -6,6 +6,7 @@ import { MLF } from "../test/helpers.js";
 import { expected } from "../test/serving/helpers.js";
 import { patientIds, writeCancerRepo } from "../test/serving/repo.js";
 import type { BenchTable } from "./run.js";
+import { median } from "./stats.js";
 import { load, startChild, stop, type Load } from "./http-load.js";
 
 /**
@@ -19,8 +20,6 @@ import { load, startChild, stop, type Load } from "./http-load.js";
 const ROUNDS = Number(process.env.MLF_BENCH_ROUNDS ?? 3);
 /** As the serving bench loads its server. */
 const LOAD = { connections: 32, seconds: 5 };
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function metrics(url: string): Promise<string> {
   return (await fetch(`${url}/metrics`)).text();

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BenchTable } from "./run.js";
+import { median } from "./stats.js";
 import { generate } from "./tracking.bench.js";
 import { searchRuns } from "../src/tracking/search.js";
 import { logMetrics, startRun } from "../src/tracking/write.js";
@@ -43,7 +44,6 @@ const post = async (url: string, path: string, body: unknown) => {
 };
 
 const batch = (client: number, b: number) => Array.from({ length: BATCH }, (_, i) => ({ key: `m${i % 10}`, value: i / BATCH, timestamp: 1_700_000_000_000 + client, step: b * BATCH + i }));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function run(): Promise<BenchTable> {
   const root = mkdtempSync(join(tmpdir(), "mlf-bench-server-"));

@@ -11,6 +11,7 @@ import { MLF } from "../test/helpers.js";
 import { startRedis } from "../test/redis-server.js";
 import { cpuMs, load, startChild, stop, type Load } from "./http-load.js";
 import type { BenchTable } from "./run.js";
+import { quantile } from "./stats.js";
 
 /** Entities of the materialization (one source row each); MLF_BENCH_REDIS_ENTITIES scales it. */
 const ENTITIES = Number(process.env.MLF_BENCH_REDIS_ENTITIES ?? 1_000_000);
@@ -18,7 +19,6 @@ const FEATURES = Array.from({ length: 10 }, (_, i) => `f${i}`);
 const HTTP_SECONDS = 3;
 const CONNECTIONS = 16;
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 const us = (ms: number) => (ms * 1000).toFixed(1);
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 

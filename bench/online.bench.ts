@@ -11,6 +11,7 @@ import { applyRepo } from "../src/apply/apply.js";
 import { appliedRegistry, openRepo } from "../src/repo/repo.js";
 import type { SqliteOnlineStoreConfig } from "../src/repo/types.js";
 import type { BenchTable } from "./run.js";
+import { median, quantile } from "./stats.js";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
 const MLF = join(ROOT, "bin", "mlf");
@@ -19,7 +20,6 @@ const SOURCE_ROWS = Number(process.env.MLF_BENCH_ROWS ?? 20_000_000);
 const ENTITIES = Number(process.env.MLF_BENCH_ENTITIES ?? 1_000_000);
 const FEATURES = Array.from({ length: 10 }, (_, i) => `f${i}`);
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 const us = (ms: number) => (ms * 1000).toFixed(1);
 
 /** p50/p99 in ms of `calls` timed calls, after a warm-up. */
@@ -46,7 +46,7 @@ function wallMs(commands: string[][], runs: number, cwd: string): number[] {
       times[j]!.push(performance.now() - t0);
     });
   }
-  return times.map((t) => quantile(t.sort((a, b) => a - b), 0.5));
+  return times.map(median);
 }
 
 export async function run(): Promise<BenchTable> {

@@ -9,6 +9,7 @@ import { MLF } from "../test/helpers.js";
 import { variantBytes } from "../test/serving/models.js";
 import { featureRefs, patientIds, writeCancerRepo } from "../test/serving/repo.js";
 import type { BenchTable } from "./run.js";
+import { median } from "./stats.js";
 import { cpuMs, startChild, stop } from "./http-load.js";
 import { ModelPool } from "../src/serving/model-pool.js";
 import { modelSource } from "../src/serving/model-registry-source.js";
@@ -53,8 +54,6 @@ async function measure(url: string, pid: number | undefined, seconds: number): P
   const after = cpuMs([pid]);
   return { rps: Math.round(r.requests.average), p99: r.latency.p99, non2xx: r.non2xx + r.errors + r.timeouts, cpuUs: before === undefined || after === undefined ? Number.NaN : ((after - before) * 1000) / r.requests.total };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
  * The routing layer alone, in this process: CPU µs per request of Routing.predict around a

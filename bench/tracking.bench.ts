@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import type { BenchTable } from "./run.js";
+import { median } from "./stats.js";
 import { searchRuns } from "../src/tracking/search.js";
 import { logMetric, logMetrics, startRun } from "../src/tracking/write.js";
 import { runDir } from "../src/tracking/read.js";
@@ -63,7 +64,7 @@ export async function run(): Promise<BenchTable> {
       warm.push(ms);
       hits = res.runs.length;
     }
-    const warmMs = warm.sort((a, b) => a - b)[1]!;
+    const warmMs = median(warm);
     if (hits !== scan.runs.length) throw new Error(`index found ${hits} runs, scan ${scan.runs.length}`);
 
     const logRoot = join(root, "log");

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { launchBrowser, openPage } from "../test/ui/browser.js";
 import type { BenchTable } from "./run.js";
+import { median } from "./stats.js";
 import { startServer } from "./mlflow-server.bench.js";
 import { generate } from "./tracking.bench.js";
 
@@ -16,7 +17,6 @@ import { generate } from "./tracking.bench.js";
 
 const RUNS = Number(process.env.MLF_BENCH_RUNS ?? 10_000);
 const REPEAT = 5;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** The page's own request, from Node: one page of 50 runs. */
 async function restSearch(url: string, body: Record<string, unknown>): Promise<number> {

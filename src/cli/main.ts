@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { MlfError, toMlfError } from "../errors.js";
+import { version } from "../version.js";
 import { colorFor, loadColors } from "./colors.js";
 import { printError } from "./render.js";
 
@@ -69,7 +70,7 @@ function commandName(argv: string[]): string | undefined {
 function program(json: boolean): Command {
   return new Command("mlf")
     .description("Local-first MLOps: feature store, experiment tracking, model registry and serving")
-    .version(process.env.npm_package_version ?? "0.1.0", "-V, --version")
+    .version(version, "-V, --version")
     .option("-C, --repo <dir>", "feature repository folder (default: $MLF_REPO, else the nearest folder with feature_store.yaml)")
     .option("--json", "machine-readable output on stdout")
     .option("-q, --quiet", "no summaries or progress on stderr")

@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { MlfError } from "../errors.js";
 import { ensureDefaultExperiment } from "../tracking/experiments.js";
 import { logInternalError, type LogSink } from "../util/internal-error.js";
+import { version } from "../version.js";
 import { experimentArtifactRoot, type MlflowContext, type Route } from "./context.js";
 import { MlflowApiError, mlflowError } from "./errors.js";
 import { parseMessage } from "./request.js";
@@ -109,7 +110,7 @@ export function buildMlflowApp(ctx: MlflowContext, options: Omit<MlflowServerOpt
   }
   registerArtifactRoutes(app, ctx, API_PREFIXES, options.artifactLimitBytes ?? 5 * 1024 ** 3);
   app.get("/health", async () => "OK");
-  app.get("/version", async () => process.env.npm_package_version ?? "0.1.0");
+  app.get("/version", async () => version);
   return app;
 }
 

@@ -3,6 +3,7 @@ import type { MlflowContext } from "../mlflow/context.js";
 import { buildMlflowApp, listen, mlflowContext, type MlflowServer } from "../mlflow/server.js";
 import type { Repo } from "../repo/repo.js";
 import type { LogSink } from "../util/internal-error.js";
+import { version } from "../version.js";
 import { registerUiApi } from "./api.js";
 import { defaultAssetsDir, registerAssets, requireAssets } from "./assets.js";
 import { registerWriteGuard, type WriteMode } from "./guard.js";
@@ -29,7 +30,7 @@ export function registerUi(app: FastifyInstance, ctx: MlflowContext, options: Ui
   registerWriteGuard(app, options.writes);
   registerUiApi(app, ctx, {
     info: {
-      version: process.env.npm_package_version ?? "0.1.0",
+      version,
       allowWrites: options.writes !== "none",
       repo: options.repo ? { root: options.repo.root, project: options.repo.config.project } : null,
     },

@@ -73,3 +73,13 @@ test("no message sends users to SPEC.md, a file they do not have", () => {
   );
   assert.deepEqual(offenders, []);
 });
+
+test("mlf --version, run directly with node, prints package.json's version whatever npm's environment says", () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+  // npm run sets npm_package_version (also for this test run under npm test); a user's shell does not.
+  for (const env of [{}, { npm_package_version: "0.0.0-not-this" }]) {
+    const run = mlf(["--version"], { env });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout, `${pkg.version}\n`);
+  }
+});

@@ -1,9 +1,11 @@
 import { KEY_PREFIX, LOG_COLUMNS, STATUS_PREFIX } from "../../repo/feature-logs.js";
 import { formatFeatureRef, serviceRefs } from "../../repo/resolve.js";
 import type { Definitions, Dtype, ValueType } from "../../repo/types.js";
-import { columnBuilder, inferred, PARQUET, StatusBuilder, UniqueTextBuilder, type ColumnBuilder } from "./columns.js";
+import type { ColumnBuilder } from "./column-builder.js";
+import { columnBuilder, inferred, PARQUET } from "./columns.js";
 import type { ParquetColumn, ParquetType } from "./parquet.js";
 import type { FeatureLogRecord } from "./record.js";
+import { StatusBuilder, UniqueTextBuilder } from "./text-columns.js";
 
 /**
  * The rows of one log file as they are logged: each answer is copied at once into typed

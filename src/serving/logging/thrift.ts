@@ -23,24 +23,37 @@ export const bool = (value: boolean): ThriftValue => ({ type: "bool", value });
 export const struct = (value: ThriftStruct): ThriftValue => ({ type: "struct", value });
 export const list = (element: "i32" | "binary" | "struct", value: ThriftValue[]): ThriftValue => ({ type: "list", element, value });
 
+/** Where writeVarint puts its bytes, one at a time. */
+export interface ByteSink {
+  byte(b: number): void;
+}
+
+/**
+ * Writes `n`, a non-negative integer (exact up to 2^53), as an unsigned varint (ULEB128):
+ * 7 bits a byte, low bits first. The compact protocol's lengths and integers are varints, and
+ * so are the run headers of Parquet's RLE/bit-packed hybrid (parquet-encodings.ts).
+ */
+export function writeVarint(out: ByteSink, n: number): void {
+  while (n >= 0x80) {
+    out.byte((n % 0x80) | 0x80);
+    n = Math.floor(n / 0x80);
+  }
+  out.byte(n);
+}
+
 /** Compact type ids; a bool field carries its value in the type id (1 true, 2 false). */
 const TYPE_ID = { i32: 5, i64: 6, binary: 8, list: 9, struct: 12 } as const;
 
-class Out {
+class Out implements ByteSink {
   readonly bytes: number[] = [];
 
-  /** An unsigned varint: 7 bits a byte, low bits first. */
-  varint(n: number): void {
-    while (n >= 0x80) {
-      this.bytes.push((n % 0x80) | 0x80);
-      n = Math.floor(n / 0x80);
-    }
-    this.bytes.push(n);
+  byte(b: number): void {
+    this.bytes.push(b);
   }
 
   /** Zigzag: small negative numbers stay small (-1 -> 1, 1 -> 2). Exact up to 2^52 (file offsets, counts). */
   zigzag(n: number): void {
-    this.varint(n >= 0 ? n * 2 : -n * 2 - 1);
+    writeVarint(this, n >= 0 ? n * 2 : -n * 2 - 1);
   }
 
   value(v: ThriftValue): void {
@@ -50,7 +63,7 @@ class Out {
         return this.zigzag(v.value);
       case "binary": {
         const data = typeof v.value === "string" ? Buffer.from(v.value, "utf8") : v.value;
-        this.varint(data.length);
+        writeVarint(this, data.length);
         for (const b of data) this.bytes.push(b);
         return;
       }
@@ -65,7 +78,7 @@ class Out {
         if (n < 15) this.bytes.push((n << 4) | element);
         else {
           this.bytes.push(0xf0 | element);
-          this.varint(n);
+          writeVarint(this, n);
         }
         for (const item of v.value) this.value(item);
       }

@@ -85,6 +85,17 @@ export class Route {
     this.window = new FeedbackWindow(spec.feedbackWindowSeconds * 1000, spec.feedbackMax);
   }
 
+  /** The names requests are hashed by: the champion's recorded entity keys when all were sent, else every key sent, by name. */
+  keyNamesOf(entities: Record<string, unknown>): readonly string[] {
+    const recorded = this.keyNames;
+    if (recorded) {
+      let all = true;
+      for (const k of recorded) all &&= k in entities;
+      if (all) return recorded;
+    }
+    return Object.keys(entities).sort();
+  }
+
   /** The model pool key of a challenger: not a name a request can use (model names have no '#'). */
   static armKey(model: string, variant: string): string {
     return `${model}#${variant}`;

@@ -1,16 +1,16 @@
 import { MlfError } from "../../errors.js";
-import { preview } from "../../util/json.js";
 import type { Log, ModelPool, ServedModel } from "../model-pool.js";
 import type { Prediction } from "../runtime/onnx.js";
 import type { FeedbackBody, PredictBody } from "../schemas.js";
 import type { ModelSource } from "../sources.js";
-import { rewardFromLabel } from "./feedback.js";
+import { recordFeedback } from "./feedback.js";
 import { entityKey, unitHash } from "./hash.js";
 import { RouteMetrics } from "./metrics.js";
 import { Route, type Arm, type RoutingClock } from "./route.js";
 import { logShadowPredictions } from "./shadow-log.js";
 import type { RouteSpec } from "./spec.js";
 import type { RoutingState } from "./state.js";
+import { routeStatus } from "./status.js";
 import type { AnsweredRow } from "./window.js";
 
 /**
@@ -91,24 +91,13 @@ export class Routing {
     return this.routes.get(model);
   }
 
-  /** The names requests are hashed by: the champion's recorded entity keys when all were sent, else every key sent, by name. */
-  private keyNames(route: Route, entities: Record<string, unknown>): readonly string[] {
-    const recorded = route.keyNames;
-    if (recorded) {
-      let all = true;
-      for (const k of recorded) all &&= k in entities;
-      if (all) return recorded;
-    }
-    return Object.keys(entities).sort();
-  }
-
   /**
    * Answers a /predict body on a routed model: each row goes to the variant its entity hashes
    * to (a batch may be split), a challenger that fails is answered for by the champion, the
    * rows are remembered for feedback, and a shadow scores its share off the response path.
    */
   async predict(route: Route, requestId: string, body: PredictBody, count: number, score: Score): Promise<RoutedPredictions> {
-    const names = this.keyNames(route, body.entities);
+    const names = route.keyNamesOf(body.entities);
     const keys = new Array<string | undefined>(count);
     const units = new Array<number>(count);
     const arms = new Array<Arm>(count);
@@ -218,80 +207,14 @@ export class Routing {
     while (this.shadows.size > 0) await Promise.all([...this.shadows]);
   }
 
-  /** Records an outcome for a remembered prediction; see the README's /feedback. */
+  /** Records an outcome for a remembered prediction; see recordFeedback. */
   feedback(body: FeedbackBody) {
-    if ((body.request_id === undefined) === (body.entities === undefined)) throw new MlfError("invalid_argument", 'Name the prediction with "request_id" (from the /predict answer) or with "entities", not both or neither.');
-    if ((body.reward === undefined) === (body.label === undefined)) throw new MlfError("invalid_argument", 'Send "reward" (a number from 0 to 1) or "label" (the true outcome), not both or neither.');
-    const now = this.clock.now();
-    const routes = body.model === undefined ? [...this.routes.values()] : [this.routes.get(body.model) ?? this.notRouted(body.model)];
-    let route: Route | undefined;
-    let row: AnsweredRow | undefined;
-    if (body.request_id !== undefined) {
-      for (route of routes) {
-        const first = route.window.first(body.request_id, now);
-        if (!first) continue;
-        if (body.row === undefined && first.rows > 1) throw new MlfError("invalid_argument", `Request ${body.request_id} predicted ${first.rows} rows; say which one with "row" (from 0).`);
-        if ((body.row ?? 0) >= first.rows) throw new MlfError("invalid_argument", `Request ${body.request_id} predicted ${first.rows} row${first.rows > 1 ? "s" : ""}; "row" must be below that.`);
-        row = route.window.row(first, body.row ?? 0);
-        break;
-      }
-      if (!row) throw new MlfError("not_found", `No routed prediction has request id ${preview(body.request_id)}${body.row ? ` row ${body.row}` : ""} (feedback is taken for ${this.windowText(routes)}, on the server that answered, until it restarts); check the id from the /predict answer.`);
-    } else {
-      if (routes.length !== 1) throw new MlfError("invalid_argument", `Several models are routed (${[...this.routes.keys()].join(", ")}); name one with "model".`);
-      route = routes[0]!;
-      const entities = body.entities!;
-      row = route.window.latest(entityKey(entities, this.keyNames(route, entities), 0), now);
-      if (!row) throw new MlfError("not_found", `No prediction of ${route.spec.model} for ${Object.entries(entities).map(([k, v]) => `${k}=${preview(v)}`).join(", ")} in the feedback window (${this.windowText([route])}); send the request_id instead, or check the keys.`);
-    }
-    if (row.rewarded) throw new MlfError("conflict", `Request ${row.requestId} row ${row.row} already has its feedback; a prediction is rewarded once.`);
-    const reward = body.reward ?? rewardFromLabel(row.prediction, body.label!);
-    row.rewarded = true;
-    const arm = (variant: string) => route!.arms.find((a) => a.variant === variant)!;
-    route!.reward(arm(row.variant), row.version, reward);
-    let shadow: { variant: string; model_version: string; reward: number } | undefined;
-    if (row.shadow && body.label !== undefined) {
-      shadow = { variant: row.shadow.variant, model_version: row.shadow.version, reward: rewardFromLabel(row.shadow.prediction, body.label) };
-      route!.reward(arm(row.shadow.variant), row.shadow.version, shadow.reward);
-    }
-    return { model: route!.spec.model, request_id: row.requestId, row: row.row, variant: row.variant, model_version: row.version, reward, ...(shadow && { shadow }) };
+    return recordFeedback(this.routes, body, this.clock.now());
   }
 
-  private notRouted(model: string): never {
-    throw new MlfError("not_found", `Model ${preview(model)} has no route; feedback is taken for routed models (${[...this.routes.keys()].join(", ") || "none"}).`);
-  }
-
-  private windowText(routes: Route[]): string {
-    const w = routes[0]?.window;
-    return w ? `${w.maxAgeMs / 1000} s or the last ${w.max} predicted rows of a route` : "no route";
-  }
-
-  /** What /routes, /models and `mlf serve --json` show: per route its variants, shares, guard rails and share history. */
+  /** What /routes, /models and `mlf serve --json` show: per route, see routeStatus. */
   status(historyLimit = 20) {
-    return [...this.routes.values()].map((route) => {
-      const { spec } = route;
-      return {
-        model: spec.model,
-        mode: spec.mode,
-        declared: spec.origin,
-        ...(spec.mode === "bandit" ? { min_share: spec.minShare } : { share: spec.share }),
-        variants: route.arms.map((arm) => {
-          const pool = arm.champion ? this.pool.status().find((m) => m.name === spec.model)! : this.pool.armStatus(arm.key);
-          return {
-            variant: arm.variant,
-            uri: arm.champion ? pool.uri : arm.uri,
-            version: arm.version,
-            share: arm.share,
-            rolled_back: arm.rolledBack,
-            recent: { requests: arm.recent.count, error_rate: arm.recent.errorRate(), latency_p99_ms: arm.recent.p99() },
-            rewards: { count: arm.rewards.n, mean: arm.rewards.n === 0 ? null : arm.rewards.sum / arm.rewards.n },
-            last_error: pool.last_error,
-          };
-        }),
-        rollback: { error_rate: spec.rollback.errorRate, latency_p99: spec.rollback.latencyP99, latency_floor_ms: spec.rollback.latencyFloorMs, reward_alpha: spec.rollback.rewardAlpha, min_requests: spec.rollback.minRequests },
-        feedback: { window_seconds: spec.feedbackWindowSeconds, max: spec.feedbackMax, remembered: route.window.size },
-        history: this.state.history(spec.model, historyLimit),
-      };
-    });
+    return [...this.routes.values()].map((route) => routeStatus(route, this.pool, this.state, historyLimit));
   }
 
   /** The routing series of /metrics. */

@@ -4,7 +4,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { OfflineEngine } from "../../../src/offline/engine.js";
 import { columnBuilder } from "../../../src/serving/logging/columns.js";
-import { encodeHybrid, PAGE_ROWS, writeParquet, type ParquetType } from "../../../src/serving/logging/parquet.js";
+import { encodeHybrid } from "../../../src/serving/logging/parquet-encodings.js";
+import { PAGE_ROWS, writeParquet, type ParquetType } from "../../../src/serving/logging/parquet.js";
 import { tempDir } from "../../helpers.js";
 import { lcg } from "../../monitor/oracle.js";
 
