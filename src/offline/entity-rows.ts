@@ -219,6 +219,11 @@ const TIME_TYPES = /^(TIMESTAMP|DATE)/;
  * One scan of the rows finds the first row with a missing, unparsable or infinite timestamp
  * and, per key stored in another type than its entity's, the first value that does not fit
  * (reported in that order), and counts the rows and the time range on the way.
+ *
+ * A stored timestamp whose keys need no cast is first checked by its count and range alone:
+ * DuckDB answers those from a Parquet file's statistics without reading it (5 ms instead of
+ * 0.33 s for 20M rows). Only when that finds a missing or infinite time, or the file has no
+ * statistics (DuckDB then scans the column), does the full scan run.
  */
 async function checkRows(engine: OfflineEngine, table: EntityTable, what: string, keys: JoinKey[], rowName: (row: unknown) => string): Promise<Record<string, unknown>> {
   const column = table.timestampColumn;
@@ -228,6 +233,13 @@ async function checkRows(engine: OfflineEngine, table: EntityTable, what: string
   }
   const micros = type === "VARCHAR" ? `epoch_us(TRY_CAST(${ident(column)} AS TIMESTAMPTZ))` : utcMicros(ident(column), type);
   const cast = keys.filter((k) => table.types.get(k.column) !== keyTypes[k.valueType]);
+  if (type !== "VARCHAR" && cast.length === 0) {
+    // The conversion to microseconds keeps the order, and only infinite times have none.
+    const [range] = await engine.rows(
+      `SELECT count(*) AS n, count(${ident(column)}) AS times, ${utcMicros(`min(${ident(column)})`, type)} AS lo, ${utcMicros(`max(${ident(column)})`, type)} AS hi FROM ${table.relation}`,
+    );
+    if (range!.n === range!.times && (range!.n === 0n || (range!.lo !== null && range!.hi !== null))) return range!;
+  }
   const keyChecks = cast.map((k, i) => `min(${table.row}) FILTER (WHERE ${ident(k.column)} IS NOT NULL AND TRY_CAST(${ident(k.column)} AS ${keyTypes[k.valueType]}) IS NULL) AS bad_key_${i}`);
   const [stats] = await engine.rows(
     `SELECT ${[`count(*) AS n`, `min(${table.row}) FILTER (WHERE ${micros} IS NULL) AS bad_time`, ...keyChecks, `min(${micros}) AS lo`, `max(${micros}) AS hi`].join(", ")} FROM ${table.relation}`,
