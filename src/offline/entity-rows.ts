@@ -24,6 +24,8 @@ export interface EntityTable {
   relation: string;
   /** The 0-based input-order row number, a column of `relation`. */
   row: string;
+  /** The Parquet file read in place (a SQL literal), whose `file_row_number` is `row`. */
+  file?: string;
   /** The user's columns in input order. */
   columns: string[];
   /** DuckDB type of every column of `relation`, by name. */
@@ -87,7 +89,7 @@ export async function loadEntityRows(engine: OfflineEngine, input: EntityInput, 
     if (columns.includes(ROW)) throw new MlfError("invalid_data", `The entity rows (${what}) have a column named "${ROW}", which mlf reserves; rename it.`);
     let table: EntityTable;
     if (inPlace && !columns.includes("file_row_number")) {
-      table = { relation: `read_parquet(${inPlace}, file_row_number = true)`, row: "file_row_number", columns, types: new Map(described.map((c) => [c.name, c.type])), timestampColumn, rowCount: 0 };
+      table = { relation: `read_parquet(${inPlace}, file_row_number = true)`, row: "file_row_number", file: inPlace, columns, types: new Map(described.map((c) => [c.name, c.type])), timestampColumn, rowCount: 0 };
     } else {
       // A user column named rowid hides the pseudo-column, so the rows are numbered explicitly.
       const numbered = columns.some((c) => c.toLowerCase() === "rowid") ? `row_number() OVER () - 1 AS ${ROW}, ` : "";
@@ -125,7 +127,8 @@ async function convertText(engine: OfflineEngine, table: EntityTable, keys: Join
   }
   await engine.run(`CREATE OR REPLACE TEMP TABLE ${TABLE} AS SELECT e.${table.row} AS ${ROW}, e.* REPLACE (${replaced.join(", ")}) FROM ${table.relation} AS e`);
   if (table.relation === RAW) await engine.run(`DROP TABLE ${RAW}`);
-  return { ...table, relation: TABLE, row: ROW, types };
+  // No longer read in place: its own row numbers.
+  return { ...table, relation: TABLE, row: ROW, file: undefined, types };
 }
 
 interface RawRelation {
