@@ -15,9 +15,9 @@ export interface StoredSource {
   types: Map<string, string>;
   /**
    * For a single Parquet file: the same relation with a `file_row_number` column, through
-   * which a block of rows can be read without the rest.
+   * which a block of rows can be read without the rest, and the file (a SQL literal).
    */
-  numbered?: string;
+  numbered?: { relation: string; file: string };
   /**
    * What makes a read costly, so that a plan reading the source several times reads a copy:
    * `parse` (CSV, parsed at every read), `query` (a query source runs its SQL at every read,
@@ -103,7 +103,7 @@ export class OfflineEngine {
           await this.run(`CREATE OR REPLACE VIEW ${ident(source.name)} AS ${sourceSelect(relation, source, types)}`);
           const numbered = source.type === "file" && /\.parquet$/i.test(source.path) && !/[*?[]/.test(source.path) && !types.has("file_row_number");
           const readCost = source.type === "query" ? await this.queryCost(relation) : /\.csv$/i.test(source.path) ? "parse" : undefined;
-          this.sources.set(source.name, { relation, types, ...(readCost && { readCost }), ...(numbered && { numbered: rawSourceRelation(root, source, true) }) });
+          this.sources.set(source.name, { relation, types, ...(readCost && { readCost }), ...(numbered && { numbered: { relation: rawSourceRelation(root, source, true), file: literal(resolve(root, source.path)) } }) });
           failures.delete(source.name);
         } catch (error) {
           failures.set(source.name, firstLine(error));

@@ -2,7 +2,8 @@ import type { OfflineEngine } from "./engine.js";
 import { asofJoinSql } from "./asof-join.js";
 import type { Phases } from "./phases.js";
 import { sourceSide, storedColumnsSql, ttlMicros, type ViewJoin } from "./point-in-time.js";
-import { candidatesSql, openRowsSql, OVERFLOW, SAMPLE, SAMPLE_ROWS, sampleSql, sourceSample, windowPassSql } from "./range-join.js";
+import { candidatesSql, openRowsSql, OVERFLOW, windowPassSql } from "./range-join.js";
+import { SAMPLE, sampleEntities, sourceSample } from "./sample.js";
 
 /**
  * How one view is joined to the entity rows. Both plans return exactly the same rows; they
@@ -156,10 +157,8 @@ async function choose(engine: OfflineEngine, join: ViewJoin): Promise<RangePlan 
   const rows = join.entities.rowCount;
   if (rows === 0) return undefined;
   const ttl = ttlMicros(join);
-  const stored = join.source.numbered === undefined ? undefined : Number((await engine.rows(`SELECT count(*) AS n FROM ${join.source.numbered}`))[0]!.n);
-  const { relation, fraction } = sourceSample(join, stored);
-  // CREATE TABLE AS answers with the rows it wrote.
-  const sampled = Math.max(1, Number((await engine.rows(sampleSql(join, Math.max(1, Math.floor(rows / SAMPLE_ROWS)))))[0]!.Count));
+  const { relation, fraction } = await sourceSample(engine, join);
+  const sampled = Math.max(1, await sampleEntities(engine, join));
   const candidates = await engine.rows(candidatesSql(join, relation));
   await engine.run(`DROP TABLE ${SAMPLE}`);
   const lambdas = candidates.map((r) => Number(r.n) / fraction);

@@ -25,12 +25,12 @@ export const featureColumn = (i: number) => ident(`__mlf_f${i}`);
 
 /**
  * The entity side of a join: row number, the view's keys as their entity's type and the time
- * in microseconds, for every entity row.
+ * in microseconds, for every entity row (or those meeting `where`, on alias `e`).
  */
-export function entitySide(join: ViewJoin): string {
+export function entitySide(join: ViewJoin, where?: string): string {
   const { entities, request } = join;
   const columns = [`e.${entities.row} AS ${ROW}`, ...request.keys.map((k) => `${entityKey(entities, "e", k)} AS ${ident(k.column)}`), `${entityMicros(entities, "e")} AS ${US}`];
-  return `SELECT ${columns.join(", ")} FROM ${entities.relation} AS e`;
+  return `SELECT ${columns.join(", ")} FROM ${entities.relation} AS e${where === undefined ? "" : ` WHERE ${where}`}`;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { ROW } from "./entity-rows.js";
 import { CREATED, entitySide, featureColumn, featureOutputs, sourceSide, tieOrder, ttlMicros, US, type ViewJoin } from "./point-in-time.js";
+import { SAMPLE } from "./sample.js";
 import { ident } from "../util/sql.js";
 
 const LO = "__mlf_lo";
@@ -119,35 +120,6 @@ SELECT * FROM (
 
 /** Up to this many features, one window ranks the candidates by the whole tie order (see winnersSql). */
 const RANKED_FEATURES = 4;
-
-/** How many entity rows the estimate samples. */
-export const SAMPLE_ROWS = 4096;
-/** The sampled entity rows: a table, so that DuckDB builds its hash table on them (see OPEN). */
-export const SAMPLE = "__mlf_sample_rows";
-/** A Parquet source is sampled in this many evenly spaced blocks of rows... */
-const BLOCKS = 16;
-/** ...covering a sixteenth of it, but at least this many rows. */
-const MIN_SOURCE_SAMPLE = 262_144;
-
-/** The sampled entity rows: those whose row number hashes to 0 modulo `modulus` (the same on every run). */
-export function sampleSql(join: ViewJoin, modulus: number): string {
-  return `CREATE OR REPLACE TEMP TABLE ${SAMPLE} AS SELECT * FROM (${entitySide(join)}) WHERE hash(${ROW}) % ${modulus} = 0`;
-}
-
-/**
- * The source rows the estimate reads, and which fraction of the source they are. A single
- * Parquet file with `rows` rows is read in BLOCKS evenly spaced blocks of its row numbers,
- * which DuckDB reads without the rest of the file (about 0.1 CPU second for 20M rows instead
- * of 0.5 for a full scan); any other source is read whole.
- */
-export function sourceSample(join: ViewJoin, rows: number | undefined): { relation: string; fraction: number } {
-  const numbered = join.source.numbered;
-  if (numbered === undefined || rows === undefined || rows <= MIN_SOURCE_SAMPLE) return { relation: sourceSide(join), fraction: 1 };
-  const block = Math.ceil(Math.max(rows / 16, MIN_SOURCE_SAMPLE) / BLOCKS);
-  const step = Math.floor(rows / BLOCKS);
-  const blocks = Array.from({ length: BLOCKS }, (_, i) => sourceSide(join, { relation: numbered, where: [`s.file_row_number BETWEEN ${i * step} AND ${i * step + block - 1}`] }));
-  return { relation: blocks.join(" UNION ALL "), fraction: (block * BLOCKS) / rows };
-}
 
 /**
  * What the plan choice needs: for each sampled entity row with at least one, its candidates

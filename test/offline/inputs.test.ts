@@ -111,6 +111,21 @@ test("entity inputs, output formats and bad input", async (t) => {
     await assert.rejects(getHistoricalFeatures(repo, { entities: records, features }), isError("invalid_data", /"soon" at row 2, column "event_timestamp"/));
   });
 
+  await t.test("a missing or infinite time in a Parquet entity file names its row", async () => {
+    const engine = await OfflineEngine.open({ type: "duckdb", threads: 1 });
+    const rows = (third: string) => `SELECT 1::BIGINT AS driver_id, ts AS event_timestamp FROM (VALUES (TIMESTAMP '2024-01-01 10:00:00'), (TIMESTAMP '2024-01-01 11:00:00'), (${third})) t(ts)`;
+    try {
+      await engine.run(`COPY (${rows("NULL")}) TO '${join(dir, "nullts.parquet")}' (FORMAT parquet)`);
+      await engine.run(`COPY (${rows("'infinity'::TIMESTAMP")}) TO '${join(dir, "infts.parquet")}' (FORMAT parquet)`);
+      await engine.run(`COPY (${rows("TIMESTAMP '2024-01-01 09:30:00'")}) TO '${join(dir, "fine.parquet")}' (FORMAT parquet)`);
+    } finally {
+      engine.close();
+    }
+    await assert.rejects(run("nullts.parquet"), isError("invalid_data", /no value at row 3, column "event_timestamp"/));
+    await assert.rejects(run("infts.parquet"), isError("invalid_data", /"infinity" at row 3, column "event_timestamp"/));
+    assert.deepEqual(await convs("fine.parquet"), [0.2, 0.2, 0.1]);
+  });
+
   await t.test("mixed types in a key column are reported with the offending row", async () => {
     await assert.rejects(run(write("mixed.csv", "driver_id,event_timestamp\n1,2024-01-01\nabc,2024-01-01\n")), isError("invalid_data", /"driver_id".*mixes types: row 2 \(line 3\) holds "abc", which is not int64/));
     const records = [{ driver_id: 1, event_timestamp: new Date() }, { driver_id: "2", event_timestamp: new Date() }];

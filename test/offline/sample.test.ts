@@ -1,0 +1,82 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { appliedRegistry } from "../../src/repo/repo.js";
+import { resolveSelection } from "../../src/repo/resolve.js";
+import { OfflineEngine, openEngineWithSources } from "../../src/offline/engine.js";
+import { loadEntityRows } from "../../src/offline/entity-rows.js";
+import type { ViewJoin } from "../../src/offline/point-in-time.js";
+import { SAMPLE, sampleEntities, sourceSample } from "../../src/offline/sample.js";
+import { tempDir } from "../helpers.js";
+import { makeRepo } from "./fixtures.js";
+
+/**
+ * What the plan's estimate reads of large Parquet files: whole row groups, spread over the
+ * file, and never a block that straddles two of them; a file of few large row groups is read
+ * in blocks instead, and a small one whole.
+ */
+
+const T = "2024-01-01 00:00:00";
+const START_US = Date.parse(`${T}Z`) * 1000;
+
+test("the estimate samples large Parquet files by whole row groups", async (t) => {
+  const scratch = tempDir(t, "mlf-sample-");
+  const files: Record<string, Buffer> = {};
+  const engine = await OfflineEngine.open({ type: "duckdb", threads: 1 });
+  try {
+    const write = async (name: string, rows: number, groupRows: number, select: string) => {
+      await engine.run(`COPY (SELECT ${select} FROM range(${rows}) t(i)) TO '${join(scratch, name)}' (FORMAT parquet, ROW_GROUP_SIZE ${groupRows})`);
+      files[`data/${name}`] = readFileSync(join(scratch, name));
+    };
+    const source = `i % 5000 AS user_id, TIMESTAMP '${T}' + INTERVAL (i) SECOND AS ts, i AS x`;
+    await write("many.parquet", 1_200_000, 8192, source);
+    await write("few.parquet", 1_200_000, 400_000, source);
+    await write("small.parquet", 100_000, 8192, source);
+    await write("entities.parquet", 300_000, 2048, `i % 5000 AS user_id, TIMESTAMP '${T}' + INTERVAL (i * 4) SECOND AS event_timestamp`);
+  } finally {
+    engine.close();
+  }
+  const views = ["many", "few", "small"].map((name) => `  - {name: ${name}, entities: [user], source: ${name}, ttl: 1h, schema: [{name: x, dtype: int64}]}`);
+  const repo = await makeRepo(
+    t,
+    `entities:\n  - {name: user, join_keys: [user_id], value_type: int64}\nsources:\n${["many", "few", "small"].map((name) => `  - {name: ${name}, type: file, path: data/${name}.parquet, timestamp_field: ts}`).join("\n")}\nfeature_views:\n${views.join("\n")}\n`,
+    files,
+  );
+  const registry = appliedRegistry(repo);
+  const resolution = resolveSelection(registry.definitions, { features: ["many:x", "few:x", "small:x"], fullFeatureNames: true });
+  const db = await openEngineWithSources(repo.root, repo.config.offlineStore, registry.definitions);
+  t.after(() => db.close());
+  const keys = [...resolution.joinKeys.values()];
+  const entities = await loadEntityRows(db, { kind: "file", path: "data/entities.parquet" }, "event_timestamp", keys, repo.root, repo.root);
+  const view = (name: string): ViewJoin => ({ request: resolution.views.find((v) => v.view.name === name)!, entities, source: db.stored(name), target: "unused" });
+  const count = async (relation: string) => Number((await db.rows(`SELECT count(*) AS n FROM (${relation})`))[0]!.n);
+
+  await t.test("a source of many row groups: whole ones, a quarter of the file at most", async () => {
+    const { relation, fraction } = await sourceSample(db, view("many"));
+    const rows = await count(relation);
+    assert.equal(rows, Math.round(fraction * 1_200_000), "the fraction is the rows read");
+    assert.ok(fraction >= 262_144 / 1_200_000 && fraction <= 0.25, `fraction ${fraction}`);
+    // The source's rows are a second apart: their times say which rows of the file were read.
+    const groups = await db.rows(`SELECT (__mlf_us - ${START_US}) // 1000000 // 8192 AS g, count(*) AS n FROM (${relation}) GROUP BY g ORDER BY g`);
+    assert.deepEqual(groups.filter((g) => g.n !== 8192n), [], "whole row groups of 8,192 rows");
+    assert.ok(Number(groups[0]!.g) < 12 && Number(groups.at(-1)!.g) > 134, "spread over the whole file");
+  });
+
+  await t.test("a source of few large row groups is read in blocks, a small one whole", async () => {
+    const few = await sourceSample(db, view("few"));
+    assert.equal(await count(few.relation), Math.round(few.fraction * 1_200_000));
+    assert.ok(few.fraction < 0.25, `fraction ${few.fraction}`);
+    const small = await sourceSample(db, view("small"));
+    assert.equal(small.fraction, 1);
+    assert.equal(await count(small.relation), 100_000);
+  });
+
+  await t.test("entity rows: about 4,096, all from whole row groups", async () => {
+    const sampled = await sampleEntities(db, view("many"));
+    assert.ok(sampled > 3000 && sampled < 5500, `${sampled} rows sampled`);
+    const [groups] = await db.rows(`SELECT count(DISTINCT __mlf_row // 2048) AS n, min(__mlf_row) AS lo, max(__mlf_row) AS hi FROM ${SAMPLE}`);
+    assert.ok(Number(groups!.n) <= 300_000 / 2048 / 4, `${groups!.n} row groups read`);
+    assert.ok(Number(groups!.lo) < 30_000 && Number(groups!.hi) > 270_000, "spread over the whole file");
+  });
+});
