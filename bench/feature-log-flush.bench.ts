@@ -91,6 +91,12 @@ async function duckdbFlush(duck: Duck, connection: import("@duckdb/node-api").Du
   return statSync(path).size;
 }
 
+/** Each cost's median over the repeats. */
+function medians(costs: readonly Cost[]): Cost {
+  const of = (k: keyof Cost) => median(costs.map((c) => c[k]));
+  return { ms: of("ms"), cpuMs: of("cpuMs"), blockedMs: of("blockedMs"), bytes: of("bytes") };
+}
+
 export async function run(): Promise<BenchTable> {
   const dir = mkdtempSync(join(tmpdir(), "mlf-bench-flush-"));
   const rows: (string | number)[][] = [];
@@ -112,10 +118,11 @@ export async function run(): Promise<BenchTable> {
           duckdb.push(await measure(() => duckdbFlush(duck, connection, [...b.columns()], b.rows, join(dir, `duck-${n}-${i}.parquet`))));
         }
         // The same time spent idle: the event loop's delay from the machine alone (other processes, GC).
-        const idle = await measure(async () => (await new Promise((r) => setTimeout(r, median(lean.map((c) => c.ms)))), 0));
+        const idle = await measure(async () => (await new Promise((r) => setTimeout(r, medians(lean).ms)), 0));
         rows.push([`${n.toLocaleString("en")} rows`, "idle for as long (noise floor)", idle.ms.toFixed(0), idle.cpuMs.toFixed(0), idle.blockedMs.toFixed(1), "", ""]);
         for (const [name, costs] of [["lean Parquet writer (mlf serve)", lean], ["DuckDB appender + COPY", duckdb]] as const) {
-          rows.push([`${n.toLocaleString("en")} rows`, name, median(costs.map((c) => c.ms)).toFixed(0), median(costs.map((c) => c.cpuMs)).toFixed(0), median(costs.map((c) => c.blockedMs)).toFixed(1), ((median(costs.map((c) => c.cpuMs)) * 1000) / n).toFixed(2), (median(costs.map((c) => c.bytes)) / n).toFixed(0)]);
+          const { ms, cpuMs, blockedMs, bytes } = medians(costs);
+          rows.push([`${n.toLocaleString("en")} rows`, name, ms.toFixed(0), cpuMs.toFixed(0), blockedMs.toFixed(1), ((cpuMs * 1000) / n).toFixed(2), (bytes / n).toFixed(0)]);
         }
       }
     } finally {

@@ -7,7 +7,7 @@ import type { Route } from "./route.js";
 import type { AnsweredRow } from "./window.js";
 
 /** A label the caller observed for a prediction. */
-export type Label = number | string | boolean;
+type Label = number | string | boolean;
 
 /**
  * The reward a prediction earns given the true label, in [0, 1]:
@@ -17,7 +17,7 @@ export type Label = number | string | boolean;
  * - any other single value (a class label) against a label: 1 when they are equal, else 0.
  * Vectors have no rule: send a reward instead.
  */
-export function rewardFromLabel(prediction: Prediction, label: Label): number {
+function rewardFromLabel(prediction: Prediction, label: Label): number {
   if (typeof prediction === "number" && prediction >= 0 && prediction <= 1) {
     const y = label === true || label === 1 || label === "1" ? 1 : label === false || label === 0 || label === "0" ? 0 : undefined;
     if (y !== undefined) return 1 - (y - prediction) ** 2;
