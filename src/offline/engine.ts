@@ -20,11 +20,10 @@ export interface StoredSource {
   numbered?: { relation: string; file: string };
   /**
    * What makes a read costly, so that a plan reading the source several times reads a copy:
-   * `parse` (CSV, parsed at every read), `query` (a query source runs its SQL at every read,
-   * streaming: scans, filters and projections), `derived` (a query with a step that needs all
-   * its input first: an aggregate, a window, a join, a sort).
+   * `parse` (CSV, parsed at every read), `query` (a query source runs its SQL at every read;
+   * see derives for what it runs).
    */
-  readCost?: "parse" | "query" | "derived";
+  readCost?: "parse" | "query";
 }
 
 /**
@@ -40,6 +39,8 @@ export interface StoredSource {
  */
 export class OfflineEngine {
   private readonly sources = new Map<string, StoredSource>();
+  /** Query sources' relations, and whether each derives its rows (see derives). */
+  private readonly derived = new Map<string, boolean>();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -102,7 +103,7 @@ export class OfflineEngine {
           const types = new Map((await this.describe(`SELECT * FROM ${relation}`)).map((c) => [c.name, c.type]));
           await this.run(`CREATE OR REPLACE VIEW ${ident(source.name)} AS ${sourceSelect(relation, source, types)}`);
           const numbered = source.type === "file" && /\.parquet$/i.test(source.path) && !/[*?[]/.test(source.path) && !types.has("file_row_number");
-          const readCost = source.type === "query" ? await this.queryCost(relation) : /\.csv$/i.test(source.path) ? "parse" : undefined;
+          const readCost = source.type === "query" ? "query" : /\.csv$/i.test(source.path) ? "parse" : undefined;
           this.sources.set(source.name, { relation, types, ...(readCost && { readCost }), ...(numbered && { numbered: { relation: rawSourceRelation(root, source, true), file: literal(resolve(root, source.path)) } }) });
           failures.delete(source.name);
         } catch (error) {
@@ -117,10 +118,19 @@ export class OfflineEngine {
   }
 
   /**
-   * Whether a query streams (scans, filters, projections) or derives its rows (see
-   * StoredSource). Only a cost hint: a plan that cannot be read counts as streaming.
+   * Whether a query source derives its rows, by a step that needs all its input first (an
+   * aggregate, a window, a join, a sort), rather than streaming them (scans, filters,
+   * projections). Read from DuckDB's plan (14 ms a query), once and only for the point-in-time
+   * planner: opening the engine for apply or materialize does not pay for it. Only a cost
+   * hint: a plan that cannot be read counts as streaming.
    */
-  private async queryCost(relation: string): Promise<"query" | "derived"> {
+  async derives(source: StoredSource): Promise<boolean> {
+    let derived = this.derived.get(source.relation);
+    if (derived === undefined) this.derived.set(source.relation, (derived = await this.planDerives(source.relation)));
+    return derived;
+  }
+
+  private async planDerives(relation: string): Promise<boolean> {
     const names: string[] = [];
     const walk = (node: { name?: unknown; children?: unknown }) => {
       names.push(String(node.name).trim());
@@ -130,9 +140,9 @@ export class OfflineEngine {
       const [row] = await this.rows(`EXPLAIN (FORMAT json) SELECT * FROM ${relation}`);
       for (const node of JSON.parse(String(row?.explain_value)) as unknown[]) walk(node as { name?: unknown });
     } catch {
-      return "query";
+      return false;
     }
-    return names.every((name) => STREAMING.test(name)) ? "query" : "derived";
+    return !names.every((name) => STREAMING.test(name));
   }
 
   /** A CSV source's relation, sniffed once (see sniffCsv). */

@@ -39,7 +39,7 @@ export async function buildViewResult(engine: OfflineEngine, view: ViewJoin, pla
   const name = view.request.view.name;
   const copy = (from: ViewJoin) => phases.time(`${name}: copy source`, () => copySource(engine, from));
   const ttl = ttlMicros(view);
-  const { readCost } = view.source;
+  const readCost = view.source.readCost === "query" && (await engine.derives(view.source)) ? "derived" : view.source.readCost;
   if (plan === "auto" && ttl > 0n && (readCost === "parse" || readCost === "query") && (await singlePass(engine, view, phases))) return "range";
   let join = readCost === "parse" || readCost === "derived" ? await copy(view) : view;
   const chosen: RangePlan | undefined =

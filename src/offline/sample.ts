@@ -24,7 +24,9 @@ const MIN_SOURCE_SAMPLE = 262_144;
 /** Row ranges of a Parquet file, `[first, last]` in `file_row_number`s. */
 type Ranges = [number, number][];
 
-/** The file's row groups as row ranges, in file order. */
+const rowsIn = (ranges: Ranges) => ranges.reduce((sum, [first, last]) => sum + last - first + 1, 0);
+
+/** The file's row groups as row ranges, in file order (its footer: no rows are read). */
 async function rowGroups(engine: OfflineEngine, file: string): Promise<Ranges> {
   const groups = await engine.rows(`SELECT row_group_id, any_value(row_group_num_rows) AS n FROM parquet_metadata(${file}) GROUP BY row_group_id ORDER BY row_group_id`);
   let first = 0;
@@ -36,18 +38,16 @@ async function rowGroups(engine: OfflineEngine, file: string): Promise<Ranges> {
 }
 
 /**
- * At least BLOCKS whole row groups, evenly spaced, together holding about `target` rows; none
- * when they would make more than MAX_READ of the file (a file of few, large row groups).
+ * At least BLOCKS of the file's row groups, evenly spaced, together holding about `target`
+ * rows; none when they would make more than MAX_READ of the file (a file of few, large row
+ * groups).
  */
-async function wholeGroups(engine: OfflineEngine, file: string, target: number): Promise<Ranges | undefined> {
-  const groups = await rowGroups(engine, file);
-  const rows = groups.length === 0 ? 0 : groups.at(-1)![1] + 1;
+function wholeGroups(groups: Ranges, target: number): Ranges | undefined {
+  const rows = rowsIn(groups);
   const count = Math.max(BLOCKS, Math.ceil((target * groups.length) / Math.max(1, rows)));
   if (count > groups.length * MAX_READ) return undefined;
   return Array.from({ length: count }, (_, i) => groups[Math.floor(((i + 0.5) * groups.length) / count)]!);
 }
-
-const rowsIn = (ranges: Ranges) => ranges.reduce((sum, [first, last]) => sum + last - first + 1, 0);
 
 /**
  * Creates the SAMPLE table: about SAMPLE_ROWS entity rows, those whose row number hashes to 0
@@ -56,7 +56,7 @@ const rowsIn = (ranges: Ranges) => ranges.reduce((sum, [first, last]) => sum + l
  */
 export async function sampleEntities(engine: OfflineEngine, join: ViewJoin): Promise<number> {
   const { entities } = join;
-  const groups = entities.file === undefined ? undefined : await wholeGroups(engine, entities.file, BLOCKS * SAMPLE_ROWS);
+  const groups = entities.file === undefined ? undefined : wholeGroups(await rowGroups(engine, entities.file), BLOCKS * SAMPLE_ROWS);
   const read = groups === undefined ? `(${entitySide(join)})` : `(${groups.map(([first, last]) => entitySide(join, `e.${entities.row} BETWEEN ${first} AND ${last}`)).join(" UNION ALL ")})`;
   const modulus = Math.max(1, Math.floor((groups === undefined ? entities.rowCount : rowsIn(groups)) / SAMPLE_ROWS));
   // CREATE TABLE AS answers with the rows it wrote.
@@ -73,12 +73,13 @@ export async function sampleEntities(engine: OfflineEngine, join: ViewJoin): Pro
  */
 export async function sourceSample(engine: OfflineEngine, join: ViewJoin): Promise<{ relation: string; fraction: number }> {
   const numbered = join.source.numbered;
-  const rows = numbered === undefined ? 0 : Number((await engine.rows(`SELECT count(*) AS n FROM ${numbered.relation}`))[0]!.n);
+  const groups = numbered === undefined ? [] : await rowGroups(engine, numbered.file);
+  const rows = rowsIn(groups);
   if (numbered === undefined || rows <= MIN_SOURCE_SAMPLE) return { relation: sourceSide(join), fraction: 1 };
   const target = Math.max(rows / 16, MIN_SOURCE_SAMPLE);
   const step = Math.floor(rows / BLOCKS);
   const block = Math.ceil(target / BLOCKS);
-  const ranges = (await wholeGroups(engine, numbered.file, target)) ?? Array.from({ length: BLOCKS }, (_, i): [number, number] => [i * step, i * step + block - 1]);
+  const ranges = wholeGroups(groups, target) ?? Array.from({ length: BLOCKS }, (_, i): [number, number] => [i * step, i * step + block - 1]);
   const blocks = ranges.map(([first, last]) => sourceSide(join, { relation: numbered.relation, where: [`s.file_row_number BETWEEN ${first} AND ${last}`] }));
   return { relation: blocks.join(" UNION ALL "), fraction: rowsIn(ranges) / rows };
 }
