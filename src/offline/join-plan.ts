@@ -95,7 +95,9 @@ async function singlePass(engine: OfflineEngine, join: ViewJoin, phases: Phases)
   if (rows === 0) return false;
   const started = performance.now();
   try {
-    await engine.run(windowPassSql(join, 0, ttlMicros(join), { maxCandidates: SINGLE_PASS_CANDIDATES * rows + SINGLE_PASS_FLOOR }));
+    const columns = 2 + (join.request.source.createdTimestampColumn ? 1 : 0) + join.request.features.length;
+    const fit = (await engine.memoryLimit()) / SINGLE_PASS_MEMORY / (CANDIDATE_COLUMN_BYTES * columns);
+    await engine.run(windowPassSql(join, 0, ttlMicros(join), { maxCandidates: Math.floor(Math.min(SINGLE_PASS_CANDIDATES * rows + SINGLE_PASS_FLOOR, fit)) }));
   } catch (error) {
     if (!(error instanceof Error && error.message.includes(OVERFLOW))) throw error;
     phases.add(`${join.request.view.name}: single pass, stopped`, started);
@@ -106,13 +108,24 @@ async function singlePass(engine: OfflineEngine, join: ViewJoin, phases: Phases)
 }
 
 /**
- * Candidates per entity row above which a single pass costs more than copying the source and
- * the best plan on the copy, by the cost model below (ranking a candidate against copying
- * and sorting a source row).
+ * Candidates per entity row above which a single pass costs more than the other plans, by the
+ * cost model below: for a CSV or query source, copying it and the best plan on the copy
+ * (ranking a candidate against copying and sorting a source row); for a Parquet source of ten
+ * times the entity rows, a pass at a quarter of the ttl, which resolves most rows, then one at
+ * the ttl (even at about 5).
  */
 const SINGLE_PASS_CANDIDATES = 4;
 /** ...and so many more, which any plan ranks in about a tenth of a second. */
 const SINGLE_PASS_FLOOR = 100_000;
+/**
+ * ...but never more than fit in this part of DuckDB's memory limit, at CANDIDATE_COLUMN_BYTES
+ * a column (row number, time, created time, features): the value, and as much again in the
+ * window's sort. Past it the candidates spill to disk and ranking them costs several times
+ * more: 10M x 100M rows took 24 s in one pass (40M candidates), against 14.6 s for the
+ * estimate's plan (a pass at a quarter of the ttl, then one at the ttl).
+ */
+const SINGLE_PASS_MEMORY = 4;
+const CANDIDATE_COLUMN_BYTES = 16;
 
 /** A copy of a CSV or query source's needed rows and columns. */
 const SOURCE_COPY = "__mlf_source_rows";

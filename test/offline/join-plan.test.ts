@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { getHistoricalFeatures } from "../../src/offline/get-historical.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { OfflineEngine } from "../../src/offline/engine.js";
+import { OfflineEngine, parseBytes } from "../../src/offline/engine.js";
 import { tempDir } from "../helpers.js";
 import { csv, makeRepo, random } from "./fixtures.js";
 
@@ -170,4 +170,19 @@ feature_views:
     assert.deepEqual(result.rows!.map((r) => r.seq2), oracle, `${joinPlan} plan, query source`);
   }
   assert.ok(oracle.filter((v) => v !== null).length > 1000 && oracle.includes(null));
+});
+
+test("a single pass keeps its candidates under a quarter of DuckDB's memory limit, read in bytes", async () => {
+  // Unread, the limit would be Infinity and a pass could spill millions of candidates to disk.
+  for (const [memoryLimit, bytes] of [["512MB", 512e6], ["1.5GiB", 1.5 * 2 ** 30]] as const) {
+    const engine = await OfflineEngine.open({ type: "duckdb", threads: 1, memoryLimit });
+    try {
+      const read = await engine.memoryLimit();
+      assert.ok(Math.abs(read - bytes) / bytes < 0.001, `${memoryLimit}: ${read} bytes`);
+    } finally {
+      engine.close();
+    }
+  }
+  assert.equal(parseBytes("18.8 GiB"), 18.8 * 2 ** 30);
+  assert.equal(parseBytes("no limit"), Infinity);
 });
