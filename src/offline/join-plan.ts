@@ -86,9 +86,9 @@ interface RangePlan {
  * 20M rows, 0.05-0.08 s for 200k x 2M); a query source runs its SQL at every read, and a CSV
  * source would be copied before it, which costs more than a parse. So the view is first joined
  * in that pass, which reads the source once. Past SINGLE_PASS_CANDIDATES per entity row (plus
- * a floor) the pass stops, having read a part of the source (0.1-0.6 s on the benchmark's long
- * histories and skewed keys), and the view is planned as any other. Returns whether the pass
- * did the join.
+ * a floor), or past what fits in memory, the pass stops, having read a part of the source
+ * (0.1-0.5 s on the benchmark's long histories and skewed keys, 2.3 s on 10M x 100M rows), and
+ * the view is planned as any other. Returns whether the pass did the join.
  */
 async function singlePass(engine: OfflineEngine, join: ViewJoin, phases: Phases): Promise<boolean> {
   const rows = join.entities.rowCount;
@@ -112,7 +112,7 @@ async function singlePass(engine: OfflineEngine, join: ViewJoin, phases: Phases)
  * cost model below: for a CSV or query source, copying it and the best plan on the copy
  * (ranking a candidate against copying and sorting a source row); for a Parquet source of ten
  * times the entity rows, a pass at a quarter of the ttl, which resolves most rows, then one at
- * the ttl (even at about 5).
+ * the ttl (both cost the same at about 5).
  */
 const SINGLE_PASS_CANDIDATES = 4;
 /** ...and so many more, which any plan ranks in about a tenth of a second. */
@@ -121,8 +121,9 @@ const SINGLE_PASS_FLOOR = 100_000;
  * ...but never more than fit in this part of DuckDB's memory limit, at CANDIDATE_COLUMN_BYTES
  * a column (row number, time, created time, features): the value, and as much again in the
  * window's sort. Past it the candidates spill to disk and ranking them costs several times
- * more: 10M x 100M rows took 24 s in one pass (40M candidates), against 14.6 s for the
- * estimate's plan (a pass at a quarter of the ttl, then one at the ttl).
+ * more: 10M x 100M rows took 24.1 s in one pass (under 4 candidates per entity row), and
+ * 19.4 s stopped there and planned by the estimate (a pass at a quarter of the ttl, then one
+ * at the ttl).
  */
 const SINGLE_PASS_MEMORY = 4;
 const CANDIDATE_COLUMN_BYTES = 16;
