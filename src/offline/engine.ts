@@ -117,6 +117,12 @@ export class OfflineEngine {
     return failures;
   }
 
+  /** DuckDB's memory limit in bytes: the configured one, else DuckDB's default (80% of RAM). */
+  async memoryLimit(): Promise<number> {
+    const [row] = await this.rows("SELECT current_setting('memory_limit') AS value");
+    return parseBytes(String(row!.value));
+  }
+
   /**
    * Whether a query source derives its rows, by a step that needs all its input first (an
    * aggregate, a window, a join, a sort), rather than streaming them (scans, filters,
@@ -238,4 +244,13 @@ export async function openEngineWithSources(root: string, config: OfflineStoreCo
     throw new MlfError("invalid_data", `Source "${name}" cannot be read: ${message}; run "mlf plan" to check the definitions.`);
   }
   return engine;
+}
+
+const BYTE_UNITS: Record<string, number> = { bytes: 1, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30, TiB: 2 ** 40, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12 };
+
+/** A size as DuckDB prints it ("2.7 GiB"); Infinity when it is not one. */
+export function parseBytes(text: string): number {
+  const match = /^([\d.]+)\s*([A-Za-z]+)$/.exec(text.trim());
+  const unit = match && BYTE_UNITS[match[2]!];
+  return unit ? Number(match[1]) * unit : Infinity;
 }

@@ -16,9 +16,10 @@ import { SAMPLE, sampleEntities, sourceSample } from "./sample.js";
  *   windows up to the ttl (rows resolved by a narrow window are done). Each pass costs a scan
  *   of the source plus its candidates, so a few passes beat the sort unless every window
  *   holds many rows; never used with unlimited ttl.
- * - `auto` (the default): the cheaper of the two by a cost model fed by a sample (see choose);
- *   a CSV source or a streaming query source is first joined in a single range pass, without
- *   the sample (see singlePass); a query source that derives its rows is copied first.
+ * - `auto` (the default): a view is first joined in a single range pass over the whole ttl,
+ *   without an estimate (see singlePass); if that pass finds too many candidates, the cheaper
+ *   of the two plans by a cost model fed by a sample (see choose). A query source that derives
+ *   its rows is copied first.
  *   A forced `range` runs a pass for every window of the ladder (the ttl divided by powers of
  *   4), which is rarely the fastest but exercises every pass.
  */
@@ -40,15 +41,19 @@ export async function buildViewResult(engine: OfflineEngine, view: ViewJoin, pla
   const copy = (from: ViewJoin) => phases.time(`${name}: copy source`, () => copySource(engine, from));
   const ttl = ttlMicros(view);
   const readCost = view.source.readCost === "query" && (await engine.derives(view.source)) ? "derived" : view.source.readCost;
-  if (plan === "auto" && ttl > 0n && (readCost === "parse" || readCost === "query") && (await singlePass(engine, view, phases))) return "range";
-  let join = readCost === "parse" || readCost === "derived" ? await copy(view) : view;
-  const chosen: RangePlan | undefined =
-    ttl === 0n || plan === "asof" ? undefined : plan === "range" ? { windows: ladder(ttl).reverse() } : await phases.time(`${name}: plan`, () => choose(engine, join));
-  // The estimate reads a query source once; copied, it is run once more, whatever the plan does after.
-  if (join.source.readCost === "query" && (chosen?.windows.length ?? 2) > 1) join = await copy(join);
-  await phases.time(`${name}: join`, () => (chosen === undefined ? engine.run(asofJoinSql(join)) : rangePasses(engine, join, chosen)));
+  let join = readCost === "derived" ? await copy(view) : view;
+  let used: "asof" | "range" = "range";
+  if (!(plan === "auto" && ttl > 0n && (await singlePass(engine, join, phases)))) {
+    if (readCost === "parse") join = await copy(join);
+    const chosen: RangePlan | undefined =
+      ttl === 0n || plan === "asof" ? undefined : plan === "range" ? { windows: ladder(ttl).reverse() } : await phases.time(`${name}: plan`, () => choose(engine, join));
+    // The estimate reads a query source once; copied, it is run once more, whatever the plan does after.
+    if (join.source.readCost === "query" && (chosen?.windows.length ?? 2) > 1) join = await copy(join);
+    await phases.time(`${name}: join`, () => (chosen === undefined ? engine.run(asofJoinSql(join)) : rangePasses(engine, join, chosen)));
+    if (chosen === undefined) used = "asof";
+  }
   if (join !== view) await engine.run(`DROP TABLE ${SOURCE_COPY}`);
-  return chosen === undefined ? "asof" : "range";
+  return used;
 }
 
 /**
@@ -75,21 +80,24 @@ interface RangePlan {
 }
 
 /**
- * A query source runs its SQL at every read, a CSV source is parsed at every read, and the
- * estimate (see choose) reads all of it: for a query of 13M rows, a third of the time of a
- * range pass; a CSV source would be copied first, which costs more than a parse. So the view
- * is first joined in a single range pass over the whole ttl, without an estimate, which reads
- * the source once; that is the plan the estimate picks unless the entity rows find many
- * candidates each (long histories). Past SINGLE_PASS_CANDIDATES per entity row (plus a
- * floor) the pass stops, having read a part of the source, and the view is planned as any
- * other. Returns whether the pass did the join.
+ * A single range pass over the whole ttl is the plan the estimate (see choose) picks unless the
+ * entity rows find many candidates each (long histories), and the estimate costs 10-20% of that
+ * pass: on a Parquet source it reads 16 row groups and joins a sample (0.15-0.35 s for 2M x
+ * 20M rows, 0.05-0.08 s for 200k x 2M); a query source runs its SQL at every read, and a CSV
+ * source would be copied before it, which costs more than a parse. So the view is first joined
+ * in that pass, which reads the source once. Past SINGLE_PASS_CANDIDATES per entity row (plus
+ * a floor), or past what fits in memory, the pass stops, having read a part of the source
+ * (0.1-0.5 s on the benchmark's long histories and skewed keys, 2.3 s on 10M x 100M rows), and
+ * the view is planned as any other. Returns whether the pass did the join.
  */
 async function singlePass(engine: OfflineEngine, join: ViewJoin, phases: Phases): Promise<boolean> {
   const rows = join.entities.rowCount;
   if (rows === 0) return false;
   const started = performance.now();
   try {
-    await engine.run(windowPassSql(join, 0, ttlMicros(join), { maxCandidates: SINGLE_PASS_CANDIDATES * rows + SINGLE_PASS_FLOOR }));
+    const columns = 2 + (join.request.source.createdTimestampColumn ? 1 : 0) + join.request.features.length;
+    const fit = (await engine.memoryLimit()) / SINGLE_PASS_MEMORY / (CANDIDATE_COLUMN_BYTES * columns);
+    await engine.run(windowPassSql(join, 0, ttlMicros(join), { maxCandidates: Math.floor(Math.min(SINGLE_PASS_CANDIDATES * rows + SINGLE_PASS_FLOOR, fit)) }));
   } catch (error) {
     if (!(error instanceof Error && error.message.includes(OVERFLOW))) throw error;
     phases.add(`${join.request.view.name}: single pass, stopped`, started);
@@ -100,13 +108,25 @@ async function singlePass(engine: OfflineEngine, join: ViewJoin, phases: Phases)
 }
 
 /**
- * Candidates per entity row above which a single pass costs more than copying the source and
- * the best plan on the copy, by the cost model below (ranking a candidate against copying
- * and sorting a source row).
+ * Candidates per entity row above which a single pass costs more than the other plans, by the
+ * cost model below: for a CSV or query source, copying it and the best plan on the copy
+ * (ranking a candidate against copying and sorting a source row); for a Parquet source of ten
+ * times the entity rows, a pass at a quarter of the ttl, which resolves most rows, then one at
+ * the ttl (both cost the same at about 5).
  */
 const SINGLE_PASS_CANDIDATES = 4;
 /** ...and so many more, which any plan ranks in about a tenth of a second. */
 const SINGLE_PASS_FLOOR = 100_000;
+/**
+ * ...but never more than fit in this part of DuckDB's memory limit, at CANDIDATE_COLUMN_BYTES
+ * a column (row number, time, created time, features): the value, and as much again in the
+ * window's sort. Past it the candidates spill to disk and ranking them costs several times
+ * more: 10M x 100M rows took 24.1 s in one pass (under 4 candidates per entity row), and
+ * 19.4 s stopped there and planned by the estimate (a pass at a quarter of the ttl, then one
+ * at the ttl).
+ */
+const SINGLE_PASS_MEMORY = 4;
+const CANDIDATE_COLUMN_BYTES = 16;
 
 /** A copy of a CSV or query source's needed rows and columns. */
 const SOURCE_COPY = "__mlf_source_rows";

@@ -1,11 +1,11 @@
 /** Seconds one phase of a retrieval took (see HistoricalFeaturesResult.phases). */
 export interface Phase {
   /**
-   * `entity rows`, then per view `VIEW: plan`, `VIEW: join`, then `write`. A CSV or streaming
-   * query source is first joined in a single pass (`VIEW: join`); if it stops (`VIEW: single
-   * pass, stopped`), the view is planned as any other. A CSV source, or a query that derives
-   * its rows, is read into a table (`VIEW: copy source`) before its plan; a streaming query
-   * after it, when the plan reads it more than once (see buildViewResult).
+   * `entity rows`, then per view `VIEW: join`, then `write`. A view is first joined in a
+   * single pass (`VIEW: join`); if it stops (`VIEW: single pass, stopped`), the view is planned
+   * (`VIEW: plan`) and joined. A CSV source, or a query that derives its rows, is read into a
+   * table (`VIEW: copy source`) before its plan; a streaming query after it, when the plan
+   * reads it more than once (see buildViewResult).
    */
   phase: string;
   seconds: number;

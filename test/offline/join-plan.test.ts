@@ -1,6 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { getHistoricalFeatures } from "../../src/offline/get-historical.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { OfflineEngine, parseBytes } from "../../src/offline/engine.js";
+import { tempDir } from "../helpers.js";
 import { csv, makeRepo, random } from "./fixtures.js";
 
 /**
@@ -55,7 +59,8 @@ feature_views:
   // A query source that streams (scans, filters, projections) is first joined in one range
   // pass, read in place, without an estimate; with long histories (144 candidates per entity
   // row) that pass stops and the view is planned (here: copied for several passes). A query
-  // that aggregates is copied first, then planned. By the forced plans, query sources are copied.
+  // that aggregates is copied first, then joined in one pass. By the forced plans, query
+  // sources are copied.
   const features = ["user_stats:score", "group_stats:seq", "weather:temp", "user_query_stats:double_score", "group_query_stats:next_seq", "user_hourly:top_score"];
   const auto = await getHistoricalFeatures(repo, { entities, features });
   assert.deepEqual(
@@ -67,7 +72,7 @@ feature_views:
   assert.deepEqual(phases.filter((p) => p.startsWith("group_query_stats")), ["group_query_stats: single pass, stopped", "group_query_stats: plan", "group_query_stats: copy source", "group_query_stats: join"]);
   assert.deepEqual(auto.rows!.map((r) => r.double_score), auto.rows!.map((r) => (r.score === null ? null : 2n * (r.score as bigint))));
   assert.deepEqual(auto.rows!.map((r) => r.next_seq), auto.rows!.map((r) => (r.seq === null ? null : (r.seq as bigint) + 1n)));
-  assert.deepEqual(phases.filter((p) => p.startsWith("user_hourly")), ["user_hourly: copy source", "user_hourly: plan", "user_hourly: join"]);
+  assert.deepEqual(phases.filter((p) => p.startsWith("user_hourly")), ["user_hourly: copy source", "user_hourly: join"]);
   assert.ok(auto.rows!.some((r) => r.top_score !== null));
   assert.ok(auto.views.every((v) => v.matched > 0));
   for (const joinPlan of ["asof", "range"] as const) {
@@ -79,6 +84,52 @@ feature_views:
     entities.map((e) => e.label),
     "input order",
   );
+});
+
+test("a Parquet source is joined in one pass without the estimate, unless its histories are long, with the rows of either forced plan", async (t) => {
+  // 3,000 users with 3 rows each over 20 days; 5 groups with a row every 10 minutes (144 per
+  // day: with a 1-day ttl, far more candidates per entity row than a single pass takes).
+  const scratch = tempDir(t, "mlf-plan-");
+  const files: Record<string, Buffer> = {};
+  const engine = await OfflineEngine.open({ type: "duckdb", threads: 1 });
+  try {
+    const write = async (name: string, select: string) => {
+      await engine.run(`COPY (${select}) TO '${join(scratch, name)}' (FORMAT parquet, ROW_GROUP_SIZE 2048)`);
+      files[`data/${name}`] = readFileSync(join(scratch, name));
+    };
+    const start = "TIMESTAMP '2024-03-01 00:00:00'";
+    await write("users.parquet", `SELECT i % 3000 AS user_id, ${start} + INTERVAL (hash(i) % (${DAYS} * 86400)) SECOND AS ts, hash(i * 7) % 100 AS score FROM range(9000) t(i)`);
+    await write("groups.parquet", `SELECT i % 5 AS group_id, ${start} + INTERVAL (i // 5 * 600) SECOND AS ts, i AS seq FROM range(${5 * DAYS * 144}) t(i)`);
+    await write("entities.parquet", `SELECT hash(i) % 3000 AS user_id, hash(i) % 3000 % 5 AS group_id, ${start} + INTERVAL (hash(i * 13) % (${DAYS} * 86400)) SECOND AS event_timestamp, i AS label FROM range(4000) t(i)`);
+  } finally {
+    engine.close();
+  }
+  const repo = await makeRepo(
+    t,
+    `
+entities:
+  - {name: user, join_keys: [user_id], value_type: int64}
+  - {name: group, join_keys: [group_id], value_type: int64}
+sources:
+  - {name: user_src, type: file, path: data/users.parquet, timestamp_field: ts}
+  - {name: group_src, type: file, path: data/groups.parquet, timestamp_field: ts}
+feature_views:
+  - {name: user_stats, entities: [user], source: user_src, ttl: 2d, schema: [{name: score, dtype: int64}]}
+  - {name: group_stats, entities: [group], source: group_src, ttl: 1d, schema: [{name: seq, dtype: int64}]}
+`,
+    files,
+  );
+  const options = { entities: "data/entities.parquet", features: ["user_stats:score", "group_stats:seq"] };
+  const auto = await getHistoricalFeatures(repo, options);
+  const phases = auto.phases.map((p) => p.phase);
+  assert.deepEqual(phases.filter((p) => p.startsWith("user_stats")), ["user_stats: join"]);
+  assert.deepEqual(phases.filter((p) => p.startsWith("group_stats")), ["group_stats: single pass, stopped", "group_stats: plan", "group_stats: join"]);
+  assert.ok(auto.views.every((v) => v.matched > 1000), JSON.stringify(auto.views));
+  for (const joinPlan of ["asof", "range"] as const) {
+    const forced = await getHistoricalFeatures(repo, { ...options, joinPlan });
+    assert.deepEqual(forced.rows, auto.rows, `${joinPlan} plan returns the rows of the automatic choice`);
+  }
+  assert.deepEqual(auto.rows!.map((r) => Number(r.label)), Array.from({ length: 4000 }, (_, i) => i), "input order");
 });
 
 test("the range plan pairs each source row with two buckets when the entity rows outnumber the source, from a file and a query source, with the oracle's rows", async (t) => {
@@ -119,4 +170,19 @@ feature_views:
     assert.deepEqual(result.rows!.map((r) => r.seq2), oracle, `${joinPlan} plan, query source`);
   }
   assert.ok(oracle.filter((v) => v !== null).length > 1000 && oracle.includes(null));
+});
+
+test("a single pass keeps its candidates under a quarter of DuckDB's memory limit, read in bytes", async () => {
+  // Unread, the limit would be Infinity and a pass could spill millions of candidates to disk.
+  for (const [memoryLimit, bytes] of [["512MB", 512e6], ["1.5GiB", 1.5 * 2 ** 30]] as const) {
+    const engine = await OfflineEngine.open({ type: "duckdb", threads: 1, memoryLimit });
+    try {
+      const read = await engine.memoryLimit();
+      assert.ok(Math.abs(read - bytes) / bytes < 0.001, `${memoryLimit}: ${read} bytes`);
+    } finally {
+      engine.close();
+    }
+  }
+  assert.equal(parseBytes("18.8 GiB"), 18.8 * 2 ** 30);
+  assert.equal(parseBytes("no limit"), Infinity);
 });
