@@ -210,9 +210,5 @@ async function choose(engine: OfflineEngine, join: ViewJoin): Promise<RangePlan 
     }
     if (cost < best.cost) best = { cost, plan: { windows: sequence, sourceRows, keysAlone: false } };
   }
-  if (process.env.MLF_DEBUG_PLAN) {
-    const chosen = best.plan ? `${best.plan.keysAlone ? "keys alone " : ""}${best.plan.windows.map(String)}` : "asof";
-    console.error(join.request.view.name, { sourceRows, fraction, sampled, matches: matches / sampled, chosen, cost: best.cost / 1e9, asof: asof / 1e9, keysAlone: keysAlone / 1e9 });
-  }
   return best.plan;
 }
