@@ -41,6 +41,8 @@ export class OfflineEngine {
   private readonly sources = new Map<string, StoredSource>();
   /** Query sources' relations, and whether each derives its rows (see derives). */
   private readonly derived = new Map<string, boolean>();
+  /** DuckDB's memory limit in bytes, once read (see memoryLimit). */
+  private memoryBytes?: number;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -117,10 +119,13 @@ export class OfflineEngine {
     return failures;
   }
 
-  /** DuckDB's memory limit in bytes: the configured one, else DuckDB's default (80% of RAM). */
+  /** DuckDB's memory limit in bytes: the configured one, else DuckDB's default (80% of RAM). Read once. */
   async memoryLimit(): Promise<number> {
-    const [row] = await this.rows("SELECT current_setting('memory_limit') AS value");
-    return parseBytes(String(row!.value));
+    if (this.memoryBytes === undefined) {
+      const [row] = await this.rows("SELECT current_setting('memory_limit') AS value");
+      this.memoryBytes = parseBytes(String(row!.value));
+    }
+    return this.memoryBytes;
   }
 
   /**
@@ -246,7 +251,8 @@ export async function openEngineWithSources(root: string, config: OfflineStoreCo
   return engine;
 }
 
-const BYTE_UNITS: Record<string, number> = { bytes: 1, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30, TiB: 2 ** 40, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12 };
+/** The units in which DuckDB prints a size. */
+const BYTE_UNITS: Record<string, number> = { bytes: 1, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30, TiB: 2 ** 40, PiB: 2 ** 50 };
 
 /** A size as DuckDB prints it ("2.7 GiB"); Infinity when it is not one. */
 export function parseBytes(text: string): number {

@@ -93,11 +93,12 @@ interface RangePlan {
 async function singlePass(engine: OfflineEngine, join: ViewJoin, phases: Phases): Promise<boolean> {
   const rows = join.entities.rowCount;
   if (rows === 0) return false;
+  const columns = 2 + (join.request.source.createdTimestampColumn ? 1 : 0) + join.request.features.length;
+  const fit = (await engine.memoryLimit()) / SINGLE_PASS_MEMORY / (CANDIDATE_COLUMN_BYTES * columns);
+  const maxCandidates = Math.floor(Math.min(SINGLE_PASS_CANDIDATES * rows + SINGLE_PASS_FLOOR, fit));
   const started = performance.now();
   try {
-    const columns = 2 + (join.request.source.createdTimestampColumn ? 1 : 0) + join.request.features.length;
-    const fit = (await engine.memoryLimit()) / SINGLE_PASS_MEMORY / (CANDIDATE_COLUMN_BYTES * columns);
-    await engine.run(windowPassSql(join, 0, ttlMicros(join), { maxCandidates: Math.floor(Math.min(SINGLE_PASS_CANDIDATES * rows + SINGLE_PASS_FLOOR, fit)) }));
+    await engine.run(windowPassSql(join, 0, ttlMicros(join), { maxCandidates }));
   } catch (error) {
     if (!(error instanceof Error && error.message.includes(OVERFLOW))) throw error;
     phases.add(`${join.request.view.name}: single pass, stopped`, started);
