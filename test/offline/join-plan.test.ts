@@ -18,6 +18,25 @@ const BASE = Date.parse("2024-03-01T00:00:00Z");
 const HOUR = 3_600_000;
 const DAYS = 20;
 
+/** Where the Parquet tests' times start, as SQL. */
+const START = "TIMESTAMP '2024-03-01 00:00:00'";
+
+/** The repository's `data/` Parquet files, each written by DuckDB from a SELECT, in row groups of 2,048 rows. */
+async function parquetFiles(t: Parameters<typeof tempDir>[0], tables: Record<string, string>): Promise<Record<string, Buffer>> {
+  const scratch = tempDir(t, "mlf-plan-");
+  const engine = await OfflineEngine.open({ type: "duckdb", threads: 1 });
+  try {
+    const files: Record<string, Buffer> = {};
+    for (const [name, select] of Object.entries(tables)) {
+      await engine.run(`COPY (${select}) TO '${join(scratch, name)}' (FORMAT parquet, ROW_GROUP_SIZE 2048)`);
+      files[`data/${name}`] = readFileSync(join(scratch, name));
+    }
+    return files;
+  } finally {
+    engine.close();
+  }
+}
+
 test("auto plans short and long histories, and a query source without the estimate, with the rows of either forced plan", async (t) => {
   const next = random(7);
   const time = () => new Date(BASE + Math.floor(next() * DAYS * 24) * HOUR + Math.floor(next() * 60) * 60_000);
@@ -89,21 +108,11 @@ feature_views:
 test("a Parquet source is joined in one pass without the estimate, unless its histories are long, with the rows of either forced plan", async (t) => {
   // 3,000 users with 3 rows each over 20 days; 5 groups with a row every 10 minutes (144 per
   // day: with a 1-day ttl, far more candidates per entity row than a single pass takes).
-  const scratch = tempDir(t, "mlf-plan-");
-  const files: Record<string, Buffer> = {};
-  const engine = await OfflineEngine.open({ type: "duckdb", threads: 1 });
-  try {
-    const write = async (name: string, select: string) => {
-      await engine.run(`COPY (${select}) TO '${join(scratch, name)}' (FORMAT parquet, ROW_GROUP_SIZE 2048)`);
-      files[`data/${name}`] = readFileSync(join(scratch, name));
-    };
-    const start = "TIMESTAMP '2024-03-01 00:00:00'";
-    await write("users.parquet", `SELECT i % 3000 AS user_id, ${start} + INTERVAL (hash(i) % (${DAYS} * 86400)) SECOND AS ts, hash(i * 7) % 100 AS score FROM range(9000) t(i)`);
-    await write("groups.parquet", `SELECT i % 5 AS group_id, ${start} + INTERVAL (i // 5 * 600) SECOND AS ts, i AS seq FROM range(${5 * DAYS * 144}) t(i)`);
-    await write("entities.parquet", `SELECT hash(i) % 3000 AS user_id, hash(i) % 3000 % 5 AS group_id, ${start} + INTERVAL (hash(i * 13) % (${DAYS} * 86400)) SECOND AS event_timestamp, i AS label FROM range(4000) t(i)`);
-  } finally {
-    engine.close();
-  }
+  const files = await parquetFiles(t, {
+    "users.parquet": `SELECT i % 3000 AS user_id, ${START} + INTERVAL (hash(i) % (${DAYS} * 86400)) SECOND AS ts, hash(i * 7) % 100 AS score FROM range(9000) t(i)`,
+    "groups.parquet": `SELECT i % 5 AS group_id, ${START} + INTERVAL (i // 5 * 600) SECOND AS ts, i AS seq FROM range(${5 * DAYS * 144}) t(i)`,
+    "entities.parquet": `SELECT hash(i) % 3000 AS user_id, hash(i) % 3000 % 5 AS group_id, ${START} + INTERVAL (hash(i * 13) % (${DAYS} * 86400)) SECOND AS event_timestamp, i AS label FROM range(4000) t(i)`,
+  });
   const repo = await makeRepo(
     t,
     `
@@ -136,21 +145,11 @@ test("entity rows outnumbering a Parquet source get the intervals, joined while 
   // 1,000 users with 2 rows each, a tenth of the notes NULL; 5 groups with a row every 30
   // minutes (48 a day: with a 1-day ttl, about 100 intervals per key and day, and as many
   // candidates per entity row); 20,000 entity rows, more than 4 times either source.
-  const scratch = tempDir(t, "mlf-plan-");
-  const files: Record<string, Buffer> = {};
-  const engine = await OfflineEngine.open({ type: "duckdb", threads: 1 });
-  try {
-    const write = async (name: string, select: string) => {
-      await engine.run(`COPY (${select}) TO '${join(scratch, name)}' (FORMAT parquet, ROW_GROUP_SIZE 2048)`);
-      files[`data/${name}`] = readFileSync(join(scratch, name));
-    };
-    const start = "TIMESTAMP '2024-03-01 00:00:00'";
-    await write("users.parquet", `SELECT i % 1000 AS user_id, ${start} + INTERVAL (hash(i) % (${DAYS} * 86400)) SECOND AS ts, hash(i * 7) % 100 AS score, CASE WHEN i % 10 <> 0 THEN i END AS note FROM range(2000) t(i)`);
-    await write("groups.parquet", `SELECT i % 5 AS group_id, ${start} + INTERVAL (i // 5 * 1800) SECOND AS ts, i AS seq FROM range(${5 * DAYS * 48}) t(i)`);
-    await write("entities.parquet", `SELECT hash(i) % 1000 AS user_id, hash(i) % 1000 % 5 AS group_id, ${start} + INTERVAL (hash(i * 13) % (${DAYS} * 86400)) SECOND AS event_timestamp, i AS label FROM range(20000) t(i)`);
-  } finally {
-    engine.close();
-  }
+  const files = await parquetFiles(t, {
+    "users.parquet": `SELECT i % 1000 AS user_id, ${START} + INTERVAL (hash(i) % (${DAYS} * 86400)) SECOND AS ts, hash(i * 7) % 100 AS score, CASE WHEN i % 10 <> 0 THEN i END AS note FROM range(2000) t(i)`,
+    "groups.parquet": `SELECT i % 5 AS group_id, ${START} + INTERVAL (i // 5 * 1800) SECOND AS ts, i AS seq FROM range(${5 * DAYS * 48}) t(i)`,
+    "entities.parquet": `SELECT hash(i) % 1000 AS user_id, hash(i) % 1000 % 5 AS group_id, ${START} + INTERVAL (hash(i * 13) % (${DAYS} * 86400)) SECOND AS event_timestamp, i AS label FROM range(20000) t(i)`,
+  });
   const repo = await makeRepo(
     t,
     `
