@@ -21,15 +21,15 @@ import { ident } from "../util/sql.js";
  * - `interval`: each source row that can win gets the interval of times at which it wins (one
  *   window over the source), and the intervals are joined to the entity rows while the result
  *   is written, in place of joining the winners back by row number (see intervalsSql). Costs a
- *   sort of the source and saves a join of the entity rows: the plan for a source with fewer
- *   rows than the entity rows.
+ *   sort of the source and saves a join of the entity rows: the plan for a source with far
+ *   fewer rows than the entity rows.
  * - `auto` (the default): a view whose source has a quarter of the entity rows or fewer
  *   (counted when that is cheap: a Parquet source or a copy; see INTERVAL_SOURCE_SHARE) gets
  *   the intervals, unless an entity row would meet many of them (see intervalTable); any other
- *   view is first joined in a single
- *   range pass over the whole ttl, without an estimate (see singlePass); if that pass finds too
- *   many candidates, the cheaper of `asof` and `range` by a cost model fed by a sample (see
- *   choose). A query source that derives its rows is copied first.
+ *   view is first joined in a single range pass over the whole ttl, without an estimate (see
+ *   singlePass); if that pass finds too many candidates, the cheaper of `asof` and `range` by
+ *   a cost model fed by a sample (see choose). A query source that derives its rows is copied
+ *   first.
  *   A forced `range` runs a pass for every window of the ladder (the ttl divided by powers of
  *   4), which is rarely the fastest but exercises every pass.
  */
