@@ -5,7 +5,9 @@ import { resolveSelection, type FeatureSelection, type JoinKey, type ViewRequest
 import { openEngineWithSources, type OfflineEngine } from "./engine.js";
 import { entityOutputColumns, loadEntityRows, ROW, type EntityInput, type EntityTable } from "./entity-rows.js";
 import { copyToFile, outputExtension } from "./output.js";
-import { buildViewResult, type JoinPlan } from "./join-plan.js";
+import { buildViewResult, type BuiltView, type JoinPlan } from "./join-plan.js";
+import { intervalOn } from "./interval-join.js";
+import type { ViewJoin } from "./point-in-time.js";
 import { Phases, type Phase } from "./phases.js";
 import { ident } from "../util/sql.js";
 
@@ -38,7 +40,7 @@ export interface ViewMatch {
   /** matched / rows, 0 when there are no rows. */
   matchRate: number;
   /** The join plan used for this view. */
-  plan: "asof" | "range";
+  plan: "asof" | "range" | "interval";
 }
 
 export interface HistoricalFeaturesResult {
@@ -87,26 +89,28 @@ export async function getHistoricalFeatures(repo: Repo, options: HistoricalFeatu
     await engine.run("SET asof_loop_join_threshold = 0");
     const entities = await phases.time("entity rows", () => loadEntityRows(engine, input, timestampColumn, keys, options.cwd ?? process.cwd(), repo.root));
     checkCollisions(entities, requests);
-    const views: ViewMatch[] = [];
+    const built: BuiltJoin[] = [];
     for (const [i, request] of requests.entries()) {
-      const target = `__mlf_view_${i}`;
-      const plan = await buildViewResult(engine, { request, entities, source: engine.stored(request.source.name), target }, options.joinPlan ?? "auto", phases);
-      const matched = await countMatched(engine, target);
-      views.push({ view: request.view.name, matched, matchRate: entities.rowCount === 0 ? 0 : matched / entities.rowCount, plan });
+      const join = { request, entities, source: engine.stored(request.source.name), target: `__mlf_view_${i}` };
+      built.push({ join, ...(await buildViewResult(engine, join, options.joinPlan ?? "auto", phases)) });
     }
-    const select = resultSelect(entities, keys, requests);
+    const select = resultSelect(entities, keys, built);
     const columns = [...entities.columns, ...resolution.columns];
-    const base = { rowCount: entities.rowCount, columns, views, phases: phases.list };
     if (output !== undefined) {
-      await phases.time("write", () => copyToFile(engine, select, output));
-      return { ...base, output, seconds: (performance.now() - started) / 1000 };
+      const nulls = await phases.time("write", () => copyToFile(engine, select, output));
+      const views = await viewMatches(engine, built, (column) => nulls?.get(column));
+      return { rowCount: entities.rowCount, columns, views, phases: phases.list, output, seconds: (performance.now() - started) / 1000 };
     }
     const rows = await phases.time("write", () => engine.rows(select));
-    return { ...base, rows, seconds: (performance.now() - started) / 1000 };
+    const views = await viewMatches(engine, built, (column) => rows.reduce((n, row) => n + (row[column] === null ? 1 : 0), 0));
+    return { rowCount: entities.rowCount, columns, views, phases: phases.list, rows, seconds: (performance.now() - started) / 1000 };
   } finally {
     engine.close();
   }
 }
+
+/** A view's join and what was built for it. */
+type BuiltJoin = BuiltView & { join: ViewJoin };
 
 function entityInput(options: HistoricalFeaturesOptions): EntityInput {
   if (options.entities !== undefined && options.entitySql !== undefined) {
@@ -132,22 +136,45 @@ function checkCollisions(entities: EntityTable, requests: ViewRequest[]): void {
   }
 }
 
-/** How many entity rows found a value of the view: its table holds exactly those. */
-async function countMatched(engine: OfflineEngine, target: string): Promise<number> {
-  const [row] = await engine.rows(`SELECT count(*) AS matched FROM ${ident(target)}`);
-  return Number(row!.matched);
+/**
+ * How many entity rows found a value of each view. A table of winners holds exactly those; the
+ * intervals of the `interval` plan are joined while the result is written, so its matches are
+ * the result rows with a value in the marker column (counted by `nullsIn`, from the Parquet
+ * file's statistics or the rows returned), else are counted by a join of their own.
+ */
+async function viewMatches(engine: OfflineEngine, built: BuiltJoin[], nullsIn: (column: string) => number | undefined): Promise<ViewMatch[]> {
+  const views: ViewMatch[] = [];
+  for (const { join, plan, intervals } of built) {
+    const rows = join.entities.rowCount;
+    const nulls = intervals?.marker === undefined ? undefined : nullsIn(intervals.marker);
+    const count = (sql: string) => engine.rows(sql).then(([row]) => Number(row!.matched));
+    const matched =
+      intervals === undefined
+        ? await count(`SELECT count(*) AS matched FROM ${ident(join.target)}`)
+        : intervals.count === 0
+          ? 0
+          : nulls !== undefined
+            ? rows - nulls
+            : await count(`SELECT count(*) AS matched FROM ${join.entities.relation} AS e SEMI JOIN ${ident(join.target)} AS v ON ${intervalOn(join, "v", "e")}`);
+    views.push({ view: join.request.view.name, matched, matchRate: rows === 0 ? 0 : matched / rows, plan });
+  }
+  return views;
 }
 
 /**
  * The entity rows with every view's features beside them, in input order: each view's table
- * (winners only) is joined by row number, and one sort by row number restores the order.
- * Measured against sorting each view's table and combining them by position (POSITIONAL
- * JOIN, which DuckDB runs on one thread): 10% less CPU for one view, more for several.
+ * of winners is joined by row number, each view's intervals by keys and time (see intervalOn),
+ * and one sort by row number restores the order. Measured against sorting each view's table
+ * and combining them by position (POSITIONAL JOIN, which DuckDB runs on one thread): 10% less
+ * CPU for one view, more for several.
  */
-function resultSelect(entities: EntityTable, keys: JoinKey[], requests: ViewRequest[]): string {
+function resultSelect(entities: EntityTable, keys: JoinKey[], built: BuiltJoin[]): string {
   // Features in the order asked, whichever view they come from.
-  const features = requests.flatMap((r, i) => r.features.map((f) => ({ output: f.output, expr: `v${i}.${ident(f.column)}` })));
+  const features = built.flatMap(({ join }, i) => join.request.features.map((f) => ({ output: f.output, expr: `v${i}.${ident(f.column)}` })));
   const selected = [...entityOutputColumns(entities, "e", keys), ...features.sort((a, b) => a.output - b.output).map((f) => f.expr)];
-  const joins = requests.map((_, i) => `LEFT JOIN ${ident(`__mlf_view_${i}`)} AS v${i} ON v${i}.${ROW} = e.${entities.row}`);
+  const joins = built.map(({ join, plan }, i) => {
+    const on = plan === "interval" ? intervalOn(join, `v${i}`, "e") : `v${i}.${ROW} = e.${entities.row}`;
+    return `LEFT JOIN ${ident(join.target)} AS v${i} ON ${on}`;
+  });
   return `SELECT ${selected.join(", ")} FROM ${entities.relation} AS e ${joins.join(" ")} ORDER BY e.${entities.row}`;
 }

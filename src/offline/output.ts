@@ -40,16 +40,32 @@ function isoExpression(c: string): string {
 /**
  * DuckDB writes the result straight to disk (streamed, never held in JS), first to a temp file
  * beside the target that is then renamed over it, so a failed run leaves no partial file.
+ * Returns, for a Parquet file, each column's NULL count, by name (from the statistics DuckDB
+ * writes anyway; a column without them is missing).
  */
-export async function copyToFile(engine: OfflineEngine, select: string, path: string): Promise<void> {
+export async function copyToFile(engine: OfflineEngine, select: string, path: string): Promise<Map<string, number> | undefined> {
   const ext = outputExtension(path);
   const temp = join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
   try {
-    await engine.run(`COPY (${await formattedSelect(engine, select, ext)}) TO ${literal(temp)} (${outputFormats[ext]})`);
+    const stats = ext === ".parquet" ? ", RETURN_STATS true" : "";
+    const [written] = await engine.rows(`COPY (${await formattedSelect(engine, select, ext)}) TO ${literal(temp)} (${outputFormats[ext]}${stats})`);
     renameSync(temp, path);
+    return ext === ".parquet" ? nullCounts(written?.column_statistics) : undefined;
   } catch (error) {
     rmSync(temp, { force: true });
     if (error instanceof MlfError) throw error;
     throw new MlfError("runtime", `Writing ${path} failed: ${(error as Error).message.split("\n")[0]}`, { cause: error });
   }
+}
+
+type Entries<V> = { key: string; value: V }[];
+
+/** `column_statistics` of COPY's RETURN_STATS: a map from the quoted column name to its statistics. */
+function nullCounts(statistics: unknown): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const { key, value } of (statistics ?? []) as Entries<Entries<string>>) {
+    const nulls = value.find((stat) => stat.key === "null_count");
+    if (nulls !== undefined) counts.set(key.startsWith('"') ? key.slice(1, -1).replace(/""/g, '"') : key, Number(nulls.value));
+  }
+  return counts;
 }

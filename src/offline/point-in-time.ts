@@ -83,11 +83,12 @@ export interface SourceOptions {
 /**
  * Among candidates with equal timestamps the winner has the greatest created time (NULL
  * loses), then, so that every run returns the same row, the greatest feature values in
- * request order (NULL lowest). As an ORDER BY list, best first.
+ * request order (NULL lowest). As an ORDER BY list, best first (`ascending`: best last).
  */
-export function tieOrder(join: ViewJoin, alias: string): string[] {
-  const created = join.request.source.createdTimestampColumn ? [`${alias}.${CREATED} DESC NULLS LAST`] : [];
-  return [...created, ...join.request.features.map((_, i) => `${alias}.${featureColumn(i)} DESC NULLS LAST`)];
+export function tieOrder(join: ViewJoin, alias: string, direction: "descending" | "ascending" = "descending"): string[] {
+  const order = direction === "descending" ? "DESC NULLS LAST" : "ASC NULLS FIRST";
+  const created = join.request.source.createdTimestampColumn ? [`${alias}.${CREATED} ${order}`] : [];
+  return [...created, ...join.request.features.map((_, i) => `${alias}.${featureColumn(i)} ${order}`)];
 }
 
 /** The requested features under their output names, from alias `w`'s `__mlf_f<i>` columns. */

@@ -18,6 +18,25 @@ const BASE = Date.parse("2024-03-01T00:00:00Z");
 const HOUR = 3_600_000;
 const DAYS = 20;
 
+/** Where the Parquet tests' times start, as SQL. */
+const START = "TIMESTAMP '2024-03-01 00:00:00'";
+
+/** The repository's `data/` Parquet files, each written by DuckDB from a SELECT, in row groups of 2,048 rows. */
+async function parquetFiles(t: Parameters<typeof tempDir>[0], tables: Record<string, string>): Promise<Record<string, Buffer>> {
+  const scratch = tempDir(t, "mlf-plan-");
+  const engine = await OfflineEngine.open({ type: "duckdb", threads: 1 });
+  try {
+    const files: Record<string, Buffer> = {};
+    for (const [name, select] of Object.entries(tables)) {
+      await engine.run(`COPY (${select}) TO '${join(scratch, name)}' (FORMAT parquet, ROW_GROUP_SIZE 2048)`);
+      files[`data/${name}`] = readFileSync(join(scratch, name));
+    }
+    return files;
+  } finally {
+    engine.close();
+  }
+}
+
 test("auto plans short and long histories, and a query source without the estimate, with the rows of either forced plan", async (t) => {
   const next = random(7);
   const time = () => new Date(BASE + Math.floor(next() * DAYS * 24) * HOUR + Math.floor(next() * 60) * 60_000);
@@ -75,7 +94,7 @@ feature_views:
   assert.deepEqual(phases.filter((p) => p.startsWith("user_hourly")), ["user_hourly: copy source", "user_hourly: join"]);
   assert.ok(auto.rows!.some((r) => r.top_score !== null));
   assert.ok(auto.views.every((v) => v.matched > 0));
-  for (const joinPlan of ["asof", "range"] as const) {
+  for (const joinPlan of ["asof", "range", "interval"] as const) {
     const forced = await getHistoricalFeatures(repo, { entities, features, joinPlan });
     assert.deepEqual(forced.rows, auto.rows, `${joinPlan} plan returns the rows of the automatic choice`);
   }
@@ -89,21 +108,11 @@ feature_views:
 test("a Parquet source is joined in one pass without the estimate, unless its histories are long, with the rows of either forced plan", async (t) => {
   // 3,000 users with 3 rows each over 20 days; 5 groups with a row every 10 minutes (144 per
   // day: with a 1-day ttl, far more candidates per entity row than a single pass takes).
-  const scratch = tempDir(t, "mlf-plan-");
-  const files: Record<string, Buffer> = {};
-  const engine = await OfflineEngine.open({ type: "duckdb", threads: 1 });
-  try {
-    const write = async (name: string, select: string) => {
-      await engine.run(`COPY (${select}) TO '${join(scratch, name)}' (FORMAT parquet, ROW_GROUP_SIZE 2048)`);
-      files[`data/${name}`] = readFileSync(join(scratch, name));
-    };
-    const start = "TIMESTAMP '2024-03-01 00:00:00'";
-    await write("users.parquet", `SELECT i % 3000 AS user_id, ${start} + INTERVAL (hash(i) % (${DAYS} * 86400)) SECOND AS ts, hash(i * 7) % 100 AS score FROM range(9000) t(i)`);
-    await write("groups.parquet", `SELECT i % 5 AS group_id, ${start} + INTERVAL (i // 5 * 600) SECOND AS ts, i AS seq FROM range(${5 * DAYS * 144}) t(i)`);
-    await write("entities.parquet", `SELECT hash(i) % 3000 AS user_id, hash(i) % 3000 % 5 AS group_id, ${start} + INTERVAL (hash(i * 13) % (${DAYS} * 86400)) SECOND AS event_timestamp, i AS label FROM range(4000) t(i)`);
-  } finally {
-    engine.close();
-  }
+  const files = await parquetFiles(t, {
+    "users.parquet": `SELECT i % 3000 AS user_id, ${START} + INTERVAL (hash(i) % (${DAYS} * 86400)) SECOND AS ts, hash(i * 7) % 100 AS score FROM range(9000) t(i)`,
+    "groups.parquet": `SELECT i % 5 AS group_id, ${START} + INTERVAL (i // 5 * 600) SECOND AS ts, i AS seq FROM range(${5 * DAYS * 144}) t(i)`,
+    "entities.parquet": `SELECT hash(i) % 3000 AS user_id, hash(i) % 3000 % 5 AS group_id, ${START} + INTERVAL (hash(i * 13) % (${DAYS} * 86400)) SECOND AS event_timestamp, i AS label FROM range(4000) t(i)`,
+  });
   const repo = await makeRepo(
     t,
     `
@@ -125,11 +134,69 @@ feature_views:
   assert.deepEqual(phases.filter((p) => p.startsWith("user_stats")), ["user_stats: join"]);
   assert.deepEqual(phases.filter((p) => p.startsWith("group_stats")), ["group_stats: single pass, stopped", "group_stats: plan", "group_stats: join"]);
   assert.ok(auto.views.every((v) => v.matched > 1000), JSON.stringify(auto.views));
-  for (const joinPlan of ["asof", "range"] as const) {
+  for (const joinPlan of ["asof", "range", "interval"] as const) {
     const forced = await getHistoricalFeatures(repo, { ...options, joinPlan });
     assert.deepEqual(forced.rows, auto.rows, `${joinPlan} plan returns the rows of the automatic choice`);
   }
   assert.deepEqual(auto.rows!.map((r) => Number(r.label)), Array.from({ length: 4000 }, (_, i) => i), "input order");
+});
+
+test("entity rows outnumbering a Parquet source get the intervals, joined while writing, unless a key's history is long; matches are counted in every output", async (t) => {
+  // 1,000 users with 2 rows each, a tenth of the notes NULL; 5 groups with a row every 30
+  // minutes (48 a day: with a 1-day ttl, about 100 intervals per key and day, and as many
+  // candidates per entity row); 20,000 entity rows, more than 4 times either source.
+  const files = await parquetFiles(t, {
+    "users.parquet": `SELECT i % 1000 AS user_id, ${START} + INTERVAL (hash(i) % (${DAYS} * 86400)) SECOND AS ts, hash(i * 7) % 100 AS score, CASE WHEN i % 10 <> 0 THEN i END AS note FROM range(2000) t(i)`,
+    "groups.parquet": `SELECT i % 5 AS group_id, ${START} + INTERVAL (i // 5 * 1800) SECOND AS ts, i AS seq FROM range(${5 * DAYS * 48}) t(i)`,
+    "entities.parquet": `SELECT hash(i) % 1000 AS user_id, hash(i) % 1000 % 5 AS group_id, ${START} + INTERVAL (hash(i * 13) % (${DAYS} * 86400)) SECOND AS event_timestamp, i AS label FROM range(20000) t(i)`,
+  });
+  const repo = await makeRepo(
+    t,
+    `
+entities:
+  - {name: user, join_keys: [user_id], value_type: int64}
+  - {name: group, join_keys: [group_id], value_type: int64}
+sources:
+  - {name: user_src, type: file, path: data/users.parquet, timestamp_field: ts}
+  - {name: group_src, type: file, path: data/groups.parquet, timestamp_field: ts}
+feature_views:
+  - {name: user_stats, entities: [user], source: user_src, ttl: 3d, schema: [{name: score, dtype: int64}, {name: note, dtype: int64}]}
+  - {name: user_notes, entities: [user], source: user_src, ttl: 3d, schema: [{name: note, dtype: int64}]}
+  - {name: group_stats, entities: [group], source: group_src, ttl: 1d, schema: [{name: seq, dtype: int64}]}
+`,
+    files,
+  );
+  const options = { entities: "data/entities.parquet", features: ["user_stats:score", "user_notes:note", "group_stats:seq"] };
+  const auto = await getHistoricalFeatures(repo, options);
+  assert.deepEqual(auto.views.map((v) => [v.view, v.plan]), [["user_stats", "interval"], ["user_notes", "interval"], ["group_stats", "asof"]]);
+  const phases = auto.phases.map((p) => p.phase);
+  assert.deepEqual(phases.filter((p) => p.startsWith("user_stats")), ["user_stats: intervals"]);
+  assert.deepEqual(phases.filter((p) => p.startsWith("group_stats")), ["group_stats: intervals, too many per key", "group_stats: single pass, stopped", "group_stats: plan", "group_stats: join"]);
+  assert.deepEqual(auto.rows!.map((r) => Number(r.label)), Array.from({ length: 20000 }, (_, i) => i), "input order");
+
+  // The ASOF plan counts its matches from its table of winners: every output agrees with it.
+  const asof = await getHistoricalFeatures(repo, { ...options, joinPlan: "asof" });
+  assert.deepEqual(asof.rows, auto.rows, "asof plan returns the rows of the automatic choice");
+  const notes = auto.rows!.filter((r) => r.note !== null).length;
+  const [, matchedNotes] = asof.views.map((v) => v.matched);
+  assert.ok(matchedNotes! > notes && notes > 4000, `a winner whose note is NULL still matched: ${matchedNotes} > ${notes}`);
+  assert.deepEqual(auto.views.map((v) => v.matched), asof.views.map((v) => v.matched), "matches counted from the rows");
+  for (const joinPlan of ["range", "interval"] as const) {
+    const forced = await getHistoricalFeatures(repo, { ...options, joinPlan });
+    assert.deepEqual(forced.rows, auto.rows, `${joinPlan} plan returns the rows of the automatic choice`);
+    assert.deepEqual(forced.views.map((v) => v.matched), asof.views.map((v) => v.matched), `${joinPlan} plan's matches`);
+  }
+  for (const output of ["out.parquet", "out.csv"]) {
+    const written = await getHistoricalFeatures(repo, { ...options, output, cwd: repo.root });
+    assert.deepEqual(written.views, auto.views, `matches counted for ${output}`);
+  }
+  const reader = await OfflineEngine.open({ type: "duckdb", threads: 1 });
+  try {
+    const rows = await reader.rows(`SELECT * FROM read_parquet('${join(repo.root, "out.parquet")}')`);
+    assert.deepEqual(rows, auto.rows, "the Parquet file holds the rows returned");
+  } finally {
+    reader.close();
+  }
 });
 
 test("the range plan pairs each source row with two buckets when the entity rows outnumber the source, from a file and a query source, with the oracle's rows", async (t) => {
@@ -163,7 +230,7 @@ feature_views:
     candidates.sort((a, b) => (b[1] as Date).getTime() - (a[1] as Date).getTime() || (b[2] as number) - (a[2] as number));
     return candidates.length === 0 ? null : BigInt(candidates[0]![2] as number);
   });
-  for (const joinPlan of ["range", "asof", "auto"] as const) {
+  for (const joinPlan of ["range", "asof", "interval", "auto"] as const) {
     // The query source is copied before the join, except when a single range pass reads it once.
     const result = await getHistoricalFeatures(repo, { entities, features: ["user_stats:seq", "user_query_stats:seq2"], joinPlan });
     assert.deepEqual(result.rows!.map((r) => r.seq), oracle, `${joinPlan} plan`);

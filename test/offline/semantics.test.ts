@@ -76,13 +76,14 @@ const row = (driver_id: number | null, extra: Record<string, unknown> = {}) => (
 
 /** The rows under every join plan, which must agree (each rule below is checked against all). */
 async function fetch(repo: Repo, options: Omit<HistoricalFeaturesOptions, "cwd" | "joinPlan">): Promise<Record<string, unknown>[]> {
-  const [asof, range, auto] = await Promise.all(
-    (["asof", "range", "auto"] as const).map(async (joinPlan) => {
+  const [asof, range, interval, auto] = await Promise.all(
+    (["asof", "range", "interval", "auto"] as const).map(async (joinPlan) => {
       const result = await getHistoricalFeatures(repo, { ...options, joinPlan });
       return result.rows!.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === "bigint" ? Number(v) : v])));
     }),
   );
   assert.deepEqual(range, asof, "the range plan returns what the ASOF plan returns");
+  assert.deepEqual(interval, asof, "the interval plan returns what the ASOF plan returns");
   assert.deepEqual(auto, asof, "the automatic choice returns what the ASOF plan returns");
   return asof!;
 }

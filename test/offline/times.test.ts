@@ -35,10 +35,11 @@ async function repoWith(t: { after(fn: () => void): void }, definitions: string,
 
 /** One column of the rows under every plan, which must agree. */
 async function column(repo: Repo, options: Omit<HistoricalFeaturesOptions, "joinPlan">, name: string): Promise<unknown[]> {
-  const runs = await Promise.all((["asof", "range", "auto"] as const).map((joinPlan) => getHistoricalFeatures(repo, { ...options, joinPlan })));
+  const runs = await Promise.all((["asof", "range", "interval", "auto"] as const).map((joinPlan) => getHistoricalFeatures(repo, { ...options, joinPlan })));
   const values = runs.map((r) => r.rows!.map((row) => (typeof row[name] === "bigint" ? Number(row[name]) : row[name])));
   assert.deepEqual(values[1], values[0], "range = asof");
-  assert.deepEqual(values[2], values[0], "auto = asof");
+  assert.deepEqual(values[2], values[0], "interval = asof");
+  assert.deepEqual(values[3], values[0], "auto = asof");
   return values[0]!;
 }
 

@@ -48,7 +48,7 @@ export function register(program: Command): void {
         else if (g.json) printJson({ output: result.output, rows: result.rowCount, columns: result.columns, views: result.views, seconds: result.seconds });
         const where = flags.output === undefined ? "" : ` to ${flags.output}`;
         info(g, `${result.rowCount} row${result.rowCount === 1 ? "" : "s"}${where} in ${result.seconds.toFixed(2)} s`);
-        for (const v of result.views) info(g, `  ${v.view}: ${(v.matchRate * 100).toFixed(1)}% matched (${v.matched}/${result.rowCount}), ${v.plan === "asof" ? "ASOF join" : "range join"}`);
+        for (const v of result.views) info(g, `  ${v.view}: ${(v.matchRate * 100).toFixed(1)}% matched (${v.matched}/${result.rowCount}), ${PLAN_NAMES[v.plan]}`);
         if (g.verbose) for (const p of result.phases) info(g, `  ${p.phase}: ${p.seconds.toFixed(2)} s`);
       } finally {
         spinner?.stop();
@@ -56,6 +56,8 @@ export function register(program: Command): void {
       }
     });
 }
+
+const PLAN_NAMES = { asof: "ASOF join", range: "range join", interval: "interval join" } as const;
 
 async function startSpinner(g: GlobalOptions, text: string): Promise<{ stop(): void } | undefined> {
   if (g.quiet || !process.stderr.isTTY) return undefined;
