@@ -139,26 +139,26 @@ function checkCollisions(entities: EntityTable, requests: ViewRequest[]): void {
 /**
  * How many entity rows found a value of each view. A table of winners holds exactly those; the
  * intervals of the `interval` plan are joined while the result is written, so its matches are
- * the result rows with a value in the marker column (counted by `nullsIn`, from the Parquet
- * file's statistics or the rows returned), else are counted by a join of their own.
+ * the result rows with a value in the marker column (`nullsIn` counts that column's NULLs, from
+ * the Parquet file's statistics or the rows returned), else are counted by a join of their own.
  */
 async function viewMatches(engine: OfflineEngine, built: BuiltJoin[], nullsIn: (column: string) => number | undefined): Promise<ViewMatch[]> {
   const views: ViewMatch[] = [];
-  for (const { join, plan, intervals } of built) {
-    const rows = join.entities.rowCount;
-    const nulls = intervals?.marker === undefined ? undefined : nullsIn(intervals.marker);
-    const count = (sql: string) => engine.rows(sql).then(([row]) => Number(row!.matched));
-    const matched =
-      intervals === undefined
-        ? await count(`SELECT count(*) AS matched FROM ${ident(join.target)}`)
-        : intervals.count === 0
-          ? 0
-          : nulls !== undefined
-            ? rows - nulls
-            : await count(`SELECT count(*) AS matched FROM ${join.entities.relation} AS e SEMI JOIN ${ident(join.target)} AS v ON ${intervalOn(join, "v", "e")}`);
-    views.push({ view: join.request.view.name, matched, matchRate: rows === 0 ? 0 : matched / rows, plan });
+  for (const view of built) {
+    const rows = view.join.entities.rowCount;
+    const matched = await matchedRows(engine, view, nullsIn);
+    views.push({ view: view.join.request.view.name, matched, matchRate: rows === 0 ? 0 : matched / rows, plan: view.plan });
   }
   return views;
+}
+
+async function matchedRows(engine: OfflineEngine, { join, intervals }: BuiltJoin, nullsIn: (column: string) => number | undefined): Promise<number> {
+  const count = async (sql: string) => Number((await engine.rows(sql))[0]!.matched);
+  if (intervals === undefined) return count(`SELECT count(*) AS matched FROM ${ident(join.target)}`);
+  if (intervals.count === 0) return 0;
+  const nulls = intervals.marker === undefined ? undefined : nullsIn(intervals.marker);
+  if (nulls !== undefined) return join.entities.rowCount - nulls;
+  return count(`SELECT count(*) AS matched FROM ${join.entities.relation} AS e SEMI JOIN ${ident(join.target)} AS v ON ${intervalOn(join, "v", "e")}`);
 }
 
 /**

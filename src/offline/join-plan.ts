@@ -61,23 +61,25 @@ export async function buildViewResult(engine: OfflineEngine, view: ViewJoin, pla
   const rows = view.entities.rowCount;
   const readCost = view.source.readCost === "query" && (await engine.derives(view.source)) ? "derived" : view.source.readCost;
   let join = readCost === "derived" ? await copy(view) : view;
-  const sourceRows = plan === "auto" ? await countedRows(engine, join) : undefined;
+  // Only `auto` with a ttl uses the count: for the intervals, and for the single pass's side to copy.
+  const sourceRows = plan === "auto" && ttl > 0n ? await countedRows(engine, join) : undefined;
   let built: BuiltView | undefined;
-  if (plan === "interval" || (ttl > 0n && view.request.keys.length > 0 && sourceRows !== undefined && sourceRows * INTERVAL_SOURCE_SHARE <= rows)) {
+  if (plan === "interval" || (view.request.keys.length > 0 && sourceRows !== undefined && sourceRows * INTERVAL_SOURCE_SHARE <= rows)) {
     const intervals = await intervalTable(engine, join, phases, plan === "interval");
     if (intervals !== undefined) built = { plan: "interval", intervals };
   }
-  if (built === undefined && !(plan === "auto" && ttl > 0n && (await singlePass(engine, join, phases, sourceRows !== undefined && sourceRows < rows)))) {
+  if (built === undefined && plan === "auto" && ttl > 0n && (await singlePass(engine, join, phases, sourceRows !== undefined && sourceRows < rows))) built = { plan: "range" };
+  if (built === undefined) {
     if (readCost === "parse") join = await copy(join);
     const chosen: RangePlan | undefined =
       ttl === 0n || plan === "asof" ? undefined : plan === "range" ? { windows: ladder(ttl).reverse() } : await phases.time(`${name}: plan`, () => choose(engine, join));
     // The estimate reads a query source once; copied, it is run once more, whatever the plan does after.
     if (join.source.readCost === "query" && (chosen?.windows.length ?? 2) > 1) join = await copy(join);
     await phases.time(`${name}: join`, () => (chosen === undefined ? engine.run(asofJoinSql(join)) : rangePasses(engine, join, chosen)));
-    if (chosen === undefined) built = { plan: "asof" };
+    built = { plan: chosen === undefined ? "asof" : "range" };
   }
   if (join !== view) await engine.run(`DROP TABLE ${SOURCE_COPY}`);
-  return built ?? { plan: "range" };
+  return built;
 }
 
 /**
