@@ -5,6 +5,7 @@ import { sourceSide, storedColumnsSql, ttlMicros, type ViewJoin } from "./point-
 import { intervalCountsSql, intervalLoadSql, intervalsSql } from "./interval-join.js";
 import { candidatesSql, openRowsSql, OVERFLOW, windowPassSql } from "./range-join.js";
 import { SAMPLE, sampleEntities, sourceSample } from "./sample.js";
+import { sourceRowEstimate } from "./source-rows.js";
 import { ident } from "../util/sql.js";
 
 /**
@@ -24,7 +25,8 @@ import { ident } from "../util/sql.js";
  *   sort of the source and saves a join of the entity rows: the plan for a source with far
  *   fewer rows than the entity rows.
  * - `auto` (the default): a view whose source has a quarter of the entity rows or fewer
- *   (counted when that is cheap: a Parquet source or a copy; see INTERVAL_SOURCE_SHARE) gets
+ *   (when that costs no read: a Parquet source or a copy counted, a CSV file estimated from
+ *   its size; see sourceRowEstimate and INTERVAL_SOURCE_SHARE) gets
  *   the intervals, unless an entity row would meet many of them (see intervalTable); any other
  *   view is first joined in a single range pass over the whole ttl, without an estimate (see
  *   singlePass); if that pass finds too many candidates, the cheaper of `asof` and `range` by
@@ -61,8 +63,8 @@ export async function buildViewResult(engine: OfflineEngine, view: ViewJoin, pla
   const rows = view.entities.rowCount;
   const readCost = view.source.readCost === "query" && (await engine.derives(view.source)) ? "derived" : view.source.readCost;
   let join = readCost === "derived" ? await copy(view) : view;
-  // Only `auto` with a ttl uses the count: for the intervals, and for the single pass's side to copy.
-  const sourceRows = plan === "auto" && ttl > 0n ? await countedRows(engine, join) : undefined;
+  // Only `auto` with a ttl uses the rows: for the intervals, and for the single pass's side to copy.
+  const sourceRows = plan === "auto" && ttl > 0n ? await sourceRowEstimate(engine, join) : undefined;
   let built: BuiltView | undefined;
   if (plan === "interval" || (view.request.keys.length > 0 && sourceRows !== undefined && sourceRows * INTERVAL_SOURCE_SHARE <= rows)) {
     const intervals = await intervalTable(engine, join, phases, plan === "interval");
@@ -80,17 +82,6 @@ export async function buildViewResult(engine: OfflineEngine, view: ViewJoin, pla
   }
   if (join !== view) await engine.run(`DROP TABLE ${SOURCE_COPY}`);
   return built;
-}
-
-/**
- * The source's rows, when counting them costs no read: a Parquet source (DuckDB answers from
- * the files' metadata) or a copy; else undefined (a CSV file is parsed to be counted, a query
- * source run).
- */
-async function countedRows(engine: OfflineEngine, join: ViewJoin): Promise<number | undefined> {
-  if (join.source.readCost !== undefined) return undefined;
-  const [row] = await engine.rows(`SELECT count(*) AS n FROM ${join.source.relation}`);
-  return Number(row!.n);
 }
 
 /**
@@ -186,7 +177,7 @@ interface RangePlan {
  * in that pass, which reads the source once. Past SINGLE_PASS_CANDIDATES per entity row (plus
  * a floor), or past what fits in memory, the pass stops, having read a part of the source
  * (0.1-0.5 s on the benchmark's long histories and skewed keys, 2.3 s on 10M x 100M rows), and
- * the view is planned as any other. With `copySource` (the source counted fewer rows than the
+ * the view is planned as any other. With `copySource` (the source has fewer rows than the
  * entity rows), the source's rows are the side copied into two buckets (see windowPassSql):
  * 1.2 s instead of 1.55 s for 20M entity rows and 2M source rows. Returns whether the pass did
  * the join.
