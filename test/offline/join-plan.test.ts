@@ -195,6 +195,46 @@ test("entity rows outnumbering a Parquet source get the intervals, joined while 
   }
 });
 
+test("views without a ttl are planned over their horizon (intervals, range passes or ASOF), with the rows of the ASOF plan without one", async (t) => {
+  // 1,000 users with 2 rows each (intervals), or 10 (more than a quarter of the entity rows);
+  // 5 groups with a row every 30 minutes (every earlier row a candidate: long histories);
+  // 20,000 entity rows, a tenth of them before any source row, and more before their keys' first.
+  const files = await parquetFiles(t, {
+    "users.parquet": `SELECT i % 1000 AS user_id, ${START} + INTERVAL (hash(i) % (${DAYS} * 86400)) SECOND AS ts, hash(i * 7) % 100 AS score FROM range(2000) t(i)`,
+    "history.parquet": `SELECT i % 1000 AS user_id, ${START} + INTERVAL (hash(i) % (${DAYS} * 86400)) SECOND AS ts, i AS seen FROM range(10000) t(i)`,
+    "groups.parquet": `SELECT i % 5 AS group_id, ${START} + INTERVAL (i // 5 * 1800) SECOND AS ts, i AS seq FROM range(${5 * DAYS * 48}) t(i)`,
+    "entities.parquet": `SELECT hash(i) % 1000 AS user_id, hash(i) % 1000 % 5 AS group_id, ${START} + INTERVAL (hash(i * 13) % (${DAYS + 2} * 86400) - 2 * 86400) SECOND AS event_timestamp, i AS label FROM range(20000) t(i)`,
+  });
+  const repo = await makeRepo(
+    t,
+    `
+entities:
+  - {name: user, join_keys: [user_id], value_type: int64}
+  - {name: group, join_keys: [group_id], value_type: int64}
+sources:
+  - {name: user_src, type: file, path: data/users.parquet, timestamp_field: ts}
+  - {name: history_src, type: file, path: data/history.parquet, timestamp_field: ts}
+  - {name: group_src, type: file, path: data/groups.parquet, timestamp_field: ts}
+feature_views:
+  - {name: user_stats, entities: [user], source: user_src, ttl: 0, schema: [{name: score, dtype: int64}]}
+  - {name: user_history, entities: [user], source: history_src, ttl: 0, schema: [{name: seen, dtype: int64}]}
+  - {name: group_stats, entities: [group], source: group_src, ttl: 0, schema: [{name: seq, dtype: int64}]}
+`,
+    files,
+  );
+  const options = { entities: "data/entities.parquet", features: ["user_stats:score", "user_history:seen", "group_stats:seq"] };
+  const auto = await getHistoricalFeatures(repo, options);
+  assert.deepEqual(auto.views.map((v) => [v.view, v.plan]), [["user_stats", "interval"], ["user_history", "range"], ["group_stats", "asof"]]);
+  // Every earlier row is a candidate: no single pass, straight to the estimate.
+  const phases = auto.phases.map((p) => p.phase);
+  assert.deepEqual(phases.filter((p) => p.startsWith("user_history")), ["user_history: plan", "user_history: join"]);
+  assert.deepEqual(phases.filter((p) => p.startsWith("group_stats")), ["group_stats: intervals, too many per key", "group_stats: plan", "group_stats: join"]);
+  const asof = await getHistoricalFeatures(repo, { ...options, joinPlan: "asof" });
+  assert.deepEqual(auto.rows, asof.rows, "the ASOF plan, without a horizon, returns the same rows");
+  assert.deepEqual(auto.views.map((v) => v.matched), asof.views.map((v) => v.matched));
+  assert.ok(asof.views.every((v) => v.matched > 10000 && v.matched < 20000), `matches ${asof.views.map((v) => v.matched)}: rows before their keys' first time find none`);
+});
+
 test("the range plan pairs each source row with two buckets when the entity rows outnumber the source, from a file and a query source, with the oracle's rows; auto sizes the CSV file up for the intervals", async (t) => {
   // Few source rows, many entity rows: every pass copies the source side (see windowPassSql).
   // Times straddle 1970 (bucket 0 is wider) and land exactly on window edges.
