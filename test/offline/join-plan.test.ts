@@ -21,15 +21,14 @@ const DAYS = 20;
 /** Where the Parquet tests' times start, as SQL. */
 const START = "TIMESTAMP '2024-03-01 00:00:00'";
 
-/** The entities and sources of the Parquet tests' repositories (written by parquetFiles), before their views. */
+/** The entities and sources of the Parquet tests' repositories (written by parquetFiles), before more sources and their views. */
 const USERS_AND_GROUPS = `
 entities:
   - {name: user, join_keys: [user_id], value_type: int64}
   - {name: group, join_keys: [group_id], value_type: int64}
 sources:
   - {name: user_src, type: file, path: data/users.parquet, timestamp_field: ts}
-  - {name: group_src, type: file, path: data/groups.parquet, timestamp_field: ts}
-feature_views:`;
+  - {name: group_src, type: file, path: data/groups.parquet, timestamp_field: ts}`;
 
 /** The repository's `data/` Parquet files, each written by DuckDB from a SELECT, in row groups of 2,048 rows. */
 async function parquetFiles(t: Parameters<typeof tempDir>[0], tables: Record<string, string>): Promise<Record<string, Buffer>> {
@@ -126,6 +125,7 @@ test("a Parquet source is joined in one pass without the estimate, unless its hi
   const repo = await makeRepo(
     t,
     `${USERS_AND_GROUPS}
+feature_views:
   - {name: user_stats, entities: [user], source: user_src, ttl: 2d, schema: [{name: score, dtype: int64}]}
   - {name: group_stats, entities: [group], source: group_src, ttl: 1d, schema: [{name: seq, dtype: int64}]}
 `,
@@ -156,6 +156,7 @@ test("entity rows outnumbering a Parquet source get the intervals, joined while 
   const repo = await makeRepo(
     t,
     `${USERS_AND_GROUPS}
+feature_views:
   - {name: user_stats, entities: [user], source: user_src, ttl: 3d, schema: [{name: score, dtype: int64}, {name: note, dtype: int64}]}
   - {name: user_notes, entities: [user], source: user_src, ttl: 3d, schema: [{name: note, dtype: int64}]}
   - {name: group_stats, entities: [group], source: group_src, ttl: 1d, schema: [{name: seq, dtype: int64}]}
@@ -207,14 +208,8 @@ test("views without a ttl are planned over their horizon (intervals, range passe
   });
   const repo = await makeRepo(
     t,
-    `
-entities:
-  - {name: user, join_keys: [user_id], value_type: int64}
-  - {name: group, join_keys: [group_id], value_type: int64}
-sources:
-  - {name: user_src, type: file, path: data/users.parquet, timestamp_field: ts}
+    `${USERS_AND_GROUPS}
   - {name: history_src, type: file, path: data/history.parquet, timestamp_field: ts}
-  - {name: group_src, type: file, path: data/groups.parquet, timestamp_field: ts}
 feature_views:
   - {name: user_stats, entities: [user], source: user_src, ttl: 0, schema: [{name: score, dtype: int64}]}
   - {name: user_history, entities: [user], source: history_src, ttl: 0, schema: [{name: seen, dtype: int64}]}
