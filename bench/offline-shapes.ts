@@ -26,6 +26,7 @@ export interface BenchView {
   name: string;
   source: string;
   keys: BenchKey[];
+  /** `30d`, `2h`, ...; `0`: none. */
   ttl: string;
   /** Every feature of the view, all requested. */
   features: { name: string; dtype: "float64" | "int64" | "string" | "bool" }[];
@@ -80,6 +81,8 @@ interface Simple {
   keyType?: "int64" | "string";
   featureFile?: string;
   entityFile?: string;
+  /** The view's ttl (default 30d; `0`: none). */
+  ttl?: string;
 }
 
 /** One view over one source keyed by user_id: the issue's shape and its variations. */
@@ -95,7 +98,7 @@ function simple(s: Simple): Shape {
     featureRows: s.featureRows,
     entities: s.entityFile ?? "entities.parquet",
     sources: [{ name: "events", file, timestamp: "ts", ...(s.created && { created: "created" }) }],
-    views: [{ name: "user_stats", source: "events", keys: [{ column: "user_id", entity: "user", type: s.keyType ?? "int64" }], ttl: "30d", features: [{ name: "f1", dtype: "float64" }, { name: "f2", dtype: "int64" }] }],
+    views: [{ name: "user_stats", source: "events", keys: [{ column: "user_id", entity: "user", type: s.keyType ?? "int64" }], ttl: s.ttl ?? "30d", features: [{ name: "f1", dtype: "float64" }, { name: "f2", dtype: "int64" }] }],
     generate: [
       copy(`${key("i")} AS user_id, ${time(kind, secondOfYear("i + 1"))} AS ts${created}, ${u("i + 2")} AS f1, ${h("i + 3", 1000)}::BIGINT AS f2, ${u("i + 4")} AS f3, 'v' || (i % 97) AS f4`, s.featureRows, file),
       // Negative seeds: entity row i must not copy feature row i's key and time.
@@ -125,6 +128,7 @@ export function shapes(divisor: number): Shape[] {
     simple({ id: "csv-source", title: "CSV source and entity file", entityRows: n(500_000), featureRows: n(5 * M), keys: k(250_000), featureFile: "features.csv", entityFile: "entities.csv", created: true }),
     simple({ id: "entities-larger", title: "entity file larger than the source", entityRows: n(20 * M), featureRows: n(2 * M), keys: k(M) }),
     querySource(n(2 * M), n(20 * M), k(M)),
+    simple({ id: "no-ttl", title: "uniform year, no ttl", entityRows: n(2 * M), featureRows: n(20 * M), keys: k(M), ttl: "0" }),
   ];
 }
 

@@ -10,7 +10,9 @@ import type { BenchView, Shape } from "./offline-shapes.js";
 
 const ident = (name: string) => `"${name}"`;
 
-function interval(ttl: string): string {
+/** The ttl as a DuckDB INTERVAL; undefined for `0`, no ttl (as Feast's templates, no lower bound). */
+function interval(ttl: string): string | undefined {
+  if (ttl === "0") return undefined;
   const match = /^(\d+)([dhms])$/.exec(ttl);
   if (!match) throw new Error(`bench ttl ${ttl}`);
   return `INTERVAL ${match[1]} ${({ d: "DAY", h: "HOUR", m: "MINUTE", s: "SECOND" } as const)[match[2] as "d"]}`;
@@ -42,7 +44,10 @@ export function handAsof(shape: Shape, dir: string, ordered = false): string {
     const dedup = source.created ? `\n    QUALIFY row_number() OVER (PARTITION BY ${[...keys, ident(source.timestamp)].join(", ")} ORDER BY ${ident(source.created)} DESC) = 1` : "";
     return `v${i} AS (SELECT ${columns} FROM ${ident(source.name)}${dedup})`;
   });
-  const features = shape.views.flatMap((view, i) => view.features.map((f) => `CASE WHEN v${i}.__ts >= e.event_timestamp - ${interval(view.ttl)} THEN v${i}.${ident(f.name)} END AS ${ident(f.name)}`));
+  const features = shape.views.flatMap((view, i) => {
+    const ttl = interval(view.ttl);
+    return view.features.map((f) => (ttl === undefined ? `v${i}.${ident(f.name)}` : `CASE WHEN v${i}.__ts >= e.event_timestamp - ${ttl} THEN v${i}.${ident(f.name)} END AS ${ident(f.name)}`));
+  });
   const joins = shape.views.map((view, i) => `ASOF LEFT JOIN v${i} ON ${[...view.keys.map((k) => `e.${ident(k.column)} = v${i}.${ident(k.column)}`), `e.event_timestamp >= v${i}.__ts`].join(" AND ")}`);
   if (!ordered) {
     return `WITH ${ctes.join(",\n  ")}
@@ -75,9 +80,10 @@ export function feastTemplate(shape: Shape, dir: string, ordered = false): strin
       `v${i}__base AS (
   SELECT s.*, ed.entity_row_unique_id
   FROM (SELECT ${[`${ident(source.timestamp)} AS event_timestamp`, ...created, ...keys, ...view.features.map((f) => ident(f.name))].join(", ")} FROM ${ident(source.name)}
-        WHERE ${ident(source.timestamp)} <= (SELECT max(entity_timestamp) FROM entity_dataframe)
-          AND ${ident(source.timestamp)} >= (SELECT min(entity_timestamp) FROM entity_dataframe) - ${ttl}) AS s
-  INNER JOIN entity_dataframe AS ed ON s.event_timestamp <= ed.entity_timestamp AND s.event_timestamp >= ed.entity_timestamp - ${ttl}${keys.map((k) => ` AND s.${k} = ed.${k}`).join("")})`,
+        WHERE ${ident(source.timestamp)} <= (SELECT max(entity_timestamp) FROM entity_dataframe)${
+          ttl === undefined ? "" : `\n          AND ${ident(source.timestamp)} >= (SELECT min(entity_timestamp) FROM entity_dataframe) - ${ttl}`
+        }) AS s
+  INNER JOIN entity_dataframe AS ed ON s.event_timestamp <= ed.entity_timestamp${ttl === undefined ? "" : ` AND s.event_timestamp >= ed.entity_timestamp - ${ttl}`}${keys.map((k) => ` AND s.${k} = ed.${k}`).join("")})`,
       `v${i}__latest AS (
   SELECT ${using.join(", ")} FROM (
     SELECT ${using.join(", ")}, ROW_NUMBER() OVER (PARTITION BY entity_row_unique_id ORDER BY ${order.join(", ")}) AS rn

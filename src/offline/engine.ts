@@ -24,6 +24,8 @@ export interface StoredSource {
    * see derives for what it runs).
    */
   readCost?: "parse" | "query";
+  /** A CSV source that is one file (not a glob): its absolute path, for estimating its rows (see sourceRowEstimate). */
+  csvFile?: string;
 }
 
 /**
@@ -101,12 +103,19 @@ export class OfflineEngine {
       const next: Source[] = [];
       for (const source of pending) {
         try {
-          const relation = source.type === "file" && /\.csv$/i.test(source.path) ? await this.sniffedCsv(root, source) : rawSourceRelation(root, source);
+          const csv = source.type === "file" && /\.csv$/i.test(source.path);
+          const relation = csv ? await this.sniffedCsv(root, source) : rawSourceRelation(root, source);
           const types = new Map((await this.describe(`SELECT * FROM ${relation}`)).map((c) => [c.name, c.type]));
           await this.run(`CREATE OR REPLACE VIEW ${ident(source.name)} AS ${sourceSelect(relation, source, types)}`);
           const numbered = source.type === "file" && /\.parquet$/i.test(source.path) && !/[*?[]/.test(source.path) && !types.has("file_row_number");
-          const readCost = source.type === "query" ? "query" : /\.csv$/i.test(source.path) ? "parse" : undefined;
-          this.sources.set(source.name, { relation, types, ...(readCost && { readCost }), ...(numbered && { numbered: { relation: rawSourceRelation(root, source, true), file: literal(resolve(root, source.path)) } }) });
+          const readCost = source.type === "query" ? "query" : csv ? "parse" : undefined;
+          this.sources.set(source.name, {
+            relation,
+            types,
+            ...(readCost && { readCost }),
+            ...(csv && !/[*?[]/.test(source.path) && { csvFile: resolve(root, source.path) }),
+            ...(numbered && { numbered: { relation: rawSourceRelation(root, source, true), file: literal(resolve(root, source.path)) } }),
+          });
           failures.delete(source.name);
         } catch (error) {
           failures.set(source.name, firstLine(error));

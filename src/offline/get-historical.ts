@@ -158,7 +158,7 @@ async function matchedRows(engine: OfflineEngine, { join, intervals }: BuiltJoin
   if (intervals.count === 0) return 0;
   const nulls = intervals.marker === undefined ? undefined : nullsIn(intervals.marker);
   if (nulls !== undefined) return join.entities.rowCount - nulls;
-  return count(`SELECT count(*) AS matched FROM ${join.entities.relation} AS e SEMI JOIN ${ident(join.target)} AS v ON ${intervalOn(join, "v", "e")}`);
+  return count(`SELECT count(*) AS matched FROM ${join.entities.relation} AS e SEMI JOIN ${ident(join.target)} AS v ON ${intervalOn(join, intervals.width, "v", "e")}`);
 }
 
 /**
@@ -172,8 +172,8 @@ function resultSelect(entities: EntityTable, keys: JoinKey[], built: BuiltJoin[]
   // Features in the order asked, whichever view they come from.
   const features = built.flatMap(({ join }, i) => join.request.features.map((f) => ({ output: f.output, expr: `v${i}.${ident(f.column)}` })));
   const selected = [...entityOutputColumns(entities, "e", keys), ...features.sort((a, b) => a.output - b.output).map((f) => f.expr)];
-  const joins = built.map(({ join, plan }, i) => {
-    const on = plan === "interval" ? intervalOn(join, `v${i}`, "e") : `v${i}.${ROW} = e.${entities.row}`;
+  const joins = built.map(({ join, intervals }, i) => {
+    const on = intervals !== undefined ? intervalOn(join, intervals.width, `v${i}`, "e") : `v${i}.${ROW} = e.${entities.row}`;
     return `LEFT JOIN ${ident(join.target)} AS v${i} ON ${on}`;
   });
   return `SELECT ${selected.join(", ")} FROM ${entities.relation} AS e ${joins.join(" ")} ORDER BY e.${entities.row}`;

@@ -68,13 +68,13 @@ export function intervalLoadSql(join: ViewJoin, modulus: number): string {
 
 /**
  * The write's join condition between the intervals of a view (alias `v`) and the entity rows
- * (alias `e`): same keys, T's bucket, and T inside the interval.
+ * (alias `e`): same keys, T's bucket (`width` wide: the ttl the intervals were built with, 0
+ * for none), and T inside the interval.
  */
-export function intervalOn(join: ViewJoin, v: string, e: string): string {
+export function intervalOn(join: ViewJoin, width: bigint, v: string, e: string): string {
   const { entities } = join;
-  const ttl = ttlMicros(join);
   const t = entityMicros(entities, e);
   const keys = join.request.keys.map((k) => `${v}.${ident(k.column)} = ${entityKey(entities, e, k)}`);
-  const bucket = ttl > 0n ? [`${v}.${BUCKET} = ${t} // ${ttl}`] : [];
+  const bucket = width > 0n ? [`${v}.${BUCKET} = ${t} // ${width}`] : [];
   return [...keys, ...bucket, `${t} BETWEEN ${v}.${LO} AND ${v}.${HI}`].join(" AND ");
 }

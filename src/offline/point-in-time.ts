@@ -15,10 +15,15 @@ export interface ViewJoin {
   entities: EntityTable;
   source: StoredSource;
   target: string;
+  /**
+   * For a view without a ttl, a ttl that changes no result: longer than any candidate's age
+   * (see horizon in join-plan.ts), so that the plans built on windows and buckets apply.
+   */
+  horizon?: bigint;
 }
 
-/** The view's ttl in microseconds (0: unlimited). */
-export const ttlMicros = (join: ViewJoin) => BigInt(join.request.view.ttlSeconds) * 1_000_000n;
+/** The view's ttl in microseconds (0: unlimited), or its horizon. */
+export const ttlMicros = (join: ViewJoin) => join.horizon ?? BigInt(join.request.view.ttlSeconds) * 1_000_000n;
 
 /** `__mlf_f0`, `__mlf_f1`, ...: the requested features inside the SQL, whatever their names. */
 export const featureColumn = (i: number) => ident(`__mlf_f${i}`);

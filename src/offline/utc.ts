@@ -11,6 +11,9 @@
 /** Timestamp types whose `epoch_us` is the UTC instant (naive ones taken as UTC). */
 const INSTANT = /^(TIMESTAMP|TIMESTAMP_S|TIMESTAMP_MS|TIMESTAMP_NS|TIMESTAMP WITH TIME ZONE)$/;
 
+/** Whether utcMicros keeps the order of values of `type`, so that it may take their min or max instead (read from Parquet statistics). */
+export const ordersAsMicros = (type: string) => INSTANT.test(type) || type === "DATE";
+
 /**
  * `expr` (of DuckDB type `type`) as BIGINT epoch microseconds in UTC; NULL for NULL and for
  * infinite times (so such a row is never a candidate). Nanoseconds are truncated, as DuckDB's

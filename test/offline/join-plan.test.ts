@@ -21,15 +21,14 @@ const DAYS = 20;
 /** Where the Parquet tests' times start, as SQL. */
 const START = "TIMESTAMP '2024-03-01 00:00:00'";
 
-/** The entities and sources of the Parquet tests' repositories (written by parquetFiles), before their views. */
+/** The entities and sources of the Parquet tests' repositories (written by parquetFiles), before more sources and their views. */
 const USERS_AND_GROUPS = `
 entities:
   - {name: user, join_keys: [user_id], value_type: int64}
   - {name: group, join_keys: [group_id], value_type: int64}
 sources:
   - {name: user_src, type: file, path: data/users.parquet, timestamp_field: ts}
-  - {name: group_src, type: file, path: data/groups.parquet, timestamp_field: ts}
-feature_views:`;
+  - {name: group_src, type: file, path: data/groups.parquet, timestamp_field: ts}`;
 
 /** The repository's `data/` Parquet files, each written by DuckDB from a SELECT, in row groups of 2,048 rows. */
 async function parquetFiles(t: Parameters<typeof tempDir>[0], tables: Record<string, string>): Promise<Record<string, Buffer>> {
@@ -126,6 +125,7 @@ test("a Parquet source is joined in one pass without the estimate, unless its hi
   const repo = await makeRepo(
     t,
     `${USERS_AND_GROUPS}
+feature_views:
   - {name: user_stats, entities: [user], source: user_src, ttl: 2d, schema: [{name: score, dtype: int64}]}
   - {name: group_stats, entities: [group], source: group_src, ttl: 1d, schema: [{name: seq, dtype: int64}]}
 `,
@@ -156,6 +156,7 @@ test("entity rows outnumbering a Parquet source get the intervals, joined while 
   const repo = await makeRepo(
     t,
     `${USERS_AND_GROUPS}
+feature_views:
   - {name: user_stats, entities: [user], source: user_src, ttl: 3d, schema: [{name: score, dtype: int64}, {name: note, dtype: int64}]}
   - {name: user_notes, entities: [user], source: user_src, ttl: 3d, schema: [{name: note, dtype: int64}]}
   - {name: group_stats, entities: [group], source: group_src, ttl: 1d, schema: [{name: seq, dtype: int64}]}
@@ -195,7 +196,41 @@ test("entity rows outnumbering a Parquet source get the intervals, joined while 
   }
 });
 
-test("the range plan pairs each source row with two buckets when the entity rows outnumber the source, from a file and a query source, with the oracle's rows", async (t) => {
+test("views without a ttl are planned over their horizon (intervals, range passes or ASOF), with the rows of the ASOF plan without one", async (t) => {
+  // 1,000 users with 2 rows each (intervals), or 10 (more than a quarter of the entity rows);
+  // 5 groups with a row every 30 minutes (every earlier row a candidate: long histories);
+  // 20,000 entity rows, a tenth of them before any source row, and more before their keys' first.
+  const files = await parquetFiles(t, {
+    "users.parquet": `SELECT i % 1000 AS user_id, ${START} + INTERVAL (hash(i) % (${DAYS} * 86400)) SECOND AS ts, hash(i * 7) % 100 AS score FROM range(2000) t(i)`,
+    "history.parquet": `SELECT i % 1000 AS user_id, ${START} + INTERVAL (hash(i) % (${DAYS} * 86400)) SECOND AS ts, i AS seen FROM range(10000) t(i)`,
+    "groups.parquet": `SELECT i % 5 AS group_id, ${START} + INTERVAL (i // 5 * 1800) SECOND AS ts, i AS seq FROM range(${5 * DAYS * 48}) t(i)`,
+    "entities.parquet": `SELECT hash(i) % 1000 AS user_id, hash(i) % 1000 % 5 AS group_id, ${START} + INTERVAL (hash(i * 13) % (${DAYS + 2} * 86400) - 2 * 86400) SECOND AS event_timestamp, i AS label FROM range(20000) t(i)`,
+  });
+  const repo = await makeRepo(
+    t,
+    `${USERS_AND_GROUPS}
+  - {name: history_src, type: file, path: data/history.parquet, timestamp_field: ts}
+feature_views:
+  - {name: user_stats, entities: [user], source: user_src, ttl: 0, schema: [{name: score, dtype: int64}]}
+  - {name: user_history, entities: [user], source: history_src, ttl: 0, schema: [{name: seen, dtype: int64}]}
+  - {name: group_stats, entities: [group], source: group_src, ttl: 0, schema: [{name: seq, dtype: int64}]}
+`,
+    files,
+  );
+  const options = { entities: "data/entities.parquet", features: ["user_stats:score", "user_history:seen", "group_stats:seq"] };
+  const auto = await getHistoricalFeatures(repo, options);
+  assert.deepEqual(auto.views.map((v) => [v.view, v.plan]), [["user_stats", "interval"], ["user_history", "range"], ["group_stats", "asof"]]);
+  // Every earlier row is a candidate: no single pass, straight to the estimate.
+  const phases = auto.phases.map((p) => p.phase);
+  assert.deepEqual(phases.filter((p) => p.startsWith("user_history")), ["user_history: plan", "user_history: join"]);
+  assert.deepEqual(phases.filter((p) => p.startsWith("group_stats")), ["group_stats: intervals, too many per key", "group_stats: plan", "group_stats: join"]);
+  const asof = await getHistoricalFeatures(repo, { ...options, joinPlan: "asof" });
+  assert.deepEqual(auto.rows, asof.rows, "the ASOF plan, without a horizon, returns the same rows");
+  assert.deepEqual(auto.views.map((v) => v.matched), asof.views.map((v) => v.matched));
+  assert.ok(asof.views.every((v) => v.matched > 10000 && v.matched < 20000), `matches ${asof.views.map((v) => v.matched)}: rows before their keys' first time find none`);
+});
+
+test("the range plan pairs each source row with two buckets when the entity rows outnumber the source, from a file and a query source, with the oracle's rows; auto sizes the CSV file up for the intervals", async (t) => {
   // Few source rows, many entity rows: every pass copies the source side (see windowPassSql).
   // Times straddle 1970 (bucket 0 is wider) and land exactly on window edges.
   const next = random(11);
@@ -231,6 +266,8 @@ feature_views:
     const result = await getHistoricalFeatures(repo, { entities, features: ["user_stats:seq", "user_query_stats:seq2"], joinPlan });
     assert.deepEqual(result.rows!.map((r) => r.seq), oracle, `${joinPlan} plan`);
     assert.deepEqual(result.rows!.map((r) => r.seq2), oracle, `${joinPlan} plan, query source`);
+    // A CSV file's rows are estimated from its size; a query source's would take a run.
+    if (joinPlan === "auto") assert.deepEqual(result.views.map((v) => v.plan), ["interval", "range"]);
   }
   assert.ok(oracle.filter((v) => v !== null).length > 1000 && oracle.includes(null));
 });

