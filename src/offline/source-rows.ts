@@ -24,9 +24,9 @@ const SAMPLE_BYTES = 256 * 1024;
 /**
  * A CSV file's data rows, from its line breaks: counted in a file of up to 1 MiB, else
  * estimated from its size and the line breaks in 4 samples of 256 KiB spread over it (within
- * 0.02% on the benchmark's CSV files, in 5-20 ms). A line break inside a quoted value counts as a
- * row, which can only overestimate, and the plans treat a larger source with more caution.
- * Undefined when the file cannot be read or the samples hold no line break at all.
+ * 0.02% on the benchmark's CSV files, in 5-20 ms). A line break inside a quoted value counts
+ * as a row, which can only overestimate, and the plans treat a larger source with more
+ * caution. Undefined when the file cannot be read or the samples hold no line break at all.
  */
 export async function csvRows(path: string): Promise<number | undefined> {
   const file = await open(path).catch(() => undefined);
