@@ -107,13 +107,14 @@ export class OfflineEngine {
           const relation = csv ? await this.sniffedCsv(root, source) : rawSourceRelation(root, source);
           const types = new Map((await this.describe(`SELECT * FROM ${relation}`)).map((c) => [c.name, c.type]));
           await this.run(`CREATE OR REPLACE VIEW ${ident(source.name)} AS ${sourceSelect(relation, source, types)}`);
-          const numbered = source.type === "file" && /\.parquet$/i.test(source.path) && !/[*?[]/.test(source.path) && !types.has("file_row_number");
+          const oneFile = source.type === "file" && !/[*?[]/.test(source.path);
+          const numbered = oneFile && /\.parquet$/i.test(source.path) && !types.has("file_row_number");
           const readCost = source.type === "query" ? "query" : csv ? "parse" : undefined;
           this.sources.set(source.name, {
             relation,
             types,
             ...(readCost && { readCost }),
-            ...(csv && !/[*?[]/.test(source.path) && { csvFile: resolve(root, source.path) }),
+            ...(csv && oneFile && { csvFile: resolve(root, source.path) }),
             ...(numbered && { numbered: { relation: rawSourceRelation(root, source, true), file: literal(resolve(root, source.path)) } }),
           });
           failures.delete(source.name);

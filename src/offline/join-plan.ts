@@ -25,11 +25,11 @@ import { ordersAsMicros, utcMicros } from "./utc.js";
  *   is written, in place of joining the winners back by row number (see intervalsSql). Costs a
  *   sort of the source and saves a join of the entity rows: the plan for a source with far
  *   fewer rows than the entity rows.
- * - `auto` (the default): a view whose source has a quarter of the entity rows or fewer
- *   (when that costs no read: a Parquet source or a copy counted, a CSV file estimated from
- *   its size; see sourceRowEstimate and INTERVAL_SOURCE_SHARE) gets the intervals, unless an
- *   entity row would meet many of them (see intervalTable); any other view with a ttl is
- *   first joined in a single range pass over the whole ttl, without an estimate (see
+ * - `auto` (the default): a view whose source has a quarter of the entity rows or fewer (a
+ *   Parquet source or a copy counted, a CSV file estimated from its size, a query source run
+ *   until it has more; see sourceRowEstimate and INTERVAL_SOURCE_SHARE) gets the intervals,
+ *   unless an entity row would meet many of them (see intervalTable); any other view with a
+ *   ttl is first joined in a single range pass over the whole ttl, without an estimate (see
  *   singlePass); if that pass finds too many candidates, and for a view without a ttl (over
  *   its horizon), the cheaper of `asof` and `range` by a cost model fed by a sample (see
  *   choose). A query source that derives its rows is copied first, and a CSV or query source
@@ -76,7 +76,7 @@ export async function buildViewResult(engine: OfflineEngine, view: ViewJoin, pla
   }
   const ttl = ttlMicros(join);
   // Only `auto` with a ttl uses the rows: for the intervals, and for the single pass's side to copy.
-  const sourceRows = plan === "auto" && ttl > 0n ? await sourceRowEstimate(engine, join) : undefined;
+  const sourceRows = plan === "auto" && ttl > 0n ? await sourceRowEstimate(engine, join, Math.floor(rows / INTERVAL_SOURCE_SHARE)) : undefined;
   let built: BuiltView | undefined;
   if (plan === "interval" || (view.request.keys.length > 0 && sourceRows !== undefined && sourceRows * INTERVAL_SOURCE_SHARE <= rows)) {
     const intervals = await intervalTable(engine, join, phases, plan === "interval");

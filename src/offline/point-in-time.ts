@@ -17,7 +17,7 @@ export interface ViewJoin {
   target: string;
   /**
    * For a view without a ttl, a ttl that changes no result: longer than any candidate's age
-   * (see horizon in join-plan.ts), so that the plans built on windows and buckets apply.
+   * (see sourceHorizon in join-plan.ts), so that the plans built on windows and buckets apply.
    */
   horizon?: bigint;
 }

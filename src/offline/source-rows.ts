@@ -3,17 +3,21 @@ import type { OfflineEngine } from "./engine.js";
 import type { ViewJoin } from "./point-in-time.js";
 
 /**
- * About how many rows the view's source holds, when knowing costs no read of it (the plan's
- * choices need only the order of magnitude; see buildViewResult):
+ * About how many rows the view's source holds, when knowing costs little (the plan's choices
+ * need only the order of magnitude; see buildViewResult):
  * - a Parquet source or a copy: counted (DuckDB answers from the files' metadata);
  * - a CSV file: estimated from its size (see csvRows);
- * - else undefined: a query source would be run, a CSV glob listed and sampled file by file.
+ * - a query source: run until it returns more than `atMost` rows (then undefined), which
+ *   stops early on a large one (0.01-0.02 s for 500,000 of 13M rows, against 0.11 s for all);
+ * - else undefined (a CSV glob would be listed and sampled file by file).
  */
-export async function sourceRowEstimate(engine: OfflineEngine, join: ViewJoin): Promise<number | undefined> {
-  const { readCost, csvFile } = join.source;
-  if (readCost === undefined) return Number((await engine.rows(`SELECT count(*) AS n FROM ${join.source.relation}`))[0]!.n);
-  if (readCost === "parse" && csvFile !== undefined) return csvRows(csvFile);
-  return undefined;
+export async function sourceRowEstimate(engine: OfflineEngine, join: ViewJoin, atMost: number): Promise<number | undefined> {
+  const { readCost, csvFile, relation } = join.source;
+  const count = async (sql: string) => Number((await engine.rows(`SELECT count(*) AS n FROM ${sql}`))[0]!.n);
+  if (readCost === undefined) return count(relation);
+  if (readCost === "parse") return csvFile === undefined ? undefined : csvRows(csvFile);
+  const rows = await count(`(SELECT 1 FROM ${relation} LIMIT ${atMost + 1})`);
+  return rows <= atMost ? rows : undefined;
 }
 
 /** A CSV file larger than this many samples is estimated from them (see csvRows)... */
@@ -24,9 +28,9 @@ const SAMPLE_BYTES = 256 * 1024;
 /**
  * A CSV file's data rows, from its line breaks: counted in a file of up to 1 MiB, else
  * estimated from its size and the line breaks in 4 samples of 256 KiB spread over it (within
- * 0.02% on the benchmark's CSV files, in 5-20 ms). A line break inside a quoted value counts as a
- * row, which can only overestimate, and the plans treat a larger source with more caution.
- * Undefined when the file cannot be read or the samples hold no line break at all.
+ * 0.02% on the benchmark's CSV files, in 5-20 ms). A line break inside a quoted value counts
+ * as a row, which can only overestimate, and the plans treat a larger source with more
+ * caution. Undefined when the file cannot be read or the samples hold no line break at all.
  */
 export async function csvRows(path: string): Promise<number | undefined> {
   const file = await open(path).catch(() => undefined);

@@ -230,7 +230,7 @@ feature_views:
   assert.ok(asof.views.every((v) => v.matched > 10000 && v.matched < 20000), `matches ${asof.views.map((v) => v.matched)}: rows before their keys' first time find none`);
 });
 
-test("the range plan pairs each source row with two buckets when the entity rows outnumber the source, from a file and a query source, with the oracle's rows; auto sizes the CSV file up for the intervals", async (t) => {
+test("the range plan pairs each source row with two buckets when the entity rows outnumber the source, from a file and a query source, with the oracle's rows; auto sizes both up for the intervals", async (t) => {
   // Few source rows, many entity rows: every pass copies the source side (see windowPassSql).
   // Times straddle 1970 (bucket 0 is wider) and land exactly on window edges.
   const next = random(11);
@@ -266,8 +266,8 @@ feature_views:
     const result = await getHistoricalFeatures(repo, { entities, features: ["user_stats:seq", "user_query_stats:seq2"], joinPlan });
     assert.deepEqual(result.rows!.map((r) => r.seq), oracle, `${joinPlan} plan`);
     assert.deepEqual(result.rows!.map((r) => r.seq2), oracle, `${joinPlan} plan, query source`);
-    // A CSV file's rows are estimated from its size; a query source's would take a run.
-    if (joinPlan === "auto") assert.deepEqual(result.views.map((v) => v.plan), ["interval", "range"]);
+    // A CSV file's rows are estimated from its size; a query source is run until it has a quarter of the entity rows.
+    if (joinPlan === "auto") assert.deepEqual(result.views.map((v) => v.plan), ["interval", "interval"]);
   }
   assert.ok(oracle.filter((v) => v !== null).length > 1000 && oracle.includes(null));
 });
