@@ -6,7 +6,7 @@ import type { OfflineEngine } from "./engine.js";
 import type { JoinKey } from "../repo/resolve.js";
 import { ident, literal } from "../util/sql.js";
 import { keyTypes } from "./sql.js";
-import { utcMicros, utcTimestamp } from "./utc.js";
+import { ordersAsMicros, utcMicros, utcTimestamp } from "./utc.js";
 
 /** Where entity rows come from: a CSV/Parquet file, records in memory, or a DuckDB query. */
 export type EntityInput =
@@ -259,8 +259,8 @@ async function checkRows(engine: OfflineEngine, table: EntityTable, what: string
   }
   const micros = type === "VARCHAR" ? `epoch_us(TRY_CAST(${ident(column)} AS TIMESTAMPTZ))` : utcMicros(ident(column), type);
   const cast = keys.filter((k) => table.types.get(k.column) !== keyTypes[k.valueType]);
-  if (type !== "VARCHAR" && cast.length === 0) {
-    // The conversion to microseconds keeps the order, and only infinite times have none.
+  if (ordersAsMicros(type) && cast.length === 0) {
+    // Only infinite times have no microseconds.
     const [range] = await engine.rows(
       `SELECT count(*) AS n, count(${ident(column)}) AS times, ${utcMicros(`min(${ident(column)})`, type)} AS lo, ${utcMicros(`max(${ident(column)})`, type)} AS hi FROM ${table.relation}`,
     );

@@ -60,11 +60,7 @@ export interface BuiltView {
  */
 export async function buildViewResult(engine: OfflineEngine, view: ViewJoin, plan: JoinPlan, phases: Phases): Promise<BuiltView> {
   const name = view.request.view.name;
-  let copied = false;
-  const copy = (from: ViewJoin) => {
-    copied = true;
-    return phases.time(`${name}: copy source`, () => copySource(engine, from));
-  };
+  const copy = (from: ViewJoin) => phases.time(`${name}: copy source`, () => copySource(engine, from));
   const rows = view.entities.rowCount;
   const readCost = view.source.readCost === "query" && (await engine.derives(view.source)) ? "derived" : view.source.readCost;
   let join = readCost === "derived" ? await copy(view) : view;
@@ -94,7 +90,7 @@ export async function buildViewResult(engine: OfflineEngine, view: ViewJoin, pla
     await phases.time(`${name}: join`, () => (chosen === undefined ? engine.run(asofJoinSql(join)) : rangePasses(engine, join, chosen)));
     built = { plan: chosen === undefined ? "asof" : "range" };
   }
-  if (copied) await engine.run(`DROP TABLE ${SOURCE_COPY}`);
+  if (join.source.relation === SOURCE_COPY) await engine.run(`DROP TABLE ${SOURCE_COPY}`);
   return built;
 }
 
