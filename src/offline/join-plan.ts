@@ -338,7 +338,7 @@ async function choose(engine: OfflineEngine, join: ViewJoin): Promise<RangePlan 
   let best: { cost: number; plan?: RangePlan } = { cost: asof };
   if (join.request.keys.length > 0 && keysAlone < best.cost) best = { cost: keysAlone, plan: { windows: [ttl], sourceRows, keysAlone: true } };
   const passes = cheapestPasses(ladder(ttl).reverse(), Number(ttl), (from, to) => {
-    // A pass over (from, to], fractions of the ttl: the rows still open after `from` are hashed and rank their new candidates.
+    // A pass over (from, to], fractions of the ttl: the rows open after `from` are hashed and rank their new candidates.
     let [hashed, candidates] = [empty, 0];
     for (const l of lambdas) {
       const open = Math.exp(-l * from);
