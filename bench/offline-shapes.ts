@@ -129,6 +129,7 @@ export function shapes(divisor: number): Shape[] {
     simple({ id: "entities-larger", title: "entity file larger than the source", entityRows: n(20 * M), featureRows: n(2 * M), keys: k(M) }),
     querySource(n(2 * M), n(20 * M), k(M)),
     simple({ id: "no-ttl", title: "uniform year, no ttl", entityRows: n(2 * M), featureRows: n(20 * M), keys: k(M), ttl: "0" }),
+    scoringRun(n(20 * M), k(M)),
   ];
 }
 
@@ -236,6 +237,18 @@ function wide(entityRows: number, featureRows: number, keys: number): Shape {
       copy(`${h("i", keys)}::BIGINT AS user_id, ${time("naive", secondOfYear("i + 1"))} AS ts, ${names.map((name, j) => `round(${u(`i + ${j + 2}`)}, 3) AS ${name}`).join(", ")}`, featureRows, "features.parquet"),
       base.generate[1]!,
     ],
+  };
+}
+
+/**
+ * Batch scoring: every key once, all at the same time (the last day of the year), as a job
+ * that scores every user each night asks; the source is uniform-short's.
+ */
+function scoringRun(featureRows: number, keys: number): Shape {
+  const base = simple({ id: "scoring-run", title: "every key at one time", entityRows: keys, featureRows, keys });
+  return {
+    ...base,
+    generate: [base.generate[0]!, copy(`i::BIGINT AS user_id, ${time("naive", `${BASE_US + 364 * DAY_US}`)} AS event_timestamp, (i % 2)::INTEGER AS label`, keys, "entities.parquet")],
   };
 }
 

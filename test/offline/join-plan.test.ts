@@ -165,7 +165,7 @@ feature_views:
   );
   const options = { entities: "data/entities.parquet", features: ["user_stats:score", "user_notes:note", "group_stats:seq"] };
   const auto = await getHistoricalFeatures(repo, options);
-  assert.deepEqual(auto.views.map((v) => [v.view, v.plan]), [["user_stats", "interval"], ["user_notes", "interval"], ["group_stats", "asof"]]);
+  assert.deepEqual(auto.views.map((v) => [v.view, v.plan]), [["user_stats", "interval"], ["user_notes", "interval"], ["group_stats", "range"]]);
   const phases = auto.phases.map((p) => p.phase);
   assert.deepEqual(phases.filter((p) => p.startsWith("user_stats")), ["user_stats: intervals"]);
   assert.deepEqual(phases.filter((p) => p.startsWith("group_stats")), ["group_stats: intervals, too many per key", "group_stats: single pass, stopped", "group_stats: plan", "group_stats: join"]);
