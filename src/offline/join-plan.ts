@@ -359,7 +359,7 @@ async function choose(engine: OfflineEngine, join: ViewJoin): Promise<RangePlan 
  * each window extends the best one up to some narrower window (L² passes costed, not 2^L
  * sequences).
  */
-function cheapestPasses(windows: bigint[], ttl: number, pass: (from: number, to: number) => number): { cost: number; windows: bigint[] } {
+export function cheapestPasses(windows: bigint[], ttl: number, pass: (from: number, to: number) => number): { cost: number; windows: bigint[] } {
   const at = windows.map((w) => Number(w) / ttl);
   const best: { cost: number; windows: bigint[] }[] = [];
   for (const [j, to] of at.entries()) {
