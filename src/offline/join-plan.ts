@@ -205,7 +205,10 @@ async function rangePasses(engine: OfflineEngine, join: ViewJoin, plan: RangePla
 interface RangePlan {
   windows: bigint[];
   sourceRows?: number;
-  /** Join on the keys alone (see windowPassSql); by default, when the times read span few windows. */
+  /**
+   * Join on the keys alone (see windowPassSql): the estimate's single pass on the keys alone.
+   * Left out, each pass decides by its window (when the times read span few of them).
+   */
   keysAlone?: boolean;
 }
 
@@ -348,7 +351,7 @@ async function choose(engine: OfflineEngine, join: ViewJoin): Promise<RangePlan 
     return sourceRows * COST.passSourceRow + scale * (2 * hashed * COST.passEntityRow + candidates * COST.candidate);
   });
   const range = rows * COST.rangeEntityRow + passes.cost;
-  if (range < best.cost) best = { cost: range, plan: { windows: passes.windows, sourceRows, keysAlone: false } };
+  if (range < best.cost) best = { cost: range, plan: { windows: passes.windows, sourceRows } };
   return best.plan;
 }
 
