@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { MlfError } from "../errors.js";
 import type { Definitions, OfflineStoreConfig, Source } from "../repo/types.js";
+import { isGlob } from "../util/fs.js";
 import { ident, literal } from "../util/sql.js";
 import { utcTimestamp } from "./utc.js";
 
@@ -24,8 +25,8 @@ export interface StoredSource {
    * see derives for what it runs).
    */
   readCost?: "parse" | "query";
-  /** A CSV source that is one file (not a glob): its absolute path, for estimating its rows (see sourceRowEstimate). */
-  csvFile?: string;
+  /** A CSV source's absolute path, a file or a glob, for estimating its rows (see sourceRowEstimate). */
+  csvPath?: string;
 }
 
 /**
@@ -107,14 +108,14 @@ export class OfflineEngine {
           const relation = csv ? await this.sniffedCsv(root, source) : rawSourceRelation(root, source);
           const types = new Map((await this.describe(`SELECT * FROM ${relation}`)).map((c) => [c.name, c.type]));
           await this.run(`CREATE OR REPLACE VIEW ${ident(source.name)} AS ${sourceSelect(relation, source, types)}`);
-          const oneFile = source.type === "file" && !/[*?[]/.test(source.path);
+          const oneFile = source.type === "file" && !isGlob(source.path);
           const numbered = oneFile && /\.parquet$/i.test(source.path) && !types.has("file_row_number");
           const readCost = source.type === "query" ? "query" : csv ? "parse" : undefined;
           this.sources.set(source.name, {
             relation,
             types,
             ...(readCost && { readCost }),
-            ...(csv && oneFile && { csvFile: resolve(root, source.path) }),
+            ...(csv && { csvPath: resolve(root, source.path) }),
             ...(numbered && { numbered: { relation: rawSourceRelation(root, source, true), file: literal(resolve(root, source.path)) } }),
           });
           failures.delete(source.name);

@@ -4,6 +4,7 @@ import type { Pipeline } from "../repo/pipelines.js";
 import { definitionsHash } from "../repo/registry.js";
 import type { Definitions, Source } from "../repo/types.js";
 import { sha256 } from "../tracking/wrapper.js";
+import { isGlob } from "../util/fs.js";
 
 /**
  * What a pipeline's training set is made of, to tell whether its data changed since a run:
@@ -53,7 +54,7 @@ function pipelineInputs(defs: Definitions, pipeline: Pipeline): { defs: Definiti
 
 /** Paths under `root` matching a pattern with `*`, `?`, `[...]` in its segments and `**` for any depth; the path itself when it has none. */
 function expandGlob(root: string, pattern: string): string[] {
-  if (!/[*?[]/.test(pattern)) return [pattern];
+  if (!isGlob(pattern)) return [pattern];
   const segments = pattern.split(/[\\/]/);
   const toRegex = (segment: string) => new RegExp(`^${segment.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]")}$`);
   const out: string[] = [];
@@ -74,7 +75,7 @@ function expandGlob(root: string, pattern: string): string[] {
       for (const e of entries) if (e.isDirectory()) walk(join(dir, e.name), rest);
       return;
     }
-    if (!/[*?[]/.test(head)) return walk(join(dir, head), tail);
+    if (!isGlob(head)) return walk(join(dir, head), tail);
     const re = toRegex(head);
     for (const e of entries) if (re.test(e.name) && (tail.length > 0 ? e.isDirectory() : e.isFile())) walk(join(dir, e.name), tail);
   };

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { Type, type Static } from "@sinclair/typebox";
 import type { Problem } from "../errors.js";
+import { isGlob } from "../util/fs.js";
 import { parseDurationSeconds } from "../util/time.js";
 import { serviceRefs } from "./resolve.js";
 import type { Definitions, Location } from "./types.js";
@@ -205,7 +206,7 @@ export function pipelineRules(defs: Definitions, where: Where, root: string): Pr
       return [{ ...at, message: `pipeline "${p.name}" uses unknown feature service "${p.featureService}"`, hint: `define it or use one of: ${services.join(", ") || "(none defined)"}` }];
     }
     const problems: Problem[] = [];
-    if ("path" in p.entities && !/[*?[]/.test(p.entities.path) && !existsSync(resolve(root, p.entities.path))) {
+    if ("path" in p.entities && !isGlob(p.entities.path) && !existsSync(resolve(root, p.entities.path))) {
       problems.push({ ...at, message: `pipeline "${p.name}" reads entity rows from ${p.entities.path}, which does not exist`, hint: "fix the path (relative to the repository) or create the file" });
     }
     if (serviceFeatureNames(defs, p.featureService).includes(p.label)) {

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Problem } from "../errors.js";
+import { isGlob } from "../util/fs.js";
 import { pipelineRules } from "./pipelines.js";
 import type { Definitions, DefinitionKind, Location } from "./types.js";
 
@@ -14,7 +15,7 @@ type Rule = (defs: Definitions, where: Where, root: string) => Problem[];
 const rules: Rule[] = [
   function sourcesExist(defs, where, root) {
     return defs.sources.flatMap((s) => {
-      if (s.type !== "file" || /[*?[]/.test(s.path) || existsSync(resolve(root, s.path))) return [];
+      if (s.type !== "file" || isGlob(s.path) || existsSync(resolve(root, s.path))) return [];
       return [{ ...where("source", s.name), message: `source "${s.name}" reads ${s.path}, which does not exist`, hint: "fix the path (relative to the repository) or create the file" }];
     });
   },

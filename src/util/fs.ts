@@ -87,3 +87,6 @@ export function createExclusive(file: string, value: string): string | undefined
     rmSync(tmp, { force: true });
   }
 }
+
+/** Whether a source or entity path is a glob pattern (DuckDB's: `*`, `?`, `[...]`), not one file. */
+export const isGlob = (path: string): boolean => /[*?[]/.test(path);

@@ -230,7 +230,7 @@ feature_views:
   assert.ok(asof.views.every((v) => v.matched > 10000 && v.matched < 20000), `matches ${asof.views.map((v) => v.matched)}: rows before their keys' first time find none`);
 });
 
-test("the range plan pairs each source row with two buckets when the entity rows outnumber the source, from a file and a query source, with the oracle's rows; auto sizes both up for the intervals", async (t) => {
+test("the range plan pairs each source row with two buckets when the entity rows outnumber the source, from a file, a glob and a query source, with the oracle's rows; auto sizes all three up for the intervals", async (t) => {
   // Few source rows, many entity rows: every pass copies the source side (see windowPassSql).
   // Times straddle 1970 (bucket 0 is wider) and land exactly on window edges.
   const next = random(11);
@@ -248,11 +248,17 @@ entities:
 sources:
   - {name: user_src, type: file, path: data/users.csv, timestamp_field: ts}
   - {name: user_query, type: query, sql: "SELECT user_id, ts, seq AS seq2 FROM user_src", timestamp_field: ts}
+  - {name: user_parts, type: file, path: "data/parts/users-*.csv", timestamp_field: ts}
 feature_views:
   - {name: user_stats, entities: [user], source: user_src, ttl: 2h, schema: [{name: seq, dtype: int64}]}
   - {name: user_query_stats, entities: [user], source: user_query, ttl: 2h, schema: [{name: seq2, dtype: int64}]}
+  - {name: user_part_stats, entities: [user], source: user_parts, ttl: 2h, schema: [{name: seq3, dtype: int64}]}
 `,
-    { "data/users.csv": csv(["user_id", "ts", "seq"], sources) },
+    {
+      "data/users.csv": csv(["user_id", "ts", "seq"], sources),
+      "data/parts/users-1.csv": csv(["user_id", "ts", "seq3"], sources.slice(0, 25)),
+      "data/parts/users-2.csv": csv(["user_id", "ts", "seq3"], sources.slice(25)),
+    },
   );
   const oracle = entities.map((e) => {
     const T = e.event_timestamp.getTime();
@@ -263,11 +269,12 @@ feature_views:
   });
   for (const joinPlan of ["range", "asof", "interval", "auto"] as const) {
     // The query source is copied before the join, except when a single range pass reads it once.
-    const result = await getHistoricalFeatures(repo, { entities, features: ["user_stats:seq", "user_query_stats:seq2"], joinPlan });
+    const result = await getHistoricalFeatures(repo, { entities, features: ["user_stats:seq", "user_query_stats:seq2", "user_part_stats:seq3"], joinPlan });
     assert.deepEqual(result.rows!.map((r) => r.seq), oracle, `${joinPlan} plan`);
     assert.deepEqual(result.rows!.map((r) => r.seq2), oracle, `${joinPlan} plan, query source`);
-    // A CSV file's rows are estimated from its size; a query source is run until it has a quarter of the entity rows.
-    if (joinPlan === "auto") assert.deepEqual(result.views.map((v) => v.plan), ["interval", "interval"]);
+    assert.deepEqual(result.rows!.map((r) => r.seq3), oracle, `${joinPlan} plan, CSV glob`);
+    // A CSV file's rows are estimated from its size, a glob's file by file; a query source is run until it has a quarter of the entity rows.
+    if (joinPlan === "auto") assert.deepEqual(result.views.map((v) => v.plan), ["interval", "interval", "interval"]);
   }
   assert.ok(oracle.filter((v) => v !== null).length > 1000 && oracle.includes(null));
 });

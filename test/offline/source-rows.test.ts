@@ -1,8 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { csvRows } from "../../src/offline/source-rows.js";
+import { OfflineEngine } from "../../src/offline/engine.js";
+import { csvRows, csvSourceRows } from "../../src/offline/source-rows.js";
 import { tempDir } from "../helpers.js";
 import { random } from "./fixtures.js";
 
@@ -37,4 +38,24 @@ test("a large CSV file's rows are estimated from samples spread over it, within 
   const quoted = join(dir, "quoted.csv");
   writeFileSync(quoted, `id,note\n${Array.from({ length: rows }, (_, i) => `${i},"two\nlines ${"y".repeat(20)}"`).join("\n")}\n`);
   assert.ok((await csvRows(quoted))! >= rows);
+});
+
+test("a CSV glob's rows are its files' added up, as read_csv matches them, stopping past the bound", async (t) => {
+  const dir = tempDir(t, "mlf-csv-rows-");
+  mkdirSync(join(dir, "parts"));
+  const rows = (n: number, from: number) => `id,ts\n${Array.from({ length: n }, (_, i) => `${from + i},2024-03-01`).join("\n")}\n`;
+  writeFileSync(join(dir, "parts", "a.csv"), rows(3, 0));
+  writeFileSync(join(dir, "parts", "b.csv"), rows(5, 3));
+  writeFileSync(join(dir, "parts", "c.csv"), rows(1, 8));
+  writeFileSync(join(dir, "parts", "notes.txt"), "not,a\nsource,file\n");
+  const engine = await OfflineEngine.open({ type: "duckdb", threads: 1 });
+  t.after(() => engine.close());
+  const pattern = join(dir, "parts", "*.csv");
+  const [{ n }] = (await engine.rows(`SELECT count(*) AS n FROM read_csv('${pattern}', header = true)`)) as [{ n: bigint }];
+  assert.equal(await csvSourceRows(engine, pattern, 100), Number(n), "the rows read_csv reads");
+  assert.equal(await csvSourceRows(engine, pattern, 9), 9);
+  assert.equal(await csvSourceRows(engine, pattern, 8), undefined, "past the bound: more rows than asked about");
+  assert.equal(await csvSourceRows(engine, join(dir, "parts", "b.csv"), 1), 5, "one file: counted whatever the bound");
+  assert.equal(await csvSourceRows(engine, join(dir, "parts", "[ab].csv"), 100), 8);
+  assert.equal(await csvSourceRows(engine, join(dir, "none", "*.csv"), 100), 0);
 });
