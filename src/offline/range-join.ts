@@ -67,8 +67,8 @@ ${winnersSql(join, on, maxCandidates)}`;
  * than hashing every entity row twice (measured 10-20% faster on labels of one month with a
  * 30-day ttl, 20-30% slower on labels spread over a year). The estimate's passes decide so
  * too: the last pass of a view without a ttl, over its whole horizon, joins the open rows on
- * their keys (2M x 20M uniform rows: the join 2.3-2.5 s instead of 2.8 s, 3.9 s once; 200k x 20M with
- * long histories: 1.2-1.3 s instead of 1.7-2.1 s).
+ * their keys (2M x 20M uniform rows: the join 2.3-2.5 s instead of 2.8 s, 3.9 s once;
+ * 200k x 20M with long histories: 1.2-1.3 s instead of 1.7-2.1 s).
  */
 function spansFewWindows(join: ViewJoin, window: bigint): boolean {
   const { minUs, maxUs } = join.entities;
