@@ -108,8 +108,7 @@ export class OfflineEngine {
           const relation = csv ? await this.sniffedCsv(root, source) : rawSourceRelation(root, source);
           const types = new Map((await this.describe(`SELECT * FROM ${relation}`)).map((c) => [c.name, c.type]));
           await this.run(`CREATE OR REPLACE VIEW ${ident(source.name)} AS ${sourceSelect(relation, source, types)}`);
-          const oneFile = source.type === "file" && !isGlob(source.path);
-          const numbered = oneFile && /\.parquet$/i.test(source.path) && !types.has("file_row_number");
+          const numbered = source.type === "file" && !isGlob(source.path) && /\.parquet$/i.test(source.path) && !types.has("file_row_number");
           const readCost = source.type === "query" ? "query" : csv ? "parse" : undefined;
           this.sources.set(source.name, {
             relation,

@@ -34,8 +34,8 @@ import { ordersAsMicros, utcMicros } from "./utc.js";
  *   its horizon), the cheaper of `asof` and `range` by a cost model fed by a sample (see
  *   choose). A query source that derives its rows is copied first, and a CSV or query source
  *   of a view without a ttl too.
- *   A forced `range` runs a pass for every window of the ladder (the ttl divided by powers of
- *   4), which is rarely the fastest but exercises every pass.
+ *   A forced `range` runs a pass for every other window of the ladder (the ttl divided by
+ *   powers of 4; see forcedWindows), which is rarely the fastest but exercises every pass.
  */
 export type JoinPlan = "auto" | "asof" | "range" | "interval";
 

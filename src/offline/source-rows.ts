@@ -11,7 +11,7 @@ import { literal } from "../util/sql.js";
  * - a CSV file: estimated from its size (see csvRows); a glob: its files listed by DuckDB, as
  *   `read_csv` reads them, and added up until past `atMost` (then undefined);
  * - a query source: run until it returns more than `atMost` rows (then undefined), which
- *   stops early on a large one (0.01-0.02 s for 500,000 of 13M rows, against 0.11 s for all);
+ *   stops early on a large one (0.01-0.02 s for 500,000 of 13M rows, against 0.11 s for all).
  */
 export async function sourceRowEstimate(engine: OfflineEngine, join: ViewJoin, atMost: number): Promise<number | undefined> {
   const { readCost, csvPath, relation } = join.source;
