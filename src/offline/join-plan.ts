@@ -197,7 +197,7 @@ async function rangePasses(engine: OfflineEngine, join: ViewJoin, plan: RangePla
   for (const [pass, window] of plan.windows.entries()) {
     // CREATE TABLE AS answers with the rows it wrote.
     if (pass > 0 && (open = Number((await engine.rows(openRowsSql(join)))[0]!.Count)) === 0) break;
-    await engine.run(windowPassSql(join, pass, window, { copySource: open > source, keysAlone: plan.keysAlone }));
+    await engine.runAsWritten(windowPassSql(join, pass, window, { copySource: open > source, keysAlone: plan.keysAlone }));
   }
 }
 
@@ -234,7 +234,7 @@ async function singlePass(engine: OfflineEngine, join: ViewJoin, phases: Phases,
   const maxCandidates = Math.floor(Math.min(SINGLE_PASS_CANDIDATES * rows + SINGLE_PASS_FLOOR, fit));
   const started = performance.now();
   try {
-    await engine.run(windowPassSql(join, 0, ttlMicros(join), { copySource, maxCandidates }));
+    await engine.runAsWritten(windowPassSql(join, 0, ttlMicros(join), { copySource, maxCandidates }));
   } catch (error) {
     if (!(error instanceof Error && error.message.includes(OVERFLOW))) throw error;
     phases.add(`${join.request.view.name}: single pass, stopped`, started);
