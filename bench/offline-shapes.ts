@@ -133,6 +133,37 @@ export function shapes(divisor: number): Shape[] {
   ];
 }
 
+/**
+ * Shapes outside the matrix, run only when named in MLF_BENCH_SHAPES: what users run that the
+ * matrix's shapes do not, checked for a plan that goes wrong rather than timed every run.
+ * - `few-keys`: 100 keys, so every entity row has thousands of candidates inside the ttl.
+ * - `daily-snapshots`: a daily feature table (every key at every midnight, ttl 1 day), so
+ *   source times repeat across keys and each entity row has one or two candidates.
+ * - `short-ttl`: uniform-short's data with a 1-hour ttl, so almost no row finds a value.
+ * - `key-sorted-no-ttl`: no-ttl's data with the source sorted by key, then time (as a job that
+ *   partitions by key writes it), so a sample of whole row groups holds few keys.
+ */
+export function probes(divisor: number): Shape[] {
+  const n = (count: number) => Math.max(1000, Math.round(count / divisor));
+  const k = (count: number) => Math.max(10, Math.round(count / divisor));
+  const days = 365;
+  const snapshotKeys = Math.round(n(20 * M) / days);
+  const snapshots = simple({ id: "daily-snapshots", title: "daily snapshots, ttl 1 day", entityRows: n(2 * M), featureRows: snapshotKeys * days, keys: snapshotKeys, ttl: "1d" });
+  const sorted = simple({ id: "key-sorted-no-ttl", title: "source sorted by key, no ttl", entityRows: n(2 * M), featureRows: n(20 * M), keys: k(M), ttl: "0" });
+  return [
+    simple({ id: "few-keys", title: "100 keys, long histories", entityRows: n(2 * M), featureRows: n(20 * M), keys: 100 }),
+    {
+      ...snapshots,
+      generate: [
+        copy(`(i % ${snapshotKeys})::BIGINT AS user_id, ${time("naive", `${BASE_US} + (i // ${snapshotKeys}) * ${DAY_US}`)} AS ts, ${u("i + 2")} AS f1, ${h("i + 3", 1000)}::BIGINT AS f2`, snapshotKeys * days, "features.parquet"),
+        snapshots.generate[1]!,
+      ],
+    },
+    simple({ id: "short-ttl", title: "uniform year, ttl 1 hour", entityRows: n(2 * M), featureRows: n(20 * M), keys: k(M), ttl: "1h" }),
+    { ...sorted, generate: [sorted.generate[0]!.replace(/^COPY \((.*)\) TO /, "COPY (SELECT * FROM ($1) ORDER BY user_id, ts) TO "), sorted.generate[1]!] },
+  ];
+}
+
 /** 10M entity rows x 100M feature rows over 1M keys: mlf only, for time and peak memory. */
 export const large = (): Shape => simple({ id: "large", title: "large", entityRows: 10 * M, featureRows: 100 * M, keys: M });
 

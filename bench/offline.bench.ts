@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { feastTemplate, handAsof, sourceViews } from "./offline-sql.js";
-import { featureRefs, large, repoFiles, shapes, type Shape } from "./offline-shapes.js";
+import { featureRefs, large, probes, repoFiles, shapes, type Shape } from "./offline-shapes.js";
 import type { Phase } from "../src/offline/phases.js";
 import type { BenchTable } from "./run.js";
 
@@ -16,7 +16,8 @@ import type { BenchTable } from "./run.js";
  * Each run is its own process (so peak RSS is its own); contenders alternate, the minimum of
  * MLF_BENCH_ROUNDS (default 2) runs counts. Quick sizes by default (a tenth of the full ones);
  * MLF_BENCH_FULL=1 runs the full sizes (20M feature rows), MLF_BENCH_LARGE=1 adds 10M x 100M
- * (mlf only), MLF_BENCH_SHAPES=id,id picks shapes, MLF_BENCH_PROFILE=1 adds mlf's seconds
+ * (mlf only), MLF_BENCH_SHAPES=id,id picks shapes (the matrix's or the probes' of
+ * offline-shapes.ts), MLF_BENCH_PROFILE=1 adds mlf's seconds
  * per phase (its fastest run), MLF_BENCH_ORDERED=1 adds both hand-written queries with an
  * ORDER BY that returns the entity rows' order, as mlf does (two more columns). A contender slower than MLF_BENCH_TIMEOUT seconds (default 120
  * quick, 300 full) is stopped and shown as ">".
@@ -69,7 +70,7 @@ async function generate(shape: Shape): Promise<string> {
 }
 
 function findShape(id: string): Shape {
-  return id === "large" ? large() : shapes(DIVISOR).find((s) => s.id === id)!;
+  return id === "large" ? large() : [...shapes(DIVISOR), ...probes(DIVISOR)].find((s) => s.id === id)!;
 }
 
 /** Runs in a child process: one contender on one shape, then prints its measure as JSON. */
@@ -163,7 +164,9 @@ const done = (m: Measure | Unfinished | undefined): m is Measure => typeof m ===
 export async function run(): Promise<BenchTable> {
   const rows: (string | number)[][] = [];
   const notes: string[] = [];
-  for (const shape of shapes(DIVISOR).filter((s) => !ONLY || ONLY.includes(s.id))) {
+  // The probes run only when named.
+  const picked = ONLY ? [...shapes(DIVISOR), ...probes(DIVISOR)].filter((s) => ONLY.includes(s.id)) : shapes(DIVISOR);
+  for (const shape of picked) {
     await generate(shape);
     const m = contest(shape, ["mlf", "asof", "feast", ...(ORDERED ? (["asof-ordered", "feast-ordered"] as const) : [])]);
     const [mlf, asof, feast] = [m.get("mlf"), m.get("asof"), m.get("feast")];

@@ -32,7 +32,9 @@ export function openRowsSql(join: ViewJoin): string {
  * of the one before, and each candidate meets exactly one of the two copies. Symmetrically,
  * each source row can be paired with its own bucket and the next one instead: `copySource`
  * copies the side with fewer rows (an entity file larger than the source hashes half the rows).
- * Times are epoch microseconds.
+ * The side with fewer rows is also the one DuckDB builds its hash table on (run the statement
+ * with runAsWritten): the entity rows, or with `copySource` the source. Times are epoch
+ * microseconds.
  *
  * With `maxCandidates`, the statement stops reading and fails with OVERFLOW once the join has
  * found more candidates than that (see singlePass in join-plan.ts).
@@ -41,13 +43,15 @@ export function windowPassSql(join: ViewJoin, pass: number, window: bigint, opti
   const { copySource = false, keysAlone = spansFewWindows(join, window), maxCandidates } = options;
   const keys = join.request.keys.map((k) => ident(k.column));
   const lo = `${US} - ${window} AS ${LO}`;
+  // The right side is hashed (see runAsWritten).
+  const sides = copySource ? "e JOIN c" : "c JOIN e";
   const into = pass === 0 ? `CREATE OR REPLACE TEMP TABLE ${ident(join.target)} AS` : `INSERT INTO ${ident(join.target)}`;
   const entities = pass === 0 ? `(${entitySide(join)})` : OPEN;
   if (keysAlone) {
     const on = [...keys.map((k) => `c.${k} = e.${k}`), `c.${US} BETWEEN e.${LO} AND e.${US}`].join(" AND ");
     return `${into}
 WITH c AS (${sourceSide(join)}), e AS (SELECT ${[ROW, ...keys, US, lo].join(", ")} FROM ${entities})
-${winnersSql(join, on, maxCandidates)}`;
+${winnersSql(join, sides, on, maxCandidates)}`;
   }
   const on = [...keys.map((k) => `c.${k} = e.${k}`), `c.${BUCKET} = e.${BUCKET}`, `c.${US} BETWEEN e.${LO} AND e.${US}`].join(" AND ");
   const [sourceCopies, entityCopies] = copySource ? [`, ${TWO}`, ""] : ["", `, ${TWO}`];
@@ -57,7 +61,7 @@ WITH c AS (
 ), e AS (
   SELECT ${[ROW, ...keys, US, lo, `${US} // ${window}${copySource ? "" : " - d.x"} AS ${BUCKET}`].join(", ")} FROM ${entities}${entityCopies}
 )
-${winnersSql(join, on, maxCandidates)}`;
+${winnersSql(join, sides, on, maxCandidates)}`;
 }
 
 /**
@@ -83,7 +87,7 @@ export const OVERFLOW = "mlf: too many candidates for a single pass";
 const TWO = "(VALUES (0), (1)) AS d(x)";
 
 /**
- * The best candidate of each entity row (CTEs `e` and `c` joined on `on`). With few features,
+ * The best candidate of each entity row (CTEs `e` and `c` joined as `sides` on `on`). With few features,
  * one window ranks the candidates by the whole tie order. With more, sorting by every feature
  * costs more than the ranking itself (50 features: 1.5x the two steps below), so it is done in
  * two steps: the candidates at the row's newest time, found by a grouped max over the times
@@ -95,19 +99,19 @@ const TWO = "(VALUES (0), (1)) AS d(x)";
  * anyway, and the one window ranks them there (5-8% faster than the two steps on a query
  * source with 2 features).
  */
-function winnersSql(join: ViewJoin, on: string, maxCandidates?: number): string {
+function winnersSql(join: ViewJoin, sides: string, on: string, maxCandidates?: number): string {
   const created = join.request.source.createdTimestampColumn ? [CREATED] : [];
   const features = join.request.features.map((_, i) => featureColumn(i));
   const ranked = features.length <= RANKED_FEATURES;
   // The best candidate of each row of `row`, by the columns of `by`.
   const rank = (row: string, by: string) => `QUALIFY row_number() OVER (PARTITION BY ${row}.${ROW} ORDER BY ${[`${by}.${US} DESC`, ...tieOrder(join, by)].join(", ")}) = 1`;
-  if (maxCandidates === undefined && ranked) return `SELECT ${[`e.${ROW}`, ...featureOutputs(join, "c")].join(", ")} FROM e JOIN c ON ${on}\n${rank("e", "c")}`;
+  if (maxCandidates === undefined && ranked) return `SELECT ${[`e.${ROW}`, ...featureOutputs(join, "c")].join(", ")} FROM ${sides} ON ${on}\n${rank("e", "c")}`;
   const carried = [...created, ...features];
   // Past the limit the candidates are incomplete: the error undoes the statement.
   const limit = maxCandidates === undefined ? "" : ` LIMIT ${maxCandidates + 1}`;
   const guard = maxCandidates === undefined ? "" : `\n  WHERE (SELECT count(*) FROM j) <= ${maxCandidates} OR error('${OVERFLOW}')`;
   const candidates = `, j AS MATERIALIZED (
-  SELECT ${[`e.${ROW}`, `c.${US}`, ...carried.map((f) => `c.${f}`)].join(", ")} FROM e JOIN c ON ${on}${limit}
+  SELECT ${[`e.${ROW}`, `c.${US}`, ...carried.map((f) => `c.${f}`)].join(", ")} FROM ${sides} ON ${on}${limit}
 )`;
   if (ranked) return `${candidates}\nSELECT ${[`j.${ROW}`, ...featureOutputs(join, "j")].join(", ")} FROM j${guard}\n${rank("j", "j")}`;
   const outputs = [`m.${ROW}`, ...featureOutputs(join, "m")].join(", ");

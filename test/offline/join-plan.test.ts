@@ -292,3 +292,19 @@ test("a single pass keeps its candidates under a quarter of DuckDB's memory limi
   assert.equal(parseBytes("18.8 GiB"), 18.8 * 2 ** 30);
   assert.equal(parseBytes("no limit"), Infinity);
 });
+
+test("a statement run with its hash joins as written leaves DuckDB's own choice to the next one, after a failure too", async () => {
+  // A single pass that stops fails its statement; the estimate and the passes after it must not inherit the pinned sides.
+  const engine = await OfflineEngine.open({ type: "duckdb", threads: 1 });
+  const disabled = async () => String((await engine.rows("SELECT current_setting('disabled_optimizers') AS s"))[0]!.s);
+  try {
+    const before = await disabled();
+    await engine.runAsWritten("CREATE TEMP TABLE t AS SELECT * FROM range(10) a(x) JOIN range(5) b(y) ON a.x = b.y");
+    assert.equal(await disabled(), before);
+    await assert.rejects(engine.runAsWritten("SELECT error('stopped')"), /stopped/);
+    assert.equal(await disabled(), before);
+    assert.doesNotMatch(before, /build_side_probe_side/);
+  } finally {
+    engine.close();
+  }
+});
