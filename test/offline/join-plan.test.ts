@@ -145,6 +145,33 @@ feature_views:
   assert.deepEqual(auto.rows!.map((r) => Number(r.label)), Array.from({ length: 4000 }, (_, i) => i), "input order");
 });
 
+test("a few keys with thousands of rows inside the ttl get range passes, not the ASOF plan, with the rows of the ASOF plan", async (t) => {
+  // 3 sensors with a reading every 5 seconds for 4 days, a 1-day ttl: 17,280 candidates per
+  // entity row, still 17 inside a window of 1/1024 of the ttl, where the windows used to stop
+  // (then this view got the ASOF plan); the passes now start far narrower.
+  const readings = 3 * 4 * 17_280;
+  const files = await parquetFiles(t, {
+    "users.parquet": `SELECT i % 3 AS user_id, ${START} + INTERVAL (i // 3 * 5) SECOND AS ts, hash(i) % 1000 AS score FROM range(${readings}) t(i)`,
+    "groups.parquet": `SELECT 0 AS group_id, ${START} AS ts, 0 AS seq`,
+    "entities.parquet": `SELECT hash(i) % 3 AS user_id, ${START} + INTERVAL (hash(i * 13) % (4 * 86400)) SECOND AS event_timestamp, i AS label FROM range(20000) t(i)`,
+  });
+  const repo = await makeRepo(
+    t,
+    `${USERS_AND_GROUPS}
+feature_views:
+  - {name: user_stats, entities: [user], source: user_src, ttl: 1d, schema: [{name: score, dtype: int64}]}
+`,
+    files,
+  );
+  const options = { entities: "data/entities.parquet", features: ["user_stats:score"] };
+  const auto = await getHistoricalFeatures(repo, options);
+  assert.deepEqual(viewPhases(auto, "user_stats"), ["user_stats: single pass, stopped", "user_stats: plan", "user_stats: join"]);
+  assert.equal(auto.views[0]!.plan, "range");
+  assert.ok(auto.views[0]!.matched > 19000, JSON.stringify(auto.views));
+  const asof = await getHistoricalFeatures(repo, { ...options, joinPlan: "asof" });
+  assert.deepEqual(asof.rows, auto.rows);
+});
+
 test("entity rows outnumbering a Parquet source get the intervals, joined while writing, unless a key's history is long; matches are counted in every output", async (t) => {
   // 1,000 users with 2 rows each, a tenth of the notes NULL; 5 groups with a row every 30
   // minutes (48 a day: with a 1-day ttl, about 100 intervals per key and day, and as many
