@@ -34,8 +34,9 @@ import { ordersAsMicros, utcMicros } from "./utc.js";
  *   its horizon), the cheaper of `asof` and `range` by a cost model fed by a sample (see
  *   choose). A query source that derives its rows is copied first, and a CSV or query source
  *   of a view without a ttl too.
- *   A forced `range` runs a pass for every other window of the ladder down to 1/1024 (the ttl
- *   divided by powers of 4; see forcedWindows), which is rarely the fastest but exercises every pass.
+ *   A forced `range` runs a pass for every other window of the ladder down to 1/1024 (the
+ *   ttl divided by powers of 4; see forcedWindows), which is rarely the fastest but exercises
+ *   every pass.
  */
 export type JoinPlan = "auto" | "asof" | "range" | "interval";
 
@@ -294,8 +295,9 @@ async function copySource(engine: OfflineEngine, join: ViewJoin): Promise<ViewJo
  */
 const LEVELS = 21;
 const ladder = (ttl: bigint) => Array.from({ length: LEVELS }, (_, j) => ttl / 2n ** BigInt(j)).filter((w) => w > 0n);
-/** A forced `range` plan's windows, narrowest first: the ttl divided by powers of 4 down to 1/1024. */
-const forcedWindows = (ttl: bigint) => ladder(ttl).filter((_, j) => j % 2 === 0 && j <= 10).reverse();
+/** A forced `range` plan's windows, narrowest first: the ttl divided by powers of 4 down to 1/1024 (2^FORCED_LEVELS). */
+const FORCED_LEVELS = 10;
+const forcedWindows = (ttl: bigint) => ladder(ttl).filter((_, j) => j % 2 === 0 && j <= FORCED_LEVELS).reverse();
 
 /**
  * CPU cost per unit, in nanoseconds (2 threads; only the ratios matter): a source row read by

@@ -87,11 +87,11 @@ export const OVERFLOW = "mlf: too many candidates for a single pass";
 const TWO = "(VALUES (0), (1)) AS d(x)";
 
 /**
- * The best candidate of each entity row (CTEs `e` and `c` joined as `sides` on `on`). With few features,
- * one window ranks the candidates by the whole tie order. With more, sorting by every feature
- * costs more than the ranking itself (50 features: 1.5x the two steps below), so it is done in
- * two steps: the candidates at the row's newest time, found by a grouped max over the times
- * alone, usually one per row; then the created time and the feature values decide only
+ * The best candidate of each entity row (CTEs `e` and `c` joined as `sides` on `on`). With few
+ * features, one window ranks the candidates by the whole tie order. With more, sorting by every
+ * feature costs more than the ranking itself (50 features: 1.5x the two steps below), so it is
+ * done in two steps: the candidates at the row's newest time, found by a grouped max over the
+ * times alone, usually one per row; then the created time and the feature values decide only
  * between those of rows that still have several.
  *
  * `maxCandidates` fails the statement with OVERFLOW once the join finds more: the
