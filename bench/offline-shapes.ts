@@ -65,9 +65,10 @@ const secondOfYear = (seed: string) => `(${BASE_US} + ${h(seed, YEAR_S)} * 10000
 
 const int64 = (column: string, entity: string): BenchKey => ({ column, entity, type: "int64" });
 
-function copy(select: string, rows: number, file: string): string {
+/** Rows `i` of `range(rows)` as `select` makes them, in `orderBy`'s order if given, written to the shape's `file`. */
+function copy(select: string, rows: number, file: string, orderBy?: string): string {
   const format = file.endsWith(".csv") ? "FORMAT csv, HEADER true" : "FORMAT parquet";
-  return `COPY (SELECT ${select} FROM range(${rows}) t(i)) TO '$DIR/${file}' (${format})`;
+  return `COPY (SELECT ${select} FROM range(${rows}) t(i)${orderBy ? ` ORDER BY ${orderBy}` : ""}) TO '$DIR/${file}' (${format})`;
 }
 
 interface Simple {
@@ -83,6 +84,8 @@ interface Simple {
   entityFile?: string;
   /** The view's ttl (default 30d; `0`: none). */
   ttl?: string;
+  /** The feature file's row order (default: as generated, times spread over the file). */
+  orderBy?: string;
 }
 
 /** One view over one source keyed by user_id: the issue's shape and its variations. */
@@ -100,7 +103,7 @@ function simple(s: Simple): Shape {
     sources: [{ name: "events", file, timestamp: "ts", ...(s.created && { created: "created" }) }],
     views: [{ name: "user_stats", source: "events", keys: [{ column: "user_id", entity: "user", type: s.keyType ?? "int64" }], ttl: s.ttl ?? "30d", features: [{ name: "f1", dtype: "float64" }, { name: "f2", dtype: "int64" }] }],
     generate: [
-      copy(`${key("i")} AS user_id, ${time(kind, secondOfYear("i + 1"))} AS ts${created}, ${u("i + 2")} AS f1, ${h("i + 3", 1000)}::BIGINT AS f2, ${u("i + 4")} AS f3, 'v' || (i % 97) AS f4`, s.featureRows, file),
+      copy(`${key("i")} AS user_id, ${time(kind, secondOfYear("i + 1"))} AS ts${created}, ${u("i + 2")} AS f1, ${h("i + 3", 1000)}::BIGINT AS f2, ${u("i + 4")} AS f3, 'v' || (i % 97) AS f4`, s.featureRows, file, s.orderBy),
       // Negative seeds: entity row i must not copy feature row i's key and time.
       copy(`${key("-1 - 2 * i")} AS user_id, ${time(kind, secondOfYear("-2 - 2 * i"))} AS event_timestamp, (i % 2)::INTEGER AS label`, s.entityRows, s.entityFile ?? "entities.parquet"),
     ],
@@ -109,13 +112,17 @@ function simple(s: Simple): Shape {
 
 const M = 1_000_000;
 
+/** Row and key counts divided by `divisor`, with floors (keys too, so histories keep their length). */
+function scaled(divisor: number) {
+  return { n: (count: number) => Math.max(1000, Math.round(count / divisor)), k: (count: number) => Math.max(10, Math.round(count / divisor)) };
+}
+
 /**
  * Every shape of the matrix with its sizes divided by `divisor` (keys too, so histories keep
  * their length): 1 is the full matrix (20M feature rows), 10 the quick one.
  */
 export function shapes(divisor: number): Shape[] {
-  const n = (count: number) => Math.max(1000, Math.round(count / divisor));
-  const k = (count: number) => Math.max(10, Math.round(count / divisor));
+  const { n, k } = scaled(divisor);
   return [
     simple({ id: "uniform-short", title: "uniform year, short histories", entityRows: n(2 * M), featureRows: n(20 * M), keys: k(M) }),
     simple({ id: "uniform-long", title: "uniform year, long histories", entityRows: n(200_000), featureRows: n(20 * M), keys: k(10_000) }),
@@ -144,12 +151,10 @@ export function shapes(divisor: number): Shape[] {
  *   partitions by key writes it), so a sample of whole row groups holds few keys.
  */
 export function probes(divisor: number): Shape[] {
-  const n = (count: number) => Math.max(1000, Math.round(count / divisor));
-  const k = (count: number) => Math.max(10, Math.round(count / divisor));
+  const { n, k } = scaled(divisor);
   const days = 365;
   const snapshotKeys = Math.round(n(20 * M) / days);
   const snapshots = simple({ id: "daily-snapshots", title: "daily snapshots, ttl 1 day", entityRows: n(2 * M), featureRows: snapshotKeys * days, keys: snapshotKeys, ttl: "1d" });
-  const sorted = simple({ id: "key-sorted-no-ttl", title: "source sorted by key, no ttl", entityRows: n(2 * M), featureRows: n(20 * M), keys: k(M), ttl: "0" });
   return [
     simple({ id: "few-keys", title: "100 keys, long histories", entityRows: n(2 * M), featureRows: n(20 * M), keys: 100 }),
     {
@@ -160,7 +165,7 @@ export function probes(divisor: number): Shape[] {
       ],
     },
     simple({ id: "short-ttl", title: "uniform year, ttl 1 hour", entityRows: n(2 * M), featureRows: n(20 * M), keys: k(M), ttl: "1h" }),
-    { ...sorted, generate: [sorted.generate[0]!.replace(/^COPY \((.*)\) TO /, "COPY (SELECT * FROM ($1) ORDER BY user_id, ts) TO "), sorted.generate[1]!] },
+    simple({ id: "key-sorted-no-ttl", title: "source sorted by key, no ttl", entityRows: n(2 * M), featureRows: n(20 * M), keys: k(M), ttl: "0", orderBy: "user_id, ts" }),
   ];
 }
 

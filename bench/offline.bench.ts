@@ -69,8 +69,11 @@ async function generate(shape: Shape): Promise<string> {
   return dir;
 }
 
+/** Every shape a name can pick: the matrix's and the probes'. */
+const nameable = () => [...shapes(DIVISOR), ...probes(DIVISOR)];
+
 function findShape(id: string): Shape {
-  return id === "large" ? large() : [...shapes(DIVISOR), ...probes(DIVISOR)].find((s) => s.id === id)!;
+  return id === "large" ? large() : nameable().find((s) => s.id === id)!;
 }
 
 /** Runs in a child process: one contender on one shape, then prints its measure as JSON. */
@@ -165,7 +168,7 @@ export async function run(): Promise<BenchTable> {
   const rows: (string | number)[][] = [];
   const notes: string[] = [];
   // The probes run only when named.
-  const picked = ONLY ? [...shapes(DIVISOR), ...probes(DIVISOR)].filter((s) => ONLY.includes(s.id)) : shapes(DIVISOR);
+  const picked = ONLY ? nameable().filter((s) => ONLY.includes(s.id)) : shapes(DIVISOR);
   for (const shape of picked) {
     await generate(shape);
     const m = contest(shape, ["mlf", "asof", "feast", ...(ORDERED ? (["asof-ordered", "feast-ordered"] as const) : [])]);
