@@ -89,7 +89,7 @@ export class OfflineEngine {
    * builds on the side it estimates smaller, and it estimates a filtered relation from default
    * selectivities: a query source that keeps 13M of 20M rows was estimated below the 4M entity
    * row copies and hashed, which took the range pass 3.5 s instead of 1.9 s. Only for
-   * statements whose sides mlf has counted or estimated (see windowPassSql).
+   * statements whose sides mlf has counted or estimated (see runWindowPass).
    */
   async runAsWritten(sql: string): Promise<void> {
     await this.connection.run(`SET disabled_optimizers = '${DISABLED_OPTIMIZERS},build_side_probe_side'`);

@@ -24,8 +24,8 @@ const FOREVER = "9223372036854775807";
  * The table holds the keys, the interval (epoch microseconds) and the requested features under
  * their output names; with a ttl, also a time bucket `floor(lo / ttl)`, and a second copy of
  * each interval that reaches into the next bucket (an interval is at most the ttl long and
- * every bucket at least that wide; see windowPassSql), so that the write can hash on the keys
- * and T's bucket and compare T with the few intervals there.
+ * every bucket at least that wide; see runWindowPass in range-join.ts), so that the write can
+ * hash on the keys and T's bucket and compare T with the few intervals there.
  */
 export function intervalsSql(join: ViewJoin): string {
   const keys = join.request.keys.map((k) => ident(k.column));

@@ -3,7 +3,7 @@ import { asofJoinSql } from "./asof-join.js";
 import type { Phases } from "./phases.js";
 import { sourceSide, storedColumnsSql, ttlMicros, type ViewJoin } from "./point-in-time.js";
 import { intervalCountsSql, intervalLoadSql, intervalsSql } from "./interval-join.js";
-import { candidatesSql, openRowsSql, OVERFLOW, windowPassSql } from "./range-join.js";
+import { candidatesSql, openRowsSql, OVERFLOW, runWindowPass } from "./range-join.js";
 import { SAMPLE, sampleEntities, sourceSample } from "./sample.js";
 import { sourceRowEstimate } from "./source-rows.js";
 import { ident } from "../util/sql.js";
@@ -189,7 +189,7 @@ async function intervalTable(engine: OfflineEngine, join: ViewJoin, phases: Phas
 
 /**
  * The range plan's passes, each on the entity rows the narrower ones left open (none: done),
- * copying into two buckets whichever side has fewer rows (see windowPassSql). `sourceRows`, as
+ * copying into two buckets whichever side has fewer rows (see runWindowPass). `sourceRows`, as
  * estimated by the plan, is counted when the plan was forced.
  */
 async function rangePasses(engine: OfflineEngine, join: ViewJoin, plan: RangePlan): Promise<void> {
@@ -198,7 +198,7 @@ async function rangePasses(engine: OfflineEngine, join: ViewJoin, plan: RangePla
   for (const [pass, window] of plan.windows.entries()) {
     // CREATE TABLE AS answers with the rows it wrote.
     if (pass > 0 && (open = Number((await engine.rows(openRowsSql(join)))[0]!.Count)) === 0) break;
-    await engine.runAsWritten(windowPassSql(join, pass, window, { copySource: open > source, keysAlone: plan.keysAlone }));
+    await runWindowPass(engine, join, pass, window, { copySource: open > source, keysAlone: plan.keysAlone });
   }
 }
 
@@ -207,7 +207,7 @@ interface RangePlan {
   windows: bigint[];
   sourceRows?: number;
   /**
-   * Join on the keys alone (see windowPassSql): the estimate's single pass on the keys alone.
+   * Join on the keys alone (see runWindowPass): the estimate's single pass on the keys alone.
    * Left out, each pass decides by its window (when the times read span few of them).
    */
   keysAlone?: boolean;
@@ -223,7 +223,7 @@ interface RangePlan {
  * a floor), or past what fits in memory, the pass stops, having read a part of the source
  * (0.1-0.5 s on the benchmark's long histories and skewed keys, 2.3 s on 10M x 100M rows), and
  * the view is planned as any other. With `copySource` (the source has fewer rows than the
- * entity rows), the source's rows are the side copied into two buckets (see windowPassSql):
+ * entity rows), the source's rows are the side copied into two buckets (see runWindowPass):
  * 1.2 s instead of 1.55 s for 20M entity rows and 2M source rows. Returns whether the pass did
  * the join.
  */
@@ -235,7 +235,7 @@ async function singlePass(engine: OfflineEngine, join: ViewJoin, phases: Phases,
   const maxCandidates = Math.floor(Math.min(SINGLE_PASS_CANDIDATES * rows + SINGLE_PASS_FLOOR, fit));
   const started = performance.now();
   try {
-    await engine.runAsWritten(windowPassSql(join, 0, ttlMicros(join), { copySource, maxCandidates }));
+    await runWindowPass(engine, join, 0, ttlMicros(join), { copySource, maxCandidates });
   } catch (error) {
     if (!(error instanceof Error && error.message.includes(OVERFLOW))) throw error;
     phases.add(`${join.request.view.name}: single pass, stopped`, started);

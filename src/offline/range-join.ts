@@ -1,3 +1,4 @@
+import type { OfflineEngine } from "./engine.js";
 import { ROW } from "./entity-rows.js";
 import { CREATED, entitySide, featureColumn, featureOutputs, sourceSide, tieOrder, ttlMicros, US, type ViewJoin } from "./point-in-time.js";
 import { SAMPLE } from "./sample.js";
@@ -18,6 +19,21 @@ export function openRowsSql(join: ViewJoin): string {
   return `CREATE OR REPLACE TEMP TABLE ${OPEN} AS SELECT * FROM (${entitySide(join)}) ANTI JOIN ${ident(join.target)} USING (${ROW})`;
 }
 
+export interface PassOptions {
+  copySource?: boolean;
+  keysAlone?: boolean;
+  maxCandidates?: number;
+}
+
+/**
+ * Runs one pass of the `range` plan (see windowPassSql). Its join names the side to hash, the
+ * one mlf counted smaller, on the right, and DuckDB's swap of the sides by its own estimates
+ * is off for this statement (see OfflineEngine.runAsWritten).
+ */
+export function runWindowPass(engine: OfflineEngine, join: ViewJoin, pass: number, window: bigint, options: PassOptions = {}): Promise<void> {
+  return engine.runAsWritten(windowPassSql(join, pass, window, options));
+}
+
 /**
  * One pass of the `range` plan (see JoinPlan): for every entity row not resolved by an earlier
  * pass, the source rows with its keys and `T - window <= ts <= T` are the candidates, and the
@@ -32,18 +48,17 @@ export function openRowsSql(join: ViewJoin): string {
  * of the one before, and each candidate meets exactly one of the two copies. Symmetrically,
  * each source row can be paired with its own bucket and the next one instead: `copySource`
  * copies the side with fewer rows (an entity file larger than the source hashes half the rows).
- * The side with fewer rows is also the one DuckDB builds its hash table on (run the statement
- * with runAsWritten): the entity rows, or with `copySource` the source. Times are epoch
- * microseconds.
+ * The side with fewer rows is also the one DuckDB builds its hash table on (see runWindowPass):
+ * the entity rows, or with `copySource` the source. Times are epoch microseconds.
  *
  * With `maxCandidates`, the statement stops reading and fails with OVERFLOW once the join has
  * found more candidates than that (see singlePass in join-plan.ts).
  */
-export function windowPassSql(join: ViewJoin, pass: number, window: bigint, options: { copySource?: boolean; keysAlone?: boolean; maxCandidates?: number } = {}): string {
+function windowPassSql(join: ViewJoin, pass: number, window: bigint, options: PassOptions = {}): string {
   const { copySource = false, keysAlone = spansFewWindows(join, window), maxCandidates } = options;
   const keys = join.request.keys.map((k) => ident(k.column));
   const lo = `${US} - ${window} AS ${LO}`;
-  // The right side is hashed (see runAsWritten).
+  // The right side is hashed (see runWindowPass).
   const sides = copySource ? "e JOIN c" : "c JOIN e";
   const into = pass === 0 ? `CREATE OR REPLACE TEMP TABLE ${ident(join.target)} AS` : `INSERT INTO ${ident(join.target)}`;
   const entities = pass === 0 ? `(${entitySide(join)})` : OPEN;

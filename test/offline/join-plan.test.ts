@@ -257,7 +257,7 @@ feature_views:
 });
 
 test("the range plan pairs each source row with two buckets when the entity rows outnumber the source, from a file, a glob and a query source, with the oracle's rows; auto sizes all three up for the intervals", async (t) => {
-  // Few source rows, many entity rows: every pass copies the source side (see windowPassSql).
+  // Few source rows, many entity rows: every pass copies the source side (see runWindowPass).
   // Times straddle 1970 (bucket 0 is wider) and land exactly on window edges.
   const next = random(11);
   const sources = Array.from({ length: 60 }, (_, i) => [i % 4, new Date(-20 * HOUR + Math.floor(next() * 40) * HOUR + (i % 3) * 60_000), i]);
