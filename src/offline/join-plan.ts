@@ -3,8 +3,8 @@ import { asofJoinSql } from "./asof-join.js";
 import type { Phases } from "./phases.js";
 import { sourceSide, storedColumnsSql, ttlMicros, type ViewJoin } from "./point-in-time.js";
 import { intervalCountsSql, intervalLoadSql, intervalsSql } from "./interval-join.js";
-import { candidatesSql, openRowsSql, OVERFLOW, runWindowPass } from "./range-join.js";
-import { SAMPLE, sampleEntities, sourceSample } from "./sample.js";
+import { candidatesSql, openRowsSql, OVERFLOW, runWindowPass, sampledCandidatesSql } from "./range-join.js";
+import { SAMPLE, sampleEntities, sourceGlance, sourceSample } from "./sample.js";
 import { sourceRowEstimate } from "./source-rows.js";
 import { ident } from "../util/sql.js";
 import { ordersAsMicros, utcMicros } from "./utc.js";
@@ -30,10 +30,11 @@ import { ordersAsMicros, utcMicros } from "./utc.js";
  *   until it has more; see sourceRowEstimate and INTERVAL_SOURCE_SHARE) gets the intervals,
  *   unless an entity row would meet many of them (see intervalTable); any other view with a
  *   ttl is first joined in a single range pass over the whole ttl, without an estimate (see
- *   singlePass); if that pass finds too many candidates, and for a view without a ttl (over
- *   its horizon), the cheaper of `asof` and `range` by a cost model fed by a sample (see
- *   choose). A query source that derives its rows is copied first, and a CSV or query source
- *   of a view without a ttl too.
+ *   singlePass); if a glance at a large Parquet source finds that pass would find too many
+ *   candidates, or the pass finds them, and for a view without a ttl (over its horizon), the
+ *   cheaper of `asof` and `range` by a cost model fed by a sample (see choose). A query
+ *   source that derives its rows is copied first, and a CSV or query source of a view without
+ *   a ttl too.
  *   A forced `range` runs a pass for every other window of the ladder down to 1/1024 (the
  *   ttl divided by powers of 4; see forcedWindows), which is rarely the fastest but exercises
  *   every pass.
@@ -81,11 +82,16 @@ export async function buildViewResult(engine: OfflineEngine, view: ViewJoin, pla
   }
   // Without a ttl every row before T is a candidate: a single pass would mostly stop (0.7 s on 2M x 20M rows).
   const single = plan === "auto" && ttl > 0n && join.horizon === undefined;
-  if (built === undefined && single && (await singlePass(engine, join, phases, sourceRows !== undefined && sourceRows < rows))) built = { plan: "range" };
+  let sampled: number | undefined;
+  if (built === undefined && single) {
+    const pass = await singlePass(engine, join, phases, sourceRows !== undefined && sourceRows < rows);
+    if (pass.joined) built = { plan: "range" };
+    else sampled = pass.sampled;
+  }
   if (built === undefined) {
     if (join.source.readCost === "parse") join = await copy(join);
     const chosen: RangePlan | undefined =
-      ttl === 0n || plan === "asof" ? undefined : plan === "range" ? { windows: forcedWindows(ttl) } : await phases.time(`${name}: plan`, () => choose(engine, join));
+      ttl === 0n || plan === "asof" ? undefined : plan === "range" ? { windows: forcedWindows(ttl) } : await phases.time(`${name}: plan`, () => choose(engine, join, sampled));
     // The estimate reads a query source once; copied, it is run once more, whatever the plan does after.
     if (join.source.readCost === "query" && (chosen?.windows.length ?? 2) > 1) join = await copy(join);
     await phases.time(`${name}: join`, () => (chosen === undefined ? engine.run(asofJoinSql(join)) : rangePasses(engine, join, chosen)));
@@ -221,29 +227,59 @@ interface RangePlan {
  * source would be copied before it, which costs more than a parse. So the view is first joined
  * in that pass, which reads the source once. Past SINGLE_PASS_CANDIDATES per entity row (plus
  * a floor), or past what fits in memory, the pass stops, having read a part of the source
- * (0.1-0.5 s on the benchmark's long histories and skewed keys, 2.3 s on 10M x 100M rows), and
- * the view is planned as any other. With `copySource` (the source has fewer rows than the
+ * (0.2-3 s on the benchmark's long histories and skewed keys, 2.3 s on 10M x 100M rows), and
+ * the view is planned as any other; a large Parquet source is glanced at first, to skip a pass
+ * that would stop (see glanceFindsMany). With `copySource` (the source has fewer rows than the
  * entity rows), the source's rows are the side copied into two buckets (see runWindowPass):
- * 1.2 s instead of 1.55 s for 20M entity rows and 2M source rows. Returns whether the pass did
- * the join.
+ * 1.2 s instead of 1.55 s for 20M entity rows and 2M source rows.
  */
-async function singlePass(engine: OfflineEngine, join: ViewJoin, phases: Phases, copySource: boolean): Promise<boolean> {
+async function singlePass(engine: OfflineEngine, join: ViewJoin, phases: Phases, copySource: boolean): Promise<SinglePass> {
   const rows = join.entities.rowCount;
-  if (rows === 0) return false;
+  if (rows === 0) return { joined: false };
   const columns = 2 + (join.request.source.createdTimestampColumn ? 1 : 0) + join.request.features.length;
   const fit = (await engine.memoryLimit()) / SINGLE_PASS_MEMORY / (CANDIDATE_COLUMN_BYTES * columns);
   const maxCandidates = Math.floor(Math.min(SINGLE_PASS_CANDIDATES * rows + SINGLE_PASS_FLOOR, fit));
+  const sampled = await glanceFindsMany(engine, join, phases, maxCandidates);
+  if (sampled !== undefined) return { joined: false, sampled };
   const started = performance.now();
   try {
     await runWindowPass(engine, join, 0, ttlMicros(join), { copySource, maxCandidates });
   } catch (error) {
     if (!(error instanceof Error && error.message.includes(OVERFLOW))) throw error;
     phases.add(`${join.request.view.name}: single pass, stopped`, started);
-    return false;
+    return { joined: false };
   }
   phases.add(`${join.request.view.name}: join`, started);
-  return true;
+  return { joined: true };
 }
+
+/** What singlePass did; when its glance skipped the pass, the SAMPLE table it leaves for the estimate, of `sampled` rows. */
+type SinglePass = { joined: true } | { joined: false; sampled?: number };
+
+/**
+ * Whether the single pass would stop, by a glance at the source: the estimate's sample of the
+ * entity rows (see sampleEntities) joined to 2 row groups of a large Parquet source (see
+ * sourceGlance) finds GLANCE_MARGIN times more candidates than `maxCandidates`, scaled to the
+ * rows read. The glance costs 0.04-0.08 s on 2M x 20M rows (whole runs, alternating); the
+ * pass it skips, 0.2-3 s to stop (long histories, skewed keys). Counting stops at that
+ * many. Returns how many entity rows the SAMPLE table holds when the pass would stop, and
+ * leaves the table for the estimate; else undefined (the pass decides, as for a source that
+ * cannot be glanced at).
+ */
+async function glanceFindsMany(engine: OfflineEngine, join: ViewJoin, phases: Phases, maxCandidates: number): Promise<number | undefined> {
+  const started = performance.now();
+  const glance = await sourceGlance(engine, join);
+  if (glance === undefined) return undefined;
+  const sampled = await sampleEntities(engine, join);
+  const limit = Math.ceil((GLANCE_MARGIN * maxCandidates * glance.fraction * sampled) / join.entities.rowCount);
+  const many = sampled > 0 && Number((await engine.rows(sampledCandidatesSql(join, glance.relation, limit)))[0]!.n) >= limit;
+  if (!many) await engine.run(`DROP TABLE ${SAMPLE}`);
+  phases.add(`${join.request.view.name}: glance`, started);
+  return many ? sampled : undefined;
+}
+
+/** See glanceFindsMany: a glance that counts a few times the limit is no accident of the sample. */
+const GLANCE_MARGIN = 2;
 
 /**
  * Candidates per entity row above which a single pass costs more than the other plans, by the
@@ -324,12 +360,12 @@ const COST = { passSourceRow: 50, passEntityRow: 250, candidate: 300, keyMatch: 
  * entity row hashed once, but compared with every source row of its keys), against the ASOF
  * plan.
  */
-async function choose(engine: OfflineEngine, join: ViewJoin): Promise<RangePlan | undefined> {
+async function choose(engine: OfflineEngine, join: ViewJoin, sampledEntities?: number): Promise<RangePlan | undefined> {
   const rows = join.entities.rowCount;
   if (rows === 0) return undefined;
   const ttl = ttlMicros(join);
   const { relation, fraction } = await sourceSample(engine, join);
-  const sampled = Math.max(1, await sampleEntities(engine, join));
+  const sampled = Math.max(1, sampledEntities ?? (await sampleEntities(engine, join)));
   const candidates = await engine.rows(candidatesSql(join, relation));
   await engine.run(`DROP TABLE ${SAMPLE}`);
   const lambdas = candidates.map((r) => Number(r.n) / fraction);

@@ -4,8 +4,9 @@ export interface Phase {
    * `entity rows`; then per view `VIEW: intervals` (a source with a quarter of the entity
    * rows or fewer: the intervals are joined during `write`) or `VIEW: join` (a single pass).
    * Intervals too dense are dropped (`VIEW: intervals, too many per key`) for the single pass;
-   * a single pass that stops (`VIEW: single pass, stopped`) is followed by `VIEW: plan` and
-   * `VIEW: join`. Then `write`. A CSV source, or a query that derives its rows, is read into a
+   * a large Parquet source is first glanced at (`VIEW: glance`), and when the glance finds
+   * long histories, or the single pass stops (`VIEW: single pass, stopped`), `VIEW: plan` and
+   * `VIEW: join` follow. Then `write`. A CSV source, or a query that derives its rows, is read into a
    * table (`VIEW: copy source`) before its plan; a streaming query after it, when the plan
    * reads it more than once (see buildViewResult).
    */

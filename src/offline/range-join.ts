@@ -155,13 +155,34 @@ const RANKED_FEATURES = 4;
  */
 export function candidatesSql(join: ViewJoin, relation: string): string {
   const keys = join.request.keys.map((k) => ident(k.column));
-  const ttl = ttlMicros(join);
-  const on = [...keys.map((k) => `c.${k} = e.${k}`), `c.${BUCKET} = e.${BUCKET}`, `c.${US} BETWEEN e.${US} - ${ttl} AND e.${US}`].join(" AND ");
   const matches = keys.length === 0 ? "NULL" : `(SELECT count(*) FROM ${SAMPLE} JOIN c USING (${keys.join(", ")}))`;
   // Read once: the counts and the join would each read the sampled blocks again.
-  return `WITH c AS MATERIALIZED (SELECT ${[...keys, US, `${US} // ${ttl} AS ${BUCKET}`].join(", ")} FROM (${relation}))
+  return `WITH c AS MATERIALIZED (${bucketed(join, relation)})
 SELECT count(*) AS n, (SELECT count(*) FROM c) AS total, ${matches} AS matches
-FROM (SELECT *, ${US} // ${ttl} - d.x AS ${BUCKET} FROM ${SAMPLE}, ${TWO}) AS e
-JOIN c ON ${on}
+FROM ${sampleJoin(join, "c")}
 GROUP BY e.${ROW}`;
+}
+
+/**
+ * How many (sampled entity row, candidate) pairs the SAMPLE rows find among `relation`'s rows
+ * inside the ttl, counting no further than `limit`: DuckDB stops reading there.
+ */
+export function sampledCandidatesSql(join: ViewJoin, relation: string, limit: number): string {
+  return `SELECT count(*) AS n FROM (SELECT 1 FROM ${sampleJoin(join, `(${bucketed(join, relation)}) AS c`)} LIMIT ${limit})`;
+}
+
+/** The keys, time and ttl-wide bucket of `relation`'s rows. */
+function bucketed(join: ViewJoin, relation: string): string {
+  const keys = join.request.keys.map((k) => ident(k.column));
+  return `SELECT ${[...keys, US, `${US} // ${ttlMicros(join)} AS ${BUCKET}`].join(", ")} FROM (${relation})`;
+}
+
+/**
+ * The SAMPLE rows (`e`), each paired with the bucket of T and the one before, joined to `c`
+ * (bucketed source rows) on the keys, the bucket and `T - ttl <= ts <= T`.
+ */
+function sampleJoin(join: ViewJoin, c: string): string {
+  const ttl = ttlMicros(join);
+  const on = [...join.request.keys.map((k) => `c.${ident(k.column)} = e.${ident(k.column)}`), `c.${BUCKET} = e.${BUCKET}`, `c.${US} BETWEEN e.${US} - ${ttl} AND e.${US}`].join(" AND ");
+  return `(SELECT *, ${US} // ${ttl} - d.x AS ${BUCKET} FROM ${SAMPLE}, ${TWO}) AS e JOIN ${c} ON ${on}`;
 }

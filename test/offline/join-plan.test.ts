@@ -117,10 +117,12 @@ feature_views:
 });
 
 test("a Parquet source is joined in one pass without the estimate, unless its histories are long, with the rows of either forced plan", async (t) => {
-  // 3,000 users with 3 rows each over 20 days; 5 groups with a row every 10 minutes (144 per
-  // day: with a 1-day ttl, far more candidates per entity row than a single pass takes).
+  // 3,000 users with 30 rows each over 20 days (44 row groups: glanced at, 3 candidates per
+  // entity row with a 2-day ttl); 5 groups with a row every 10 minutes (144 per day: with a
+  // 1-day ttl, far more candidates per entity row than a single pass takes; 8 row groups, too
+  // few to glance at).
   const files = await parquetFiles(t, {
-    "users.parquet": `SELECT i % 3000 AS user_id, ${START} + INTERVAL (hash(i) % (${DAYS} * 86400)) SECOND AS ts, hash(i * 7) % 100 AS score FROM range(9000) t(i)`,
+    "users.parquet": `SELECT i % 3000 AS user_id, ${START} + INTERVAL (hash(i) % (${DAYS} * 86400)) SECOND AS ts, hash(i * 7) % 100 AS score FROM range(90000) t(i)`,
     "groups.parquet": `SELECT i % 5 AS group_id, ${START} + INTERVAL (i // 5 * 600) SECOND AS ts, i AS seq FROM range(${5 * DAYS * 144}) t(i)`,
     "entities.parquet": `SELECT hash(i) % 3000 AS user_id, hash(i) % 3000 % 5 AS group_id, ${START} + INTERVAL (hash(i * 13) % (${DAYS} * 86400)) SECOND AS event_timestamp, i AS label FROM range(4000) t(i)`,
   });
@@ -135,7 +137,7 @@ feature_views:
   );
   const options = { entities: "data/entities.parquet", features: ["user_stats:score", "group_stats:seq"] };
   const auto = await getHistoricalFeatures(repo, options);
-  assert.deepEqual(viewPhases(auto, "user_stats"), ["user_stats: join"]);
+  assert.deepEqual(viewPhases(auto, "user_stats"), ["user_stats: glance", "user_stats: join"]);
   assert.deepEqual(viewPhases(auto, "group_stats"), ["group_stats: single pass, stopped", "group_stats: plan", "group_stats: join"]);
   assert.ok(auto.views.every((v) => v.matched > 1000), JSON.stringify(auto.views));
   for (const joinPlan of ["asof", "range", "interval"] as const) {
@@ -148,7 +150,8 @@ feature_views:
 test("a few keys with thousands of rows inside the ttl get range passes, not the ASOF plan, with the rows of the ASOF plan", async (t) => {
   // 3 sensors with a reading every 5 seconds for 4 days, a 1-day ttl: 17,280 candidates per
   // entity row, still 17 inside a window of 1/1024 of the ttl, where the windows used to stop
-  // (then this view got the ASOF plan); the passes now start far narrower.
+  // (then this view got the ASOF plan); the passes now start far narrower. A glance at 2 of
+  // the source's 102 row groups finds the histories long: no single pass.
   const readings = 3 * 4 * 17_280;
   const files = await parquetFiles(t, {
     "users.parquet": `SELECT i % 3 AS user_id, ${START} + INTERVAL (i // 3 * 5) SECOND AS ts, hash(i) % 1000 AS score FROM range(${readings}) t(i)`,
@@ -165,7 +168,7 @@ feature_views:
   );
   const options = { entities: "data/entities.parquet", features: ["user_stats:score"] };
   const auto = await getHistoricalFeatures(repo, options);
-  assert.deepEqual(viewPhases(auto, "user_stats"), ["user_stats: single pass, stopped", "user_stats: plan", "user_stats: join"]);
+  assert.deepEqual(viewPhases(auto, "user_stats"), ["user_stats: glance", "user_stats: plan", "user_stats: join"]);
   assert.equal(auto.views[0]!.plan, "range");
   assert.ok(auto.views[0]!.matched > 19000, JSON.stringify(auto.views));
   const asof = await getHistoricalFeatures(repo, { ...options, joinPlan: "asof" });

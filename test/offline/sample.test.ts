@@ -7,14 +7,14 @@ import { resolveSelection } from "../../src/repo/resolve.js";
 import { OfflineEngine, openEngineWithSources } from "../../src/offline/engine.js";
 import { loadEntityRows } from "../../src/offline/entity-rows.js";
 import type { ViewJoin } from "../../src/offline/point-in-time.js";
-import { SAMPLE, sampleEntities, sourceSample } from "../../src/offline/sample.js";
+import { SAMPLE, sampleEntities, sourceGlance, sourceSample } from "../../src/offline/sample.js";
 import { tempDir } from "../helpers.js";
 import { makeRepo } from "./fixtures.js";
 
 /**
  * What the plan's estimate reads of large Parquet files: whole row groups, spread over the
  * file, and never a block that straddles two of them; a file of few large row groups is read
- * in blocks instead, and a small one whole.
+ * in blocks instead, and a small one whole. The glance before a single pass reads two blocks.
  */
 
 const T = "2024-01-01 00:00:00";
@@ -70,6 +70,18 @@ test("the estimate samples large Parquet files by whole row groups", async (t) =
     const small = await sourceSample(db, view("small"));
     assert.equal(small.fraction, 1);
     assert.equal(await count(small.relation), 100_000);
+  });
+
+  await t.test("a glance reads 2 row groups' worth of rows, a quarter and three quarters into the file; none of few row groups", async () => {
+    const glance = (await sourceGlance(db, view("many")))!;
+    const rows = await count(glance.relation);
+    assert.equal(rows, Math.round(glance.fraction * 1_200_000), "the fraction is the rows read");
+    // 147 row groups of 8,192 rows (the last shorter): blocks of an average row group, at 36 and 110.
+    assert.ok(rows > 2 * 8100 && rows <= 2 * 8192, `${rows} rows`);
+    const [seconds] = await db.rows(`SELECT min(__mlf_us - ${START_US}) // 1000000 AS lo, max(__mlf_us - ${START_US}) // 1000000 AS hi FROM (${glance.relation})`);
+    assert.ok(Math.abs(Number(seconds!.lo) - 36 * 8192) < 8192 && Math.abs(Number(seconds!.hi) - 111 * 8192) < 8192, JSON.stringify(seconds, (_, v) => (typeof v === "bigint" ? Number(v) : v)));
+    assert.equal(await sourceGlance(db, view("few")), undefined);
+    assert.equal(await sourceGlance(db, view("small")), undefined, "13 row groups");
   });
 
   await t.test("entity rows: about 4,096, all from whole row groups", async () => {
