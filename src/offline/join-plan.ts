@@ -260,7 +260,7 @@ type SinglePass = { joined: true } | { joined: false; sampled?: number };
  * Whether the single pass would stop, by a glance at the source: the estimate's sample of the
  * entity rows (see sampleEntities) joined to 2 row groups of a large Parquet source (see
  * sourceGlance) finds GLANCE_MARGIN times more candidates than `maxCandidates`, scaled to the
- * rows read. The glance costs 0.04-0.08 s on 2M x 20M rows (whole runs, alternating); the
+ * rows read. The glance costs 0.04-0.11 s on 2M x 20M rows (whole runs, alternating); the
  * pass it skips, 0.2-3 s to stop (long histories, skewed keys). Counting stops at that
  * many. Returns how many entity rows the SAMPLE table holds when the pass would stop, and
  * leaves the table for the estimate; else undefined (the pass decides, as for a source that
