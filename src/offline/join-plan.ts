@@ -81,12 +81,12 @@ export async function buildViewResult(engine: OfflineEngine, view: ViewJoin, pla
     if (intervals !== undefined) built = { plan: "interval", intervals };
   }
   // Without a ttl every row before T is a candidate: a single pass would mostly stop (0.7 s on 2M x 20M rows).
-  const single = plan === "auto" && ttl > 0n && join.horizon === undefined;
   let sampled: number | undefined;
-  if (built === undefined && single) {
-    const pass = await singlePass(engine, join, phases, sourceRows !== undefined && sourceRows < rows);
-    if (pass.joined) built = { plan: "range" };
-    else sampled = pass.sampled;
+  if (built === undefined && plan === "auto" && ttl > 0n && join.horizon === undefined && rows > 0) {
+    const maxCandidates = await singlePassLimit(engine, join);
+    // The glance's entity sample, left for the estimate when the single pass would stop.
+    sampled = await glanceFindsMany(engine, join, phases, maxCandidates);
+    if (sampled === undefined && (await singlePass(engine, join, phases, sourceRows !== undefined && sourceRows < rows, maxCandidates))) built = { plan: "range" };
   }
   if (built === undefined) {
     if (join.source.readCost === "parse") join = await copy(join);
@@ -231,30 +231,31 @@ interface RangePlan {
  * the view is planned as any other; a large Parquet source is glanced at first, to skip a pass
  * that would stop (see glanceFindsMany). With `copySource` (the source has fewer rows than the
  * entity rows), the source's rows are the side copied into two buckets (see runWindowPass):
- * 1.2 s instead of 1.55 s for 20M entity rows and 2M source rows.
+ * 1.2 s instead of 1.55 s for 20M entity rows and 2M source rows. The pass stops past
+ * `maxCandidates` (see singlePassLimit). Returns whether it did the join.
  */
-async function singlePass(engine: OfflineEngine, join: ViewJoin, phases: Phases, copySource: boolean): Promise<SinglePass> {
-  const rows = join.entities.rowCount;
-  if (rows === 0) return { joined: false };
-  const columns = 2 + (join.request.source.createdTimestampColumn ? 1 : 0) + join.request.features.length;
-  const fit = (await engine.memoryLimit()) / SINGLE_PASS_MEMORY / (CANDIDATE_COLUMN_BYTES * columns);
-  const maxCandidates = Math.floor(Math.min(SINGLE_PASS_CANDIDATES * rows + SINGLE_PASS_FLOOR, fit));
-  const sampled = await glanceFindsMany(engine, join, phases, maxCandidates);
-  if (sampled !== undefined) return { joined: false, sampled };
+async function singlePass(engine: OfflineEngine, join: ViewJoin, phases: Phases, copySource: boolean, maxCandidates: number): Promise<boolean> {
   const started = performance.now();
   try {
     await runWindowPass(engine, join, 0, ttlMicros(join), { copySource, maxCandidates });
   } catch (error) {
     if (!(error instanceof Error && error.message.includes(OVERFLOW))) throw error;
     phases.add(`${join.request.view.name}: single pass, stopped`, started);
-    return { joined: false };
+    return false;
   }
   phases.add(`${join.request.view.name}: join`, started);
-  return { joined: true };
+  return true;
 }
 
-/** What singlePass did; when its glance skipped the pass, the SAMPLE table it leaves for the estimate, of `sampled` rows. */
-type SinglePass = { joined: true } | { joined: false; sampled?: number };
+/**
+ * The candidates past which a single pass stops: SINGLE_PASS_CANDIDATES per entity row plus a
+ * floor, but no more than fit in memory (see SINGLE_PASS_MEMORY).
+ */
+async function singlePassLimit(engine: OfflineEngine, join: ViewJoin): Promise<number> {
+  const columns = 2 + (join.request.source.createdTimestampColumn ? 1 : 0) + join.request.features.length;
+  const fit = (await engine.memoryLimit()) / SINGLE_PASS_MEMORY / (CANDIDATE_COLUMN_BYTES * columns);
+  return Math.floor(Math.min(SINGLE_PASS_CANDIDATES * join.entities.rowCount + SINGLE_PASS_FLOOR, fit));
+}
 
 /**
  * Whether the single pass would stop, by a glance at the source: the estimate's sample of the

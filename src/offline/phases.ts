@@ -6,9 +6,9 @@ export interface Phase {
    * Intervals too dense are dropped (`VIEW: intervals, too many per key`) for the single pass;
    * a large Parquet source is first glanced at (`VIEW: glance`), and when the glance finds
    * long histories, or the single pass stops (`VIEW: single pass, stopped`), `VIEW: plan` and
-   * `VIEW: join` follow. Then `write`. A CSV source, or a query that derives its rows, is read into a
-   * table (`VIEW: copy source`) before its plan; a streaming query after it, when the plan
-   * reads it more than once (see buildViewResult).
+   * `VIEW: join` follow. Then `write`. A CSV source, or a query that derives its rows, is read
+   * into a table (`VIEW: copy source`) before its plan; a streaming query after it, when the
+   * plan reads it more than once (see buildViewResult).
    */
   phase: string;
   seconds: number;

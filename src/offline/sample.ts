@@ -46,8 +46,11 @@ function wholeGroups(groups: Ranges, target: number): Ranges | undefined {
   const rows = rowsIn(groups);
   const count = Math.max(BLOCKS, Math.ceil((target * groups.length) / Math.max(1, rows)));
   if (count > groups.length * MAX_READ) return undefined;
-  return Array.from({ length: count }, (_, i) => groups[Math.floor(((i + 0.5) * groups.length) / count)]!);
+  return spread(count, groups.length).map((g) => groups[g]!);
 }
+
+/** `count` indexes evenly spaced among `length`, each in the middle of its share. */
+const spread = (count: number, length: number) => Array.from({ length: count }, (_, i) => Math.floor(((i + 0.5) * length) / count));
 
 /**
  * Creates the SAMPLE table: about SAMPLE_ROWS entity rows, those whose row number hashes to 0
@@ -104,10 +107,7 @@ export async function sourceGlance(engine: OfflineEngine, join: ViewJoin): Promi
   const [rows, groups] = [Number(meta!.rows), Number(meta!.groups)];
   if (groups < 16 * GLANCE_BLOCKS) return undefined;
   const start = (group: number) => Math.floor((group * rows) / groups);
-  const ranges = Array.from({ length: GLANCE_BLOCKS }, (_, i): [number, number] => {
-    const group = Math.floor(((i + 0.5) * groups) / GLANCE_BLOCKS);
-    return [start(group), start(group + 1) - 1];
-  });
+  const ranges = spread(GLANCE_BLOCKS, groups).map((group): [number, number] => [start(group), start(group + 1) - 1]);
   return numberedSample(join, ranges, rows);
 }
 
