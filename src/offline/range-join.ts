@@ -155,7 +155,9 @@ const RANKED_FEATURES = 4;
  */
 export function candidatesSql(join: ViewJoin, relation: string): string {
   const keys = join.request.keys.map((k) => ident(k.column));
-  const matches = keys.length === 0 ? "NULL" : `(SELECT count(*) FROM ${SAMPLE} JOIN c USING (${keys.join(", ")}))`;
+  // Counted key by key: joining the rows would list every pair (80M on 100 keys, 0.15 s more).
+  const perKey = (from: string) => `(SELECT ${keys.join(", ")}, count(*) AS n FROM ${from} GROUP BY ALL)`;
+  const matches = keys.length === 0 ? "NULL" : `(SELECT coalesce(sum(a.n * b.n), 0) FROM ${perKey(SAMPLE)} AS a JOIN ${perKey("c")} AS b USING (${keys.join(", ")}))`;
   // Read once: the counts and the join would each read the sampled blocks again.
   return `WITH c AS MATERIALIZED (${bucketed(join, relation)})
 SELECT count(*) AS n, (SELECT count(*) FROM c) AS total, ${matches} AS matches
