@@ -7,6 +7,7 @@ import { resolveSelection } from "../../src/repo/resolve.js";
 import { OfflineEngine, openEngineWithSources } from "../../src/offline/engine.js";
 import { loadEntityRows } from "../../src/offline/entity-rows.js";
 import type { ViewJoin } from "../../src/offline/point-in-time.js";
+import { candidatesSql } from "../../src/offline/range-join.js";
 import { SAMPLE, sampleEntities, sourceGlance, sourceSample } from "../../src/offline/sample.js";
 import { tempDir } from "../helpers.js";
 import { makeRepo } from "./fixtures.js";
@@ -82,6 +83,22 @@ test("the estimate samples large Parquet files by whole row groups", async (t) =
     assert.ok(Math.abs(Number(seconds!.lo) - 36 * 8192) < 8192 && Math.abs(Number(seconds!.hi) - 111 * 8192) < 8192, JSON.stringify(seconds, (_, v) => (typeof v === "bigint" ? Number(v) : v)));
     assert.equal(await sourceGlance(db, view("few")), undefined);
     assert.equal(await sourceGlance(db, view("small")), undefined, "13 row groups");
+  });
+
+  await t.test("the estimate's counts: each sampled row's candidates inside the ttl, and the pairs sharing keys whatever their times", async () => {
+    // The small source, read whole: key k has a row every 5,000 s from T + k s, 20 in all.
+    const { relation, fraction } = await sourceSample(db, view("small"));
+    assert.equal(fraction, 1);
+    const sampled: [number | null, number][] = [[7, 5007], [7, 5006], [7, 100_000], [42, 42], [4999, 2000], [null, 5007], [123_456, 5007]];
+    const values = sampled.map(([key, s], row) => `(${row}, ${key ?? "NULL"}::BIGINT, ${START_US + s * 1_000_000})`);
+    await db.run(`CREATE OR REPLACE TEMP TABLE ${SAMPLE} AS SELECT * FROM (VALUES ${values.join(", ")}) AS t(__mlf_row, user_id, __mlf_us)`);
+    const rows = await db.rows(candidatesSql(view("small"), relation));
+    // The oracle: the source rows of the key at or before T and within the hour before it.
+    const times = (key: number) => (key < 5000 ? Array.from({ length: 20 }, (_, j) => key + 5000 * j) : []);
+    const expected = sampled.map(([key, s]) => (key === null ? 0 : times(key).filter((ts) => ts <= s && ts >= s - 3600).length)).filter((n) => n > 0);
+    assert.deepEqual(rows.map((r) => Number(r.n)).sort(), expected.sort(), "candidates of the rows that found any");
+    assert.equal(Number(rows[0]!.total), 100_000);
+    assert.equal(Number(rows[0]!.matches), 3 * 20 + 20 + 20, "a NULL key and a key the source lacks share none");
   });
 
   await t.test("entity rows: about 4,096, all from whole row groups", async () => {
