@@ -155,9 +155,10 @@ const RANKED_FEATURES = 4;
  */
 export function candidatesSql(join: ViewJoin, relation: string): string {
   const keys = join.request.keys.map((k) => ident(k.column));
-  // Counted key by key: joining the rows would list every pair (80M on 100 keys, 0.15 s more).
-  const perKey = (from: string) => `(SELECT ${keys.join(", ")}, count(*) AS n FROM ${from} GROUP BY ALL)`;
-  const matches = keys.length === 0 ? "NULL" : `(SELECT sum(a.n * b.n) FROM ${perKey(SAMPLE)} AS a JOIN ${perKey("c")} AS b USING (${keys.join(", ")}))`;
+  // Each source row adds its key's sampled entity rows: joining the rows themselves would list
+  // every pair (80M on 100 keys: 0.1-0.2 s more), grouping the source too costs as much on 1M keys.
+  const sampledPerKey = `(SELECT ${keys.join(", ")}, count(*) AS n FROM ${SAMPLE} GROUP BY ALL)`;
+  const matches = keys.length === 0 ? "NULL" : `(SELECT sum(a.n) FROM ${sampledPerKey} AS a JOIN c USING (${keys.join(", ")}))`;
   // Read once: the counts and the join would each read the sampled blocks again.
   return `WITH c AS MATERIALIZED (${bucketed(join, relation)})
 SELECT count(*) AS n, (SELECT count(*) FROM c) AS total, ${matches} AS matches
