@@ -3,7 +3,7 @@ import { asofJoinSql } from "./asof-join.js";
 import type { Phases } from "./phases.js";
 import { sourceSide, storedColumnsSql, ttlMicros, type ViewJoin } from "./point-in-time.js";
 import { intervalCountsSql, intervalLoadSql, intervalsSql } from "./interval-join.js";
-import { candidatesSql, openRowsSql, OVERFLOW, runWindowPass, sampledCandidatesSql } from "./range-join.js";
+import { candidatesSql, openRows, OVERFLOW, runWindowPass, sampledCandidatesSql, settlePass } from "./range-join.js";
 import { SAMPLE, sampleEntities, sourceGlance, sourceSample } from "./sample.js";
 import { sourceRowEstimate } from "./source-rows.js";
 import { ident } from "../util/sql.js";
@@ -202,9 +202,11 @@ async function rangePasses(engine: OfflineEngine, join: ViewJoin, plan: RangePla
   const source = plan.sourceRows ?? Number((await engine.rows(`SELECT count(*) AS n FROM (${sourceSide(join)})`))[0]!.n);
   let open = join.entities.rowCount;
   for (const [pass, window] of plan.windows.entries()) {
-    // CREATE TABLE AS answers with the rows it wrote.
-    if (pass > 0 && (open = Number((await engine.rows(openRowsSql(join)))[0]!.Count)) === 0) break;
-    await runWindowPass(engine, join, pass, window, { copySource: open > source, keysAlone: plan.keysAlone });
+    if (pass === 1) open = await openRows(engine, join);
+    if (open === 0) break;
+    const staged = pass > 0 && pass < plan.windows.length - 1;
+    await runWindowPass(engine, join, pass, window, { copySource: open > source, keysAlone: plan.keysAlone, staged });
+    if (staged) open = await settlePass(engine, join, open);
   }
 }
 
