@@ -19,7 +19,6 @@ const PASSED = "__mlf_passed_rows";
  * built its hash table on the source.
  */
 export async function openRows(engine: OfflineEngine, join: ViewJoin): Promise<number> {
-  // CREATE TABLE AS answers with the rows it wrote, as DELETE below with those it deleted.
   return count(engine, `CREATE OR REPLACE TEMP TABLE ${OPEN} AS SELECT * FROM (${entitySide(join)}) ANTI JOIN ${ident(join.target)} USING (${ROW})`);
 }
 
@@ -34,6 +33,7 @@ export async function settlePass(engine: OfflineEngine, join: ViewJoin, open: nu
   return open - (await count(engine, `DELETE FROM ${OPEN} WHERE ${ROW} IN (SELECT ${ROW} FROM ${PASSED})`));
 }
 
+/** The rows a CREATE TABLE AS wrote, or a DELETE deleted: both answer with them. */
 const count = async (engine: OfflineEngine, sql: string) => Number((await engine.rows(sql))[0]!.Count);
 
 export interface PassOptions {
@@ -58,9 +58,9 @@ export function runWindowPass(engine: OfflineEngine, join: ViewJoin, pass: numbe
  * pass, the source rows with its keys and `T - window <= ts <= T` are the candidates, and the
  * best of them (greatest time, then the tie order) goes into the view's table (the first pass
  * creates it; a `staged` one fills a table of its own, see settlePass); rows without a
- * candidate are left for the next, wider pass. Because every
- * candidate of a narrower window is newer than any outside it, a row resolved by a narrow
- * window has the same winner as with the full ttl.
+ * candidate are left for the next, wider pass. Because every candidate of a narrower window is
+ * newer than any outside it, a row resolved by a narrow window has the same winner as with the
+ * full ttl.
  *
  * Besides the keys, the join matches on a time bucket `floor(ts / window)`: a window spans at
  * most two buckets (every bucket is at least the window wide; integer division truncates
