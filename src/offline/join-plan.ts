@@ -203,7 +203,8 @@ async function rangePasses(engine: OfflineEngine, join: ViewJoin, plan: RangePla
   let open = join.entities.rowCount;
   for (const [pass, window] of plan.windows.entries()) {
     if (pass === 1) open = await openRows(engine, join);
-    if (open === 0) break;
+    // The first pass runs whatever the rows: it creates the view's table.
+    if (pass > 0 && open === 0) break;
     const staged = pass > 0 && pass < plan.windows.length - 1;
     await runWindowPass(engine, join, pass, window, { copySource: open > source, keysAlone: plan.keysAlone, staged });
     if (staged) open = await settlePass(engine, join, open);

@@ -92,6 +92,9 @@ test("entity inputs, output formats and bad input", async (t) => {
       assert.equal(readFileSync(join(dir, "empty-out.csv"), "utf8"), "driver_id,event_timestamp,conv\n");
     }
     assert.deepEqual((await getHistoricalFeatures(repo, { entities: [], features })).rows, []);
+    for (const joinPlan of ["asof", "range", "interval"] as const) {
+      assert.deepEqual((await getHistoricalFeatures(repo, { entities: [], features, joinPlan })).rows, [], `${joinPlan} plan`);
+    }
   });
 
   await t.test("a missing entity file is file_not_found", async () => {
