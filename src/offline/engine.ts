@@ -106,6 +106,11 @@ export class OfflineEngine {
     return reader.getRowObjectsJS() as Record<string, unknown>[];
   }
 
+  /** Runs a CREATE TABLE AS, INSERT or DELETE and returns how many rows it wrote or deleted, which DuckDB answers with. */
+  async changedRows(sql: string): Promise<number> {
+    return Number((await this.rows(sql))[0]!.Count);
+  }
+
   /** Column names and DuckDB types of a relation or query. */
   async describe(relation: string): Promise<{ name: string; type: string }[]> {
     const rows = await this.rows(`DESCRIBE ${relation}`);

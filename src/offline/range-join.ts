@@ -19,7 +19,7 @@ const PASSED = "__mlf_passed_rows";
  * built its hash table on the source.
  */
 export async function openRows(engine: OfflineEngine, join: ViewJoin): Promise<number> {
-  return count(engine, `CREATE OR REPLACE TEMP TABLE ${OPEN} AS SELECT * FROM (${entitySide(join)}) ANTI JOIN ${ident(join.target)} USING (${ROW})`);
+  return engine.changedRows(`CREATE OR REPLACE TEMP TABLE ${OPEN} AS SELECT * FROM (${entitySide(join)}) ANTI JOIN ${ident(join.target)} USING (${ROW})`);
 }
 
 /**
@@ -30,11 +30,8 @@ export async function openRows(engine: OfflineEngine, join: ViewJoin): Promise<n
  */
 export async function settlePass(engine: OfflineEngine, join: ViewJoin, open: number): Promise<number> {
   await engine.run(`INSERT INTO ${ident(join.target)} SELECT * FROM ${PASSED}`);
-  return open - (await count(engine, `DELETE FROM ${OPEN} WHERE ${ROW} IN (SELECT ${ROW} FROM ${PASSED})`));
+  return open - (await engine.changedRows(`DELETE FROM ${OPEN} WHERE ${ROW} IN (SELECT ${ROW} FROM ${PASSED})`));
 }
-
-/** The rows a CREATE TABLE AS wrote, or a DELETE deleted: both answer with them. */
-const count = async (engine: OfflineEngine, sql: string) => Number((await engine.rows(sql))[0]!.Count);
 
 export interface PassOptions {
   copySource?: boolean;

@@ -62,9 +62,7 @@ export async function sampleEntities(engine: OfflineEngine, join: ViewJoin): Pro
   const groups = entities.file === undefined ? undefined : wholeGroups(await rowGroups(engine, entities.file), BLOCKS * SAMPLE_ROWS);
   const read = groups === undefined ? `(${entitySide(join)})` : `(${groups.map(([first, last]) => entitySide(join, `e.${entities.row} BETWEEN ${first} AND ${last}`)).join(" UNION ALL ")})`;
   const modulus = Math.max(1, Math.floor((groups === undefined ? entities.rowCount : rowsIn(groups)) / SAMPLE_ROWS));
-  // CREATE TABLE AS answers with the rows it wrote.
-  const [created] = await engine.rows(`CREATE OR REPLACE TEMP TABLE ${SAMPLE} AS SELECT * FROM ${read} WHERE hash(${ROW}) % ${modulus} = 0`);
-  return Number(created!.Count);
+  return engine.changedRows(`CREATE OR REPLACE TEMP TABLE ${SAMPLE} AS SELECT * FROM ${read} WHERE hash(${ROW}) % ${modulus} = 0`);
 }
 
 /** A sample of the source: the rows to read, and which fraction of the source they are. */
