@@ -103,14 +103,16 @@ export async function sourceGlance(engine: OfflineEngine, join: ViewJoin): Promi
   if (numbered === undefined) return undefined;
   const [meta] = await engine.rows(`SELECT num_rows AS "rows", num_row_groups AS groups FROM parquet_file_metadata(${numbered.file})`);
   const [rows, groups] = [Number(meta!.rows), Number(meta!.groups)];
-  if (groups < 16 * GLANCE_BLOCKS) return undefined;
+  if (GLANCE_BLOCKS > groups * GLANCE_MAX_READ) return undefined;
   const start = (group: number) => Math.floor((group * rows) / groups);
   const ranges = spread(GLANCE_BLOCKS, groups).map((group): [number, number] => [start(group), start(group + 1) - 1]);
   return numberedSample(join, ranges, rows);
 }
 
-/** How many blocks a glance reads. */
+/** How many blocks a glance reads... */
 const GLANCE_BLOCKS = 2;
+/** ...and at most this part of the file's row groups: on fewer, the single pass costs little. */
+const GLANCE_MAX_READ = 1 / 16;
 
 /** The source side of the rows in `ranges` of a numbered Parquet source of `rows` rows. */
 function numberedSample(join: ViewJoin, ranges: Ranges, rows: number): SourceSample {
