@@ -96,6 +96,8 @@ async function worker(contender: Contender, id: string): Promise<void> {
     try {
       // Feast's template on skewed keys spills without end: bounded, it fails instead of filling the disk.
       await engine.run(`SET max_temp_directory_size = '${MAX_SPILL_GB}GB'`);
+      // As mlf's retrieval (see getHistoricalFeatures): a query reading a file twice parses its footer once.
+      await engine.run("SET parquet_metadata_cache = true");
       for (const sql of sourceViews(shape, dir)) await engine.run(sql);
       const ordered = contender.endsWith("-ordered");
       await engine.run(`COPY (${contender.startsWith("asof") ? handAsof(shape, dir, ordered) : feastTemplate(shape, dir, ordered)}) TO '${out}' (FORMAT parquet)`);
