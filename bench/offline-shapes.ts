@@ -147,6 +147,8 @@ export function shapes(divisor: number): Shape[] {
  * - `daily-snapshots`: a daily feature table (every key at every midnight, ttl 1 day), so
  *   source times repeat across keys and each entity row has one or two candidates.
  * - `short-ttl`: uniform-short's data with a 1-hour ttl, so almost no row finds a value.
+ * - `year-ttl`: uniform-short's data with a 365-day ttl (a "last known value" feature), so an
+ *   entity row has about 10 candidates and most find a value.
  * - `key-sorted-no-ttl`: no-ttl's data with the source sorted by key, then time (as a job that
  *   partitions by key writes it), so a sample of whole row groups holds few keys.
  */
@@ -165,6 +167,7 @@ export function probes(divisor: number): Shape[] {
       ],
     },
     simple({ id: "short-ttl", title: "uniform year, ttl 1 hour", entityRows: n(2 * M), featureRows: n(20 * M), keys: k(M), ttl: "1h" }),
+    simple({ id: "year-ttl", title: "uniform year, ttl 365 days", entityRows: n(2 * M), featureRows: n(20 * M), keys: k(M), ttl: "365d" }),
     simple({ id: "key-sorted-no-ttl", title: "source sorted by key, no ttl", entityRows: n(2 * M), featureRows: n(20 * M), keys: k(M), ttl: "0", orderBy: "user_id, ts" }),
   ];
 }
