@@ -59,6 +59,20 @@ test("entity inputs, output formats and bad input", async (t) => {
     assert.deepEqual(await convs("zoned.parquet"), [0.2]);
   });
 
+  await t.test("a Parquet file rewritten between two retrievals is read anew", async () => {
+    // A retrieval caches the footers it reads; the next one must not see them.
+    const engine = await OfflineEngine.open({ type: "duckdb", threads: 1 });
+    const rewrite = (select: string) => engine.run(`COPY (${select}) TO '${join(dir, "again.parquet")}' (FORMAT parquet)`);
+    try {
+      await rewrite("SELECT 1::BIGINT AS driver_id, TIMESTAMPTZ '2024-01-01 09:30:00Z' AS event_timestamp");
+      assert.deepEqual(await convs("again.parquet"), [0.1]);
+      await rewrite("SELECT * FROM (VALUES (2::BIGINT, TIMESTAMPTZ '2024-01-01 09:30:00Z'), (1, TIMESTAMPTZ '2024-01-01 10:30:00Z')) AS t(driver_id, event_timestamp)");
+      assert.deepEqual(await convs("again.parquet"), [0.3, 0.2]);
+    } finally {
+      engine.close();
+    }
+  });
+
   await t.test("--timestamp-column names another column; string keys in CSV are cast to the entity type", async () => {
     const file = write("other.csv", "driver_id,label_time\n001,2024-01-01T10:00:00Z\n");
     const result = await run(file, { timestampColumn: "label_time" });
