@@ -8,7 +8,7 @@ import { OfflineEngine, openEngineWithSources } from "../../src/offline/engine.j
 import { loadEntityRows } from "../../src/offline/entity-rows.js";
 import type { ViewJoin } from "../../src/offline/point-in-time.js";
 import { candidatesSql } from "../../src/offline/range-join.js";
-import { SAMPLE, sampleEntities, sourceGlance, sourceSample } from "../../src/offline/sample.js";
+import { keepClusteredSample, SAMPLE, sampleEntities, sourceGlance, sourceSample } from "../../src/offline/sample.js";
 import { tempDir } from "../helpers.js";
 import { makeRepo } from "./fixtures.js";
 
@@ -32,20 +32,23 @@ test("the estimate samples large Parquet files by whole row groups", async (t) =
     };
     const source = `i % 5000 AS user_id, TIMESTAMP '${T}' + INTERVAL (i) SECOND AS ts, i AS x`;
     await write("many.parquet", 1_200_000, 8192, source);
+    // The same keys, each in one run of 240 rows, as a job writing by key leaves them.
+    await write("sorted.parquet", 1_200_000, 8192, `i // 240 AS user_id, TIMESTAMP '${T}' + INTERVAL (i) SECOND AS ts, i AS x`);
     await write("few.parquet", 1_200_000, 400_000, source);
     await write("small.parquet", 100_000, 8192, source);
     await write("entities.parquet", 300_000, 2048, `i % 5000 AS user_id, TIMESTAMP '${T}' + INTERVAL (i * 4) SECOND AS event_timestamp`);
   } finally {
     engine.close();
   }
-  const views = ["many", "few", "small"].map((name) => `  - {name: ${name}, entities: [user], source: ${name}, ttl: 1h, schema: [{name: x, dtype: int64}]}`);
+  const names = ["many", "few", "small", "sorted"];
+  const views = names.map((name) => `  - {name: ${name}, entities: [user], source: ${name}, ttl: 1h, schema: [{name: x, dtype: int64}]}`);
   const repo = await makeRepo(
     t,
-    `entities:\n  - {name: user, join_keys: [user_id], value_type: int64}\nsources:\n${["many", "few", "small"].map((name) => `  - {name: ${name}, type: file, path: data/${name}.parquet, timestamp_field: ts}`).join("\n")}\nfeature_views:\n${views.join("\n")}\n`,
+    `entities:\n  - {name: user, join_keys: [user_id], value_type: int64}\nsources:\n${names.map((name) => `  - {name: ${name}, type: file, path: data/${name}.parquet, timestamp_field: ts}`).join("\n")}\nfeature_views:\n${views.join("\n")}\n`,
     files,
   );
   const registry = appliedRegistry(repo);
-  const resolution = resolveSelection(registry.definitions, { features: ["many:x", "few:x", "small:x"], fullFeatureNames: true });
+  const resolution = resolveSelection(registry.definitions, { features: names.map((name) => `${name}:x`), fullFeatureNames: true });
   const db = await openEngineWithSources(repo.root, repo.config.offlineStore, registry.definitions);
   t.after(() => db.close());
   const keys = [...resolution.joinKeys.values()];
@@ -99,6 +102,31 @@ test("the estimate samples large Parquet files by whole row groups", async (t) =
     assert.deepEqual(rows.map((r) => Number(r.n)).sort(), expected.sort(), "candidates of the rows that found any");
     assert.equal(Number(rows[0]!.total), 100_000);
     assert.equal(Number(rows[0]!.matches), 3 * 20 + 20 + 20, "a NULL key and a key the source lacks share none");
+  });
+
+  await t.test("a source clustered by key: the entity rows of the sampled groups' keys are kept, against those groups thinned", async () => {
+    const sampleKeys = async () => (await db.rows(`SELECT user_id FROM ${SAMPLE}`)).map((r) => Number(r.user_id));
+    // Not clustered: every row group holds every key, so every sampled row is inside.
+    const many = await sourceSample(db, view("many"));
+    const sampledMany = await sampleEntities(db, view("many"));
+    assert.equal(await keepClusteredSample(db, view("many"), many.clustering!.keyRanges, sampledMany), undefined);
+    assert.equal((await sampleKeys()).length, sampledMany, "the sample as it was");
+
+    const sorted = await sourceSample(db, view("sorted"));
+    const { keyRanges, thinned, thinning } = sorted.clustering!;
+    assert.equal(keyRanges.length, Math.round((sorted.fraction * 1_200_000) / 8192), "a range per sampled row group");
+    const sampled = await sampleEntities(db, view("sorted"));
+    // The oracle: the sampled keys inside a range, from the ranges as numbers.
+    const inside = (key: number) => keyRanges.some(([lo, hi]) => key >= Number(lo) && key <= Number(hi));
+    const expected = (await sampleKeys()).filter(inside);
+    const kept = await keepClusteredSample(db, view("sorted"), keyRanges, sampled);
+    assert.equal(kept, expected.length);
+    assert.ok(kept! > 0 && kept! < sampled / 2, `${kept} of ${sampled} kept`);
+    assert.deepEqual((await sampleKeys()).sort(), expected.sort(), "the rows outside the ranges left");
+    // Thinned to the sample's fraction: each kept row's key has that share of its rows in the sample, as a sample of rows.
+    assert.equal(thinning, Math.round(1 / sorted.fraction));
+    const [all, some] = [await count(sorted.relation), await count(thinned)];
+    assert.ok(Math.abs(some * thinning - all) < all * 0.05, `${some} of ${all} rows thinned by ${thinning}`);
   });
 
   await t.test("entity rows: about 4,096, all from whole row groups", async () => {
