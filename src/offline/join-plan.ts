@@ -4,7 +4,7 @@ import type { Phases } from "./phases.js";
 import { sourceSide, storedColumnsSql, ttlMicros, type ViewJoin } from "./point-in-time.js";
 import { intervalCountsSql, intervalLoadSql, intervalsSql } from "./interval-join.js";
 import { candidatesSql, openRows, OVERFLOW, runWindowPass, sampledCandidatesSql, settlePass } from "./range-join.js";
-import { keepClusteredSample, SAMPLE, sampleEntities, sourceGlance, sourceSample } from "./sample.js";
+import { estimateSides, SAMPLE, sampleEntities, sourceGlance, sourceSample } from "./sample.js";
 import { sourceRowEstimate } from "./source-rows.js";
 import { ident } from "../util/sql.js";
 import { ordersAsMicros, utcMicros } from "./utc.js";
@@ -368,19 +368,13 @@ async function choose(engine: OfflineEngine, join: ViewJoin, sampledEntities?: n
   const rows = join.entities.rowCount;
   if (rows === 0) return undefined;
   const ttl = ttlMicros(join);
-  const { fraction, clustering, ...sample } = await sourceSample(engine, join);
-  let sampled = Math.max(1, sampledEntities ?? (await sampleEntities(engine, join)));
-  // A source clustered by key: the entity rows of the sampled groups' keys, against those groups thinned.
-  const clustered = clustering === undefined ? undefined : await keepClusteredSample(engine, join, clustering.keyRanges, sampled);
-  if (clustered !== undefined) sampled = clustered;
-  const [relation, thinning] = clustered === undefined ? [sample.relation, 1] : [clustering!.thinned, clustering!.thinning];
-  // The share of a sampled entity row's source rows that the sample holds.
-  const perRow = clustered === undefined ? fraction : 1 / thinning;
+  const source = await sourceSample(engine, join);
+  const { relation, perRow, sourceShare, sampled } = await estimateSides(engine, join, source, Math.max(1, sampledEntities ?? (await sampleEntities(engine, join))));
   const candidates = await engine.rows(candidatesSql(join, relation));
   await engine.run(`DROP TABLE ${SAMPLE}`);
   const lambdas = candidates.map((r) => Number(r.n) / perRow);
   const sampledSource = Number(candidates.length === 0 ? (await engine.rows(`SELECT count(*) AS n FROM (${relation})`))[0]!.n : candidates[0]!.total);
-  const sourceRows = (sampledSource * thinning) / fraction;
+  const sourceRows = sampledSource / sourceShare;
   // No sampled row found a candidate: one pass at the ttl is the cheapest, whatever the counts.
   if (candidates.length === 0) return { windows: [ttl], sourceRows };
   const matches = candidates[0]!.matches === null ? Infinity : Number(candidates[0]!.matches) / perRow;

@@ -137,6 +137,19 @@ export async function keepClusteredSample(engine: OfflineEngine, join: ViewJoin,
 }
 
 /**
+ * What the estimate joins the SAMPLE rows to (`relation`), the share of a sampled entity row's
+ * source rows it holds (`perRow`), the share of all source rows (`sourceShare`), and how many
+ * SAMPLE rows are left: the source sample as taken, or, clustered by key, thinned (see
+ * keepClusteredSample).
+ */
+export async function estimateSides(engine: OfflineEngine, join: ViewJoin, source: SourceSample, sampled: number): Promise<{ relation: string; perRow: number; sourceShare: number; sampled: number }> {
+  const { relation, fraction, clustering } = source;
+  const kept = clustering === undefined ? undefined : await keepClusteredSample(engine, join, clustering.keyRanges, sampled);
+  if (clustering === undefined || kept === undefined) return { relation, perRow: fraction, sourceShare: fraction, sampled };
+  return { relation: clustering.thinned, perRow: 1 / clustering.thinning, sourceShare: fraction / clustering.thinning, sampled: kept };
+}
+
+/**
  * A glance at the source, for a decision cheaper than the estimate (see glanceFindsMany in
  * join-plan.ts): GLANCE_BLOCKS blocks of a Parquet file's rows, evenly spaced, each the size of
  * an average row group; none for a file of fewer than 16 times as many row groups, whose single
