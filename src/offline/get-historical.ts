@@ -89,7 +89,7 @@ export async function getHistoricalFeatures(repo: Repo, options: HistoricalFeatu
     await engine.run("SET asof_loop_join_threshold = 0");
     // A retrieval reads each Parquet file in many statements (checks, glance, estimate,
     // passes, write), and each one parsed its footer again: the estimate's sample of 16 row
-    // groups of a 20M-row source took 0.24-0.27 s instead of 0.35-0.41 s. The cache lives as
+    // groups of a 20M-row source took 0.24-0.27 s instead of 0.35-0.42 s. The cache lives as
     // long as the engine, a retrieval's, which reads its files and writes only its output (a
     // temporary file it never reads); a file rewritten between two retrievals is read anew.
     await engine.run("SET parquet_metadata_cache = true");
