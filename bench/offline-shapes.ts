@@ -86,6 +86,8 @@ interface Simple {
   ttl?: string;
   /** The feature file's row order (default: as generated, times spread over the file). */
   orderBy?: string;
+  /** The entity file's row order (default: as generated, times spread over the file). */
+  entityOrderBy?: string;
 }
 
 /** One view over one source keyed by user_id: the issue's shape and its variations. */
@@ -105,7 +107,7 @@ function simple(s: Simple): Shape {
     generate: [
       copy(`${key("i")} AS user_id, ${time(kind, secondOfYear("i + 1"))} AS ts${created}, ${u("i + 2")} AS f1, ${h("i + 3", 1000)}::BIGINT AS f2, ${u("i + 4")} AS f3, 'v' || (i % 97) AS f4`, s.featureRows, file, s.orderBy),
       // Negative seeds: entity row i must not copy feature row i's key and time.
-      copy(`${key("-1 - 2 * i")} AS user_id, ${time(kind, secondOfYear("-2 - 2 * i"))} AS event_timestamp, (i % 2)::INTEGER AS label`, s.entityRows, s.entityFile ?? "entities.parquet"),
+      copy(`${key("-1 - 2 * i")} AS user_id, ${time(kind, secondOfYear("-2 - 2 * i"))} AS event_timestamp, (i % 2)::INTEGER AS label`, s.entityRows, s.entityFile ?? "entities.parquet", s.entityOrderBy),
     ],
   };
 }
@@ -151,11 +153,16 @@ export function shapes(divisor: number): Shape[] {
  *   entity row has about 10 candidates and most find a value.
  * - `key-sorted-no-ttl`: no-ttl's data with the source sorted by key, then time (as a job that
  *   partitions by key writes it), so a sample of whole row groups holds few keys.
+ * - `time-sorted-labels`: uniform-short's data with the entity rows sorted by time (labels
+ *   written day by day), so a sample of whole row groups of them spans a few days each.
+ * - `daily-files`: uniform-short's data as one Parquet file per day (a job partitioning by
+ *   date writes it), read through a glob: 365 files of 55,000 rows, one row group each.
  */
 export function probes(divisor: number): Shape[] {
   const { n, k } = scaled(divisor);
   const days = 365;
   const snapshotKeys = Math.round(n(20 * M) / days);
+  const daily = simple({ id: "daily-files", title: "one source file per day (a glob)", entityRows: n(2 * M), featureRows: n(20 * M), keys: k(M), featureFile: "features/*/*.parquet" });
   const snapshots = simple({ id: "daily-snapshots", title: "daily snapshots, ttl 1 day", entityRows: n(2 * M), featureRows: snapshotKeys * days, keys: snapshotKeys, ttl: "1d" });
   return [
     simple({ id: "few-keys", title: "100 keys, long histories", entityRows: n(2 * M), featureRows: n(20 * M), keys: 100 }),
@@ -169,6 +176,16 @@ export function probes(divisor: number): Shape[] {
     simple({ id: "short-ttl", title: "uniform year, ttl 1 hour", entityRows: n(2 * M), featureRows: n(20 * M), keys: k(M), ttl: "1h" }),
     simple({ id: "year-ttl", title: "uniform year, ttl 365 days", entityRows: n(2 * M), featureRows: n(20 * M), keys: k(M), ttl: "365d" }),
     simple({ id: "key-sorted-no-ttl", title: "source sorted by key, no ttl", entityRows: n(2 * M), featureRows: n(20 * M), keys: k(M), ttl: "0", orderBy: "user_id, ts" }),
+    simple({ id: "time-sorted-labels", title: "entity rows sorted by time", entityRows: n(2 * M), featureRows: n(20 * M), keys: k(M), entityOrderBy: "event_timestamp" }),
+    {
+      ...daily,
+      generate: [
+        // One file per day: past 100 open files a partitioned write starts new ones (10,473 files in all).
+        "SET partitioned_write_max_open_files = 1000",
+        `COPY (SELECT ${h("i", k(M))}::BIGINT AS user_id, ${time("naive", secondOfYear("i + 1"))} AS ts, ${u("i + 2")} AS f1, ${h("i + 3", 1000)}::BIGINT AS f2, (${secondOfYear("i + 1")} - ${BASE_US}) // ${DAY_US} AS day FROM range(${n(20 * M)}) t(i)) TO '$DIR/features' (FORMAT parquet, PARTITION_BY (day))`,
+        daily.generate[1]!,
+      ],
+    },
   ];
 }
 
