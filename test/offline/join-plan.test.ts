@@ -123,22 +123,28 @@ test("a Parquet source is joined in one pass without the estimate, unless its hi
   // few to glance at).
   const files = await parquetFiles(t, {
     "users.parquet": `SELECT i % 3000 AS user_id, ${START} + INTERVAL (hash(i) % (${DAYS} * 86400)) SECOND AS ts, hash(i * 7) % 100 AS score FROM range(90000) t(i)`,
-    "groups.parquet": `SELECT i % 5 AS group_id, ${START} + INTERVAL (i // 5 * 600) SECOND AS ts, i AS seq FROM range(${5 * DAYS * 144}) t(i)`,
+    "groups.parquet": `SELECT i % 5 AS group_id, ${START} + INTERVAL (i // 5 * 600) SECOND AS ts, i AS seq, i % 7 AS m7, i % 11 AS m11, i % 13 AS m13, i % 17 AS m17 FROM range(${5 * DAYS * 144}) t(i)`,
     "entities.parquet": `SELECT hash(i) % 3000 AS user_id, hash(i) % 3000 % 5 AS group_id, ${START} + INTERVAL (hash(i * 13) % (${DAYS} * 86400)) SECOND AS event_timestamp, i AS label FROM range(4000) t(i)`,
   });
+  // group_wide: group_stats with 5 features, ranked in two steps (see winnersSql), stopped as it is.
   const repo = await makeRepo(
     t,
     `${USERS_AND_GROUPS}
 feature_views:
   - {name: user_stats, entities: [user], source: user_src, ttl: 2d, schema: [{name: score, dtype: int64}]}
   - {name: group_stats, entities: [group], source: group_src, ttl: 1d, schema: [{name: seq, dtype: int64}]}
+  - {name: group_wide, entities: [group], source: group_src, ttl: 1d, schema: [{name: seq, dtype: int64}, {name: m7, dtype: int64}, {name: m11, dtype: int64}, {name: m13, dtype: int64}, {name: m17, dtype: int64}]}
 `,
     files,
   );
-  const options = { entities: "data/entities.parquet", features: ["user_stats:score", "group_stats:seq"] };
+  const wide = ["seq", "m7", "m11", "m13", "m17"].map((f) => `group_wide:${f}`);
+  const options = { entities: "data/entities.parquet", features: ["user_stats:score", "group_stats:seq", ...wide], fullFeatureNames: true };
   const auto = await getHistoricalFeatures(repo, options);
   assert.deepEqual(viewPhases(auto, "user_stats"), ["user_stats: glance", "user_stats: join"]);
   assert.deepEqual(viewPhases(auto, "group_stats"), ["group_stats: single pass, stopped", "group_stats: plan", "group_stats: join"]);
+  assert.deepEqual(viewPhases(auto, "group_wide"), ["group_wide: single pass, stopped", "group_wide: plan", "group_wide: join"]);
+  assert.ok(auto.rows!.filter((r) => r.group_wide__m17 !== null).length > 1000);
+  assert.ok(auto.rows!.every((r) => r.group_wide__seq === r.group_stats__seq && (r.group_wide__seq === null || Number(r.group_wide__m7) === Number(r.group_wide__seq) % 7)));
   assert.ok(auto.views.every((v) => v.matched > 1000), JSON.stringify(auto.views));
   for (const joinPlan of ["asof", "range", "interval"] as const) {
     const forced = await getHistoricalFeatures(repo, { ...options, joinPlan });
