@@ -28,16 +28,12 @@ type Ranges = [number, number][];
 
 const rowsIn = (ranges: Ranges) => ranges.reduce((sum, [first, last]) => sum + last - first + 1, 0);
 
-/** The file's row groups as row ranges, in file order (its footer: no rows are read). */
-async function rowGroups(engine: OfflineEngine, file: string): Promise<Ranges> {
-  return (await rowGroupStats(engine, file)).ranges;
-}
-
 /**
- * The file's row groups as row ranges, in file order, and the `[min, max]` of `column` in each
- * as its statistics state them (text; undefined where a group has none).
+ * The file's row groups as row ranges, in file order (its footer: no rows are read), and the
+ * `[min, max]` of `column` in each as its statistics state them (text; undefined where a group
+ * has none, or without `column`).
  */
-async function rowGroupStats(engine: OfflineEngine, file: string, column?: string): Promise<{ ranges: Ranges; bounds: ([string, string] | undefined)[] }> {
+async function rowGroups(engine: OfflineEngine, file: string, column?: string): Promise<{ ranges: Ranges; bounds: ([string, string] | undefined)[] }> {
   const stat = (name: string) => (column === undefined ? "NULL" : `any_value(${name}) FILTER (WHERE path_in_schema = ${literal(column)})`);
   const groups = await engine.rows(
     `SELECT row_group_id, any_value(row_group_num_rows) AS n, ${stat("stats_min_value")} AS lo, ${stat("stats_max_value")} AS hi FROM parquet_metadata(${file}) GROUP BY row_group_id ORDER BY row_group_id`,
@@ -52,15 +48,15 @@ async function rowGroupStats(engine: OfflineEngine, file: string, column?: strin
 }
 
 /**
- * At least BLOCKS of the file's row groups, evenly spaced, together holding about `target`
- * rows; none when they would make more than MAX_READ of the file (a file of few, large row
- * groups).
+ * The indexes of at least BLOCKS of the file's row groups, evenly spaced, together holding
+ * about `target` rows; none when they would make more than MAX_READ of the file (a file of
+ * few, large row groups).
  */
-function wholeGroups(groups: Ranges, target: number): Ranges | undefined {
+function wholeGroups(groups: Ranges, target: number): number[] | undefined {
   const rows = rowsIn(groups);
   const count = Math.max(BLOCKS, Math.ceil((target * groups.length) / Math.max(1, rows)));
   if (count > groups.length * MAX_READ) return undefined;
-  return spread(count, groups.length).map((g) => groups[g]!);
+  return spread(count, groups.length);
 }
 
 /** `count` indexes evenly spaced among `length`, each in the middle of its share. */
@@ -73,7 +69,8 @@ const spread = (count: number, length: number) => Array.from({ length: count }, 
  */
 export async function sampleEntities(engine: OfflineEngine, join: ViewJoin): Promise<number> {
   const { entities } = join;
-  const groups = entities.file === undefined ? undefined : wholeGroups(await rowGroups(engine, entities.file), BLOCKS * SAMPLE_ROWS);
+  const all = entities.file === undefined ? undefined : (await rowGroups(engine, entities.file)).ranges;
+  const groups = all === undefined ? undefined : wholeGroups(all, BLOCKS * SAMPLE_ROWS)?.map((g) => all[g]!);
   const read = groups === undefined ? `(${entitySide(join)})` : `(${groups.map(([first, last]) => entitySide(join, `e.${entities.row} BETWEEN ${first} AND ${last}`)).join(" UNION ALL ")})`;
   const modulus = Math.max(1, Math.floor((groups === undefined ? entities.rowCount : rowsIn(groups)) / SAMPLE_ROWS));
   return engine.changedRows(`CREATE OR REPLACE TEMP TABLE ${SAMPLE} AS SELECT * FROM ${read} WHERE hash(${ROW}) % ${modulus} = 0`);
@@ -98,19 +95,20 @@ export async function sourceSample(engine: OfflineEngine, join: ViewJoin): Promi
   const { keys, source } = join.request;
   // The key column as stored, before the source's field_mapping renames it.
   const stored = keys.length === 1 ? (Object.entries(source.fieldMapping).find(([, to]) => to === keys[0]!.column)?.[0] ?? keys[0]!.column) : undefined;
-  const { ranges: groups, bounds } = numbered === undefined ? { ranges: [], bounds: [] } : await rowGroupStats(engine, numbered.file, stored);
+  const { ranges: groups, bounds } = numbered === undefined ? { ranges: [], bounds: [] } : await rowGroups(engine, numbered.file, stored);
   const rows = rowsIn(groups);
   if (numbered === undefined || rows <= MIN_SOURCE_SAMPLE) return { relation: sourceSide(join), fraction: 1 };
   const target = Math.max(rows / 16, MIN_SOURCE_SAMPLE);
   const step = Math.floor(rows / BLOCKS);
   const block = Math.ceil(target / BLOCKS);
-  const whole = wholeGroups(groups, target);
+  const picked = wholeGroups(groups, target);
+  const whole = picked?.map((g) => groups[g]!);
   const sample = numberedSample(join, whole ?? Array.from({ length: BLOCKS }, (_, i): [number, number] => [i * step, i * step + block - 1]), rows);
-  const keyRanges = (whole ?? []).map(([first]) => bounds[groups.findIndex(([start]) => start === first)]);
-  if (whole === undefined || keyRanges.some((r) => r === undefined)) return sample;
+  const keyRanges = picked?.map((g) => bounds[g]);
+  if (whole === undefined || keyRanges === undefined || !keyRanges.every((r): r is [string, string] => r !== undefined)) return sample;
   const thinning = Math.max(1, Math.round(1 / sample.fraction));
   const thinned = numberedSample(join, whole, rows, `hash(s.file_row_number) % ${thinning} = 0`).relation;
-  return { ...sample, clustering: { keyRanges: keyRanges as [string, string][], thinned, thinning } };
+  return { ...sample, clustering: { keyRanges, thinned, thinning } };
 }
 
 /**
