@@ -88,14 +88,24 @@ interface Simple {
   orderBy?: string;
   /** The entity file's row order (default: as generated, times spread over the file). */
   entityOrderBy?: string;
+  /** The feature rows as one Parquet file per day, `features/day=N/*.parquet`, read through a glob (default: one file). */
+  dailyFiles?: boolean;
 }
 
 /** One view over one source keyed by user_id: the issue's shape and its variations. */
 function simple(s: Simple): Shape {
   const kind = s.kind ?? "naive";
-  const file = s.featureFile ?? "features.parquet";
+  const file = s.dailyFiles ? "features/*/*.parquet" : (s.featureFile ?? "features.parquet");
   const key = (seed: string) => (s.keyType === "string" ? `'user-' || lpad(CAST(${h(seed, s.keys)} AS VARCHAR), 7, '0')` : `${h(seed, s.keys)}::BIGINT`);
   const created = s.created ? `, ${time(kind, `${secondOfYear("i + 1")} + ${h("i + 5", 600)} * 1000000`)} AS created` : "";
+  const features = `${key("i")} AS user_id, ${time(kind, secondOfYear("i + 1"))} AS ts${created}, ${u("i + 2")} AS f1, ${h("i + 3", 1000)}::BIGINT AS f2, ${u("i + 4")} AS f3, 'v' || (i % 97) AS f4`;
+  const writeFeatures = s.dailyFiles
+    ? [
+        // One file per day: past 100 open files a partitioned write starts new ones (10,473 files in all).
+        "SET partitioned_write_max_open_files = 1000",
+        `COPY (SELECT ${features}, (${secondOfYear("i + 1")} - ${BASE_US}) // ${DAY_US} AS day FROM range(${s.featureRows}) t(i)) TO '$DIR/features' (FORMAT parquet, PARTITION_BY (day))`,
+      ]
+    : [copy(features, s.featureRows, file, s.orderBy)];
   return {
     id: s.id,
     title: s.title,
@@ -105,7 +115,7 @@ function simple(s: Simple): Shape {
     sources: [{ name: "events", file, timestamp: "ts", ...(s.created && { created: "created" }) }],
     views: [{ name: "user_stats", source: "events", keys: [{ column: "user_id", entity: "user", type: s.keyType ?? "int64" }], ttl: s.ttl ?? "30d", features: [{ name: "f1", dtype: "float64" }, { name: "f2", dtype: "int64" }] }],
     generate: [
-      copy(`${key("i")} AS user_id, ${time(kind, secondOfYear("i + 1"))} AS ts${created}, ${u("i + 2")} AS f1, ${h("i + 3", 1000)}::BIGINT AS f2, ${u("i + 4")} AS f3, 'v' || (i % 97) AS f4`, s.featureRows, file, s.orderBy),
+      ...writeFeatures,
       // Negative seeds: entity row i must not copy feature row i's key and time.
       copy(`${key("-1 - 2 * i")} AS user_id, ${time(kind, secondOfYear("-2 - 2 * i"))} AS event_timestamp, (i % 2)::INTEGER AS label`, s.entityRows, s.entityFile ?? "entities.parquet", s.entityOrderBy),
     ],
@@ -162,7 +172,6 @@ export function probes(divisor: number): Shape[] {
   const { n, k } = scaled(divisor);
   const days = 365;
   const snapshotKeys = Math.round(n(20 * M) / days);
-  const daily = simple({ id: "daily-files", title: "one source file per day (a glob)", entityRows: n(2 * M), featureRows: n(20 * M), keys: k(M), featureFile: "features/*/*.parquet" });
   const snapshots = simple({ id: "daily-snapshots", title: "daily snapshots, ttl 1 day", entityRows: n(2 * M), featureRows: snapshotKeys * days, keys: snapshotKeys, ttl: "1d" });
   return [
     simple({ id: "few-keys", title: "100 keys, long histories", entityRows: n(2 * M), featureRows: n(20 * M), keys: 100 }),
@@ -177,15 +186,7 @@ export function probes(divisor: number): Shape[] {
     simple({ id: "year-ttl", title: "uniform year, ttl 365 days", entityRows: n(2 * M), featureRows: n(20 * M), keys: k(M), ttl: "365d" }),
     simple({ id: "key-sorted-no-ttl", title: "source sorted by key, no ttl", entityRows: n(2 * M), featureRows: n(20 * M), keys: k(M), ttl: "0", orderBy: "user_id, ts" }),
     simple({ id: "time-sorted-labels", title: "entity rows sorted by time", entityRows: n(2 * M), featureRows: n(20 * M), keys: k(M), entityOrderBy: "event_timestamp" }),
-    {
-      ...daily,
-      generate: [
-        // One file per day: past 100 open files a partitioned write starts new ones (10,473 files in all).
-        "SET partitioned_write_max_open_files = 1000",
-        `COPY (SELECT ${h("i", k(M))}::BIGINT AS user_id, ${time("naive", secondOfYear("i + 1"))} AS ts, ${u("i + 2")} AS f1, ${h("i + 3", 1000)}::BIGINT AS f2, (${secondOfYear("i + 1")} - ${BASE_US}) // ${DAY_US} AS day FROM range(${n(20 * M)}) t(i)) TO '$DIR/features' (FORMAT parquet, PARTITION_BY (day))`,
-        daily.generate[1]!,
-      ],
-    },
+    simple({ id: "daily-files", title: "one source file per day (a glob)", entityRows: n(2 * M), featureRows: n(20 * M), keys: k(M), dailyFiles: true }),
   ];
 }
 
